@@ -1,0 +1,225 @@
+"""A folder of MIDI files → usable solos, with a one-line status for every file.
+
+Parsing is done in parallel processes, bounded in time per file, and cached on disk by file content
+(an unchanged file is never parsed twice; a changed file or parser version is parsed again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from jazz.files import UsageError, atomic_write_bytes
+from jazz.midi_read import MidiError, read_midi
+from jazz.progress import Progress
+from jazz.notes import DEFAULT_GRID, Bar, ChordChange, Note, Solo
+
+PARSER_VERSION = 3  # bump when parsing or quantization changes: invalidates the cache
+MIDI_SUFFIXES = (".mid", ".midi")
+FILE_TIME_LIMIT_S = 20
+
+
+@dataclass
+class FileReport:
+    path: str
+    status: str  # "used" | "skipped"
+    reason: str = ""
+    notes: int = 0
+    bars: int = 0
+    track: str = ""
+
+
+@dataclass
+class Corpus:
+    solos: list[Solo] = field(default_factory=list)
+    reports: list[FileReport] = field(default_factory=list)
+
+    @property
+    def used(self) -> list[FileReport]:
+        return [r for r in self.reports if r.status == "used"]
+
+    def summary(self) -> dict:
+        used = self.used
+        return {"files": len(self.reports), "used": len(used), "skipped": len(self.reports) - len(used),
+                "notes": sum(r.notes for r in used), "bars": sum(r.bars for r in used)}
+
+    def to_json(self) -> str:
+        return json.dumps({"files": [asdict(r) for r in self.reports], "summary": self.summary()}, indent=1)
+
+    def table(self) -> str:
+        """The per-file status table printed by ``jazz corpus``."""
+        width = min(max((len(Path(r.path).name) for r in self.reports), default=4), 48)
+        lines = [f"{'file':<{width}}  {'status':<7} {'notes':>6} {'bars':>5}  track / reason"]
+        for r in self.reports:
+            name = Path(r.path).name
+            name = name if len(name) <= width else name[: width - 1] + "…"
+            detail = r.track if r.status == "used" else r.reason
+            lines.append(f"{name:<{width}}  {r.status:<7} {r.notes:>6} {r.bars:>5}  {detail}")
+        s = self.summary()
+        lines.append(f"{s['used']} of {s['files']} files used: {s['notes']} notes in {s['bars']} bars; {s['skipped']} skipped")
+        return "\n".join(lines)
+
+
+def find_midi_files(paths: list[str | Path]) -> list[Path]:
+    """Every .mid/.midi file (any case) in ``paths``: files as given, folders recursively.
+
+    Symbolic links to folders are not followed, so a link loop cannot trap the walk.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                found += [Path(root) / f for f in sorted(files) if f.lower().endswith(MIDI_SUFFIXES)]
+        else:
+            raise UsageError(f"{raw} does not exist")
+    return list(dict.fromkeys(found))
+
+
+def load_corpus(paths: list[str | Path], grid: int = DEFAULT_GRID, track: str | None = None,
+                jobs: int | None = None, cache: bool = True, progress: bool = False) -> Corpus:
+    """Parse every MIDI file under ``paths``; bad files are reported, never raised."""
+    files = find_midi_files(paths)
+    corpus = Corpus()
+    results = _parse_all([str(f) for f in files], grid, track, jobs, cache, progress)
+    for path, (solo, report) in zip(files, results):
+        report.path = str(path)
+        corpus.reports.append(report)
+        if solo is not None:
+            corpus.solos.append(solo)
+    return corpus
+
+
+def _parse_all(files: list[str], grid: int, track: str | None, jobs: int | None, cache: bool, progress: bool):
+    tasks = [(f, grid, track, cache) for f in files]
+    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    results = []
+    if jobs <= 1 or len(files) < 16:
+        iterator = map(_parse_one, tasks)
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(jobs)
+        iterator = pool.map(_parse_one, tasks, chunksize=8)
+    bar = Progress("parsing MIDI files", len(files), enabled=progress)
+    try:
+        for done, result in enumerate(iterator, 1):
+            results.append(result)
+            bar.update(done)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+        bar.close()
+    return results
+
+
+def _parse_one(task: tuple[str, int, str | None, bool]) -> tuple[Solo | None, FileReport]:
+    """Parse one file (in a worker process): cached solo or fresh parse, never an exception."""
+    path, grid, track, cache = task
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        return None, FileReport(path, "skipped", f"cannot read the file ({error.strerror or error})")
+    key = hashlib.sha1(data + f"|{PARSER_VERSION}|{grid}|{track}".encode()).hexdigest()
+    cached = _cache_get(key) if cache else None
+    if cached is not None:
+        return cached
+    try:
+        with _time_limit(FILE_TIME_LIMIT_S):
+            solo, label = read_midi(path, grid, track)
+        result = solo, FileReport(path, "used", notes=len(solo.notes), bars=len(solo.bars), track=label)
+    except MidiError as error:
+        result = None, FileReport(path, "skipped", str(error))
+    except TimeoutError:
+        result = None, FileReport(path, "skipped", f"parsing took over {FILE_TIME_LIMIT_S} s")
+    except RecursionError:
+        result = None, FileReport(path, "skipped", "not a valid MIDI file (too deeply nested)")
+    if cache:
+        _cache_put(key, *result)
+    return result
+
+
+class _time_limit:
+    """Raise TimeoutError in the block after ``seconds`` (POSIX main threads; a no-op elsewhere)."""
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+        self.active = hasattr(signal, "SIGALRM")
+
+    def __enter__(self):
+        if self.active:
+            try:
+                signal.signal(signal.SIGALRM, self._raise)
+                signal.alarm(self.seconds)
+            except ValueError:  # not in the main thread
+                self.active = False
+
+    def __exit__(self, *exc):
+        if self.active:
+            signal.alarm(0)
+
+    @staticmethod
+    def _raise(*_):
+        raise TimeoutError
+
+
+# -- the parse cache: one small .npz per file content ------------------------------------------
+
+def cache_dir() -> Path:
+    base = os.environ.get("JAZZ_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "jazz")
+    return Path(base) / "parse"
+
+
+def _cache_get(key: str) -> tuple[Solo | None, FileReport] | None:
+    path = cache_dir() / key[:2] / f"{key}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            report = FileReport(**json.loads(str(data["report"])))
+            if report.status != "used":
+                return None, report
+            return _solo_from_arrays(data), report
+    except (OSError, KeyError, ValueError, TypeError):
+        return None
+
+
+def _cache_put(key: str, solo: Solo | None, report: FileReport) -> None:
+    arrays = {"report": np.array(json.dumps(asdict(report)))}
+    if solo is not None:
+        arrays |= _solo_to_arrays(solo)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    try:
+        atomic_write_bytes(cache_dir() / key[:2] / f"{key}.npz", buffer.getvalue())
+    except OSError:
+        pass  # a read-only cache only costs speed
+
+
+def _solo_to_arrays(solo: Solo) -> dict[str, np.ndarray]:
+    return {
+        "notes": np.array([(n.pitch, n.onset, n.duration, n.velocity) for n in solo.notes], dtype=np.int32).reshape(-1, 4),
+        "bars": np.array([(b.start, b.numerator, b.denominator) for b in solo.bars], dtype=np.int32).reshape(-1, 3),
+        "chord_onsets": np.array([c.onset for c in solo.chords], dtype=np.int32),
+        "chord_symbols": np.array([c.symbol for c in solo.chords], dtype=str),
+        "meta": np.array(json.dumps({"grid": solo.grid, "tempo": solo.tempo, "name": solo.name, "key": solo.key})),
+    }
+
+
+def _solo_from_arrays(data) -> Solo:
+    meta = json.loads(str(data["meta"]))
+    return Solo(
+        notes=[Note(*map(int, row)) for row in data["notes"]],
+        bars=[Bar(*map(int, row)) for row in data["bars"]],
+        chords=[ChordChange(int(o), str(s)) for o, s in zip(data["chord_onsets"], data["chord_symbols"])],
+        **meta,
+    )

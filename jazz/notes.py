@@ -1,0 +1,115 @@
+"""The quantized solo: notes on a grid of steps, grouped into bars, with the chords that sound.
+
+Everything downstream of MIDI parsing and upstream of MIDI writing speaks in these types.
+Time is counted in grid steps from the start of the first bar (``grid`` steps per quarter note),
+never in seconds or ticks.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+DEFAULT_GRID = 12  # steps per quarter note: 16ths (3) and 8th-note triplets (4) are exact
+
+
+@dataclass(frozen=True)
+class Note:
+    pitch: int  # MIDI note number
+    onset: int  # grid steps from the start of bar 0
+    duration: int  # grid steps, >= 1
+    velocity: int = 90
+
+    @property
+    def end(self) -> int:
+        return self.onset + self.duration
+
+
+@dataclass(frozen=True)
+class Bar:
+    start: int  # grid step where the bar begins
+    numerator: int = 4
+    denominator: int = 4
+
+    def length(self, grid: int) -> int:
+        """Bar length in grid steps (a quarter note is ``grid`` steps)."""
+        return self.numerator * grid * 4 // self.denominator
+
+    @property
+    def meter(self) -> str:
+        return f"{self.numerator}/{self.denominator}"
+
+
+@dataclass(frozen=True)
+class ChordChange:
+    onset: int  # grid step where the chord starts sounding
+    symbol: str  # lead-sheet spelling, e.g. "Dm7", "G7(b9)", "N.C."
+
+
+@dataclass
+class Solo:
+    """A monophonic solo: notes sorted by onset, never overlapping, inside ``bars``."""
+
+    notes: list[Note]
+    bars: list[Bar]
+    grid: int = DEFAULT_GRID
+    tempo: float = 120.0  # quarter notes per minute (the first tempo of the source)
+    chords: list[ChordChange] = field(default_factory=list)
+    name: str = ""
+    key: str | None = None  # e.g. "Bb" or "Gm" (MIDI key-signature spelling)
+
+    @property
+    def total_steps(self) -> int:
+        if not self.bars:
+            return 0
+        last = self.bars[-1]
+        return last.start + last.length(self.grid)
+
+    def bar_index(self, step: int) -> int:
+        """Index of the bar that contains ``step`` (the last bar for steps past the end)."""
+        lo, hi = 0, len(self.bars) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.bars[mid].start <= step:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    def chord_at(self, step: int) -> str | None:
+        """The chord symbol sounding at ``step``, or None before the first chord."""
+        current = None
+        for change in self.chords:
+            if change.onset > step:
+                break
+            current = change.symbol
+        return current
+
+    def transposed(self, semitones: int) -> Solo:
+        """The same solo moved by ``semitones`` (chord symbols are moved by jazz.chords)."""
+        from jazz.chords import transpose_symbol
+
+        notes = [replace(n, pitch=n.pitch + semitones) for n in self.notes]
+        chords = [ChordChange(c.onset, transpose_symbol(c.symbol, semitones)) for c in self.chords]
+        return replace(self, notes=notes, chords=chords)
+
+
+@lru_cache(maxsize=None)
+def duration_values(grid: int = DEFAULT_GRID) -> tuple[int, ...]:
+    """The note lengths a quantized solo may use, in grid steps, shortest first.
+
+    Every step up to one beat (so triplets, 16ths and their ties are exact), then coarser
+    as notes get longer: 16ths up to two beats, 8ths up to four beats, beats up to eight.
+    Long notes rarely need fine resolution, and fewer classes are easier to learn.
+    """
+    values = set(range(1, grid + 1))
+    for step, limit in ((max(grid // 4, 1), 2 * grid), (max(grid // 2, 1), 4 * grid), (grid, 8 * grid)):
+        values.update(range(step, limit + 1, step))
+    return tuple(sorted(values))
+
+
+def snap_duration(steps: int, grid: int = DEFAULT_GRID) -> int:
+    """The longest allowed duration that is not longer than ``steps`` (at least 1)."""
+    values = duration_values(grid)
+    return values[max(bisect_right(values, steps) - 1, 0)]

@@ -1,0 +1,37 @@
+"""Small MIDI files made in the tests, for the cases the real corpus does not cover."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mido
+
+
+def make_midi(path: Path, tracks: list[list[tuple[int, int, int, int]]], *, tpb: int = 96, midi_type: int = 1,
+              meters: list[tuple[int, int, int]] = ((0, 4, 4),), names: list[str] | None = None,
+              tempo_bpm: float = 120.0, texts: list[tuple[int, str]] = ()) -> Path:
+    """Write a file whose tracks hold notes given as (start tick, end tick, pitch, channel)."""
+    midi = mido.MidiFile(type=midi_type, ticks_per_beat=tpb)
+    meta = [(t, mido.MetaMessage("time_signature", numerator=n, denominator=d)) for t, n, d in meters]
+    meta.append((0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm))))
+    meta += [(t, mido.MetaMessage("marker", text=x)) for t, x in texts]
+    for index, notes in enumerate(tracks):
+        events = list(meta) if index == 0 else []
+        if names:
+            events.append((0, mido.MetaMessage("track_name", name=names[index])))
+        for start, end, pitch, channel in notes:
+            events.append((start, mido.Message("note_on", note=pitch, velocity=80, channel=channel)))
+            events.append((end, mido.Message("note_off", note=pitch, velocity=0, channel=channel)))
+        track, now = mido.MidiTrack(), 0
+        for tick, message in sorted(events, key=lambda e: (e[0], e[1].type == "note_on")):
+            track.append(message.copy(time=tick - now))
+            now = tick
+        midi.tracks.append(track)
+    midi.save(path)
+    return path
+
+
+def scale_notes(n: int = 16, tpb: int = 96, channel: int = 0, start_pitch: int = 60) -> list[tuple[int, int, int, int]]:
+    """``n`` eighth notes going up a C major scale."""
+    steps = [0, 2, 4, 5, 7, 9, 11]
+    return [(i * tpb // 2, (i + 1) * tpb // 2, start_pitch + 12 * (i // 7) + steps[i % 7], channel) for i in range(n)]

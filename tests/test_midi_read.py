@@ -1,0 +1,115 @@
+"""MIDI → Solo: melody choice, monophony, bars and meters, quantization, and per-file reasons."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from jazz.corpus import load_corpus
+from jazz.midi_read import MidiError, read_midi
+from midi_factory import make_midi, scale_notes
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("JAZZ_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def test_scale_is_quantized_to_bars_and_steps(tmp_path):
+    solo, track = read_midi(make_midi(tmp_path / "s.mid", [scale_notes(16)]))
+    assert [n.onset for n in solo.notes] == [6 * i for i in range(16)]  # eighths on a 12-step grid
+    assert all(n.duration == 6 for n in solo.notes)
+    assert [n.pitch for n in solo.notes[:8]] == [60, 62, 64, 65, 67, 69, 71, 72]
+    assert len(solo.bars) == 2 and solo.bars[1].start == 48
+    assert solo.tempo == pytest.approx(120.0)
+
+
+def test_overlaps_are_cut_and_chords_keep_the_top_note(tmp_path):
+    notes = [(0, 96, 60, 0), (0, 96, 64, 0), (0, 96, 67, 0),  # a triad: keep G
+             (48, 200, 62, 0), (96, 150, 65, 0)] + [(192 + 24 * i, 216 + 24 * i, 70, 0) for i in range(8)]
+    solo, _ = read_midi(make_midi(tmp_path / "p.mid", [notes]))
+    assert [(n.pitch, n.onset, n.duration) for n in solo.notes[:3]] == [(67, 0, 6), (62, 6, 6), (65, 12, 7)]
+    ends = [n.end for n in solo.notes]
+    assert all(end <= nxt.onset for end, nxt in zip(ends, solo.notes[1:]))
+
+
+def test_three_four_and_meter_change(tmp_path):
+    notes = [(i * 96, i * 96 + 90, 60 + i % 5, 0) for i in range(12)]
+    solo, _ = read_midi(make_midi(tmp_path / "m.mid", [notes], meters=[(0, 3, 4), (6 * 96, 4, 4)]))
+    assert [b.meter for b in solo.bars] == ["3/4", "3/4", "4/4", "4/4"]
+    assert [b.start for b in solo.bars] == [0, 36, 72, 120]
+
+
+def test_melody_choice_skips_drums_and_chords(tmp_path):
+    chords = [(i * 96, (i + 1) * 96, p, 1) for i in range(8) for p in (48, 52, 55)]
+    drums = [(i * 48, i * 48 + 10, 42, 9) for i in range(32)]
+    path = make_midi(tmp_path / "band.mid", [chords, scale_notes(16, channel=0), drums], names=["Piano", "Sax", "Drums"])
+    solo, track = read_midi(path)
+    assert track == "1:Sax"
+    solo, track = read_midi(path, track="piano")
+    assert track == "0:Piano"
+    with pytest.raises(MidiError, match="no track 'Trumpet'"):
+        read_midi(path, track="Trumpet")
+
+
+def test_type_0_file_splits_channels(tmp_path):
+    mixed = scale_notes(16, channel=3) + [(i * 48, i * 48 + 10, 36, 9) for i in range(32)]
+    solo, track = read_midi(make_midi(tmp_path / "t0.mid", [mixed], midi_type=0))
+    assert len(solo.notes) == 16 and solo.notes[0].pitch == 60
+
+
+def test_long_silences_are_shortened(tmp_path):
+    notes = scale_notes(8) + [(96 * 40 + i * 48, 96 * 40 + i * 48 + 40, 65, 0) for i in range(8)]
+    solo, _ = read_midi(make_midi(tmp_path / "gap.mid", [notes]))
+    empty = [i for i, b in enumerate(solo.bars) if not any(b.start <= n.onset < b.start + 48 for n in solo.notes)]
+    assert len(empty) == 2  # ten silent bars became two
+    assert solo.notes[8].onset - solo.notes[7].onset < 4 * 48
+
+
+def test_bad_files_get_one_line_reasons(tmp_path):
+    (tmp_path / "text.mid").write_text("hello, I am not MIDI")
+    make_midi(tmp_path / "drums.mid", [[(i * 48, i * 48 + 10, 42, 9) for i in range(32)]])
+    make_midi(tmp_path / "empty.MID", [[]])
+    make_midi(tmp_path / "few.midi", [scale_notes(3)])
+    (tmp_path / "sub").mkdir()
+    make_midi(tmp_path / "sub" / "good.mid", [scale_notes(16)])
+    corpus = load_corpus([tmp_path])
+    reasons = {r.path.split("/")[-1]: (r.status, r.reason) for r in corpus.reports}
+    assert reasons["good.mid"] == ("used", "")
+    assert "not a valid MIDI file" in reasons["text.mid"][1]
+    assert reasons["drums.mid"][1].startswith("drums only")
+    assert reasons["empty.MID"][1] == "no notes"
+    assert "only 3 notes" in reasons["few.midi"][1]
+    assert all("\n" not in reason for _, reason in reasons.values())
+    data = json.loads(corpus.to_json())
+    assert data["summary"] == {"files": 5, "used": 1, "skipped": 4, "notes": 16, "bars": 2}
+    assert set(data["files"][0]) == {"path", "status", "reason", "notes", "bars", "track"}
+
+
+def test_cache_gives_the_same_solos(tmp_path):
+    for i in range(3):
+        make_midi(tmp_path / f"s{i}.mid", [scale_notes(10 + i)])
+    cold = load_corpus([tmp_path])
+    warm = load_corpus([tmp_path])
+    assert [s.notes for s in cold.solos] == [s.notes for s in warm.solos]
+    assert [s.bars for s in cold.solos] == [s.bars for s in warm.solos]
+    make_midi(tmp_path / "s0.mid", [scale_notes(20)])  # a changed file is parsed again
+    assert len(load_corpus([tmp_path]).solos[0].notes) == 20
+
+
+def test_metheny_guitar_track(metheny):
+    solo, track = read_midi(metheny, track="Guitar")
+    assert track == "11:Guitar"
+    assert len(solo.notes) > 1000
+    assert all(a.end <= b.onset for a, b in zip(solo.notes, solo.notes[1:]))
+    auto, auto_track = read_midi(metheny)
+    assert auto_track == "11:Guitar"
+
+
+def test_whole_weimar_midi_folder_parses(wjazzd_midi):
+    corpus = load_corpus([wjazzd_midi])
+    assert len(corpus.reports) == 407
+    assert corpus.summary()["used"] == 407
+    for solo in corpus.solos:
+        assert all(a.end <= b.onset for a, b in zip(solo.notes, solo.notes[1:])), solo.name
