@@ -211,6 +211,12 @@ class Grammar:
     def done(self) -> np.ndarray:
         return self.phase == self.END
 
+    @property
+    def time(self) -> np.ndarray:
+        """The grid step each sequence stands at: its last onset within the bar, else the bar line."""
+        in_note = (self.phase == self.POS) | (self.phase == self.PITCH) | (self.phase == self.DUR)
+        return np.where(in_note, self.onset, self.bar_start)
+
     def mask(self) -> np.ndarray:
         """Boolean (batch, vocab): True where a token may come next."""
         tok, n = self.tok, len(self.phase)

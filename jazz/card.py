@@ -1,0 +1,78 @@
+"""The model card: what a trained model is, what it learnt from, and how well it did."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+import keras
+
+from jazz.files import atomic_write_text
+
+WEIMAR_ATTRIBUTION = (
+    "Trained on solos of the **Weimar Jazz Database** (WJazzD), licensed under the Open Database License "
+    "(ODbL 1.0). Pfleiderer, M., Frieler, K., Abeßer, J., Zaddach, W.-G., Burkhart, B. (Eds.) (2017). "
+    "*Inside the Jazzomat — New Perspectives for Jazz Research.* Schott Campus. "
+    "Data: the Weimar Jazz Database, https://jazzomat.hfm-weimar.de/ . "
+    "This model is a Produced Work of that database."
+)
+
+
+def uses_weimar(corpus: list[str], solo_names: list[str]) -> bool:
+    """Whether the training data looks like the Weimar Jazz Database (its folders or file names)."""
+    text = " ".join(corpus).lower()
+    return "wjazzd" in text or "weimar" in text or any(n.endswith("_FINAL") for n in solo_names)
+
+
+def _fmt(value, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def card_text(config: dict, parameters: int) -> str:
+    model, train, result = config["model"], config["train"], config.get("result", {})
+    split = config.get("split", {})
+    names = split.get("train", []) + split.get("validation", [])
+    licence = WEIMAR_ATTRIBUTION if uses_weimar(train.get("corpus", []), names) else (
+        "The training files were supplied by the user; check their licence before sharing this model.")
+    lines = [
+        f"# jazz model card: {model['cell']} × {model['layers']} layers of {model['hidden']} units",
+        "",
+        "A token-level recurrent model of monophonic jazz solos (jazz.tokens vocabulary), sampled by `jazz generate`.",
+        "",
+        "## Data",
+        f"- Corpus: {', '.join(train.get('corpus', [])) or 'n/a'}",
+        f"- Solos: {result.get('train_solos', len(split.get('train', [])))} for training, "
+        f"{result.get('val_solos', len(split.get('validation', [])))} held out for validation (split by solo, seed {train['seed']})",
+        f"- Training notes: {result.get('train_notes', 'n/a')}; chords as input: {'yes' if model.get('condition') else 'no'}",
+        f"- Augmentation: {'random transposition of every solo, every epoch' if train.get('augment') else 'none'}",
+        "",
+        "## Licence and attribution",
+        licence,
+        "",
+        "## Model",
+        f"- Cell: `{model['cell']}`, layers: {model['layers']}, units: {model['hidden']}, embedding: {model['embedding']}, "
+        f"dropout: {model['dropout']}, condition features: {model.get('condition', 0)}",
+        f"- Parameters: {parameters:,}; vocabulary: {model['vocab_size']} tokens",
+        f"- Training: {train['epochs']} epochs max (early stopping patience {train['patience']}), sequence length "
+        f"{train['seq_len']}, batch {train['batch_size']}, Adam lr {train['lr']}, gradient clip norm {train['clipnorm']}",
+        "",
+        "## Results",
+        f"- Epochs run: {result.get('epochs_run', 'n/a')}, best epoch: {result.get('best_epoch', 'n/a')}",
+        f"- Training loss: {_fmt(result.get('train_bits_per_note'))} bits per note",
+        f"- Validation loss: {_fmt(result.get('val_bits_per_note'))} bits per note "
+        f"({_fmt(result.get('val_bits_per_token'))} bits per token)",
+        f"- Training time: {_fmt(result.get('train_seconds'), 1)} s on {platform.machine()} "
+        f"({platform.processor() or 'CPU'}), Keras {keras.__version__} with the {keras.backend.backend()} backend",
+        "",
+        "## How it was made",
+        "```",
+        train.get("command") or "n/a",
+        "```",
+    ]
+    for title, body in config.get("card_sections", {}).items():
+        lines += ["", f"## {title}", body]
+    return "\n".join(lines) + "\n"
+
+
+def write_card(out: Path, config: dict, parameters: int) -> None:
+    atomic_write_text(out / "card.md", card_text(config, parameters))

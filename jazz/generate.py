@@ -1,0 +1,134 @@
+"""`jazz generate`: a model folder → sampled token sequences → solos → .mid files (and lead sheets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from jazz.bundle import Bundle
+from jazz.features import grammar_condition
+from jazz.files import UsageError
+from jazz.midi_read import MidiError, read_midi
+from jazz.midi_write import TENOR_SAX, Part, write_midi
+from jazz.notes import Bar, ChordChange, Solo
+from jazz.performance import add_velocities
+from jazz.sample import sample
+
+
+@dataclass
+class GenerateOptions:
+    n: int = 1
+    bars: int = 32
+    tempo: float | None = None
+    temperature: float = 1.0
+    top_p: float = 0.95
+    seed: int = 0
+    primer: str | None = None
+    program: int = TENOR_SAX
+    meter: str = "4/4"
+    force: bool = False
+    band: bool = True
+    musicxml: bool = False
+    progress: bool = False
+    title: str = ""
+
+    def check(self) -> None:
+        if self.n < 1:
+            raise UsageError("--num-outputs must be at least 1")
+        if self.bars < 1:
+            raise UsageError("--bars must be at least 1")
+        if self.temperature < 0:
+            raise UsageError("--temperature must not be negative")
+        if not 0 < self.top_p <= 1:
+            raise UsageError("--top-p must be in (0, 1]")
+        if self.tempo is not None and not 20 <= self.tempo <= 400:
+            raise UsageError("--tempo must be between 20 and 400 beats per minute")
+        if not 0 <= self.program <= 127:
+            raise UsageError("--program must be a General MIDI program number from 0 to 127")
+
+
+@dataclass
+class Form:
+    """What to play over: a meter per bar and the chord changes (empty without chords)."""
+
+    bars: list[Bar]
+    chords: list[ChordChange]
+
+
+def chord_form(progression: str, meter: str, choruses: int, grid: int) -> Form:
+    """The form of a progression text (bars between |), repeated ``choruses`` times."""
+    from jazz.chords import ChordError
+    from jazz.tunes import parse_progression, progression_changes
+
+    if choruses < 1:
+        raise UsageError("--choruses must be at least 1")
+    try:
+        bars, changes = progression_changes(parse_progression(progression, meter), meter, grid, choruses)
+    except ChordError as error:
+        raise UsageError(str(error)) from None
+    except ValueError as error:
+        raise UsageError(f"bad --chords: {error}") from None
+    return Form(bars, changes)
+
+
+def plain_form(bars: int, meter: str, grid: int) -> Form:
+    numerator, denominator = (int(x) for x in meter.split("/"))
+    length = Bar(0, numerator, denominator).length(grid)
+    return Form([Bar(i * length, numerator, denominator) for i in range(bars)], [])
+
+
+def output_paths(out: Path, n: int, force: bool) -> list[Path]:
+    paths = [out / f"solo_{i:03d}.mid" for i in range(1, n + 1)]
+    existing = [p for p in paths if p.exists()]
+    if existing and not force:
+        raise UsageError(f"{existing[0]} already exists (use --force to overwrite)")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} exists and is not a folder")
+    return paths
+
+
+def load_primer(bundle: Bundle, path: str) -> Solo:
+    try:
+        primer, _ = read_midi(path, bundle.tokenizer.grid)
+    except MidiError as error:
+        raise UsageError(f"primer {path}: {error}") from None
+    return primer
+
+
+def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None = None) -> list[Path]:
+    """Sample ``opts.n`` solos and write them to ``out``; return the files written."""
+    opts.check()
+    tok = bundle.tokenizer
+    paths = output_paths(out, opts.n, opts.force)
+    form = form or plain_form(opts.bars, opts.meter, tok.grid)
+    primer = load_primer(bundle, opts.primer) if opts.primer else None
+    primer_ids = tok.encode(primer)[1:-1] if primer else None
+    plan = [b.meter for b in (primer.bars if primer else [])] + [b.meter for b in form.bars]
+    for meter in plan:
+        tok.bar_id(meter)  # an unknown meter is a clear error before sampling
+    chords = (primer.chords if primer else []) + _shift(form.chords, primer)
+    condition = grammar_condition(chords) if bundle.conditioned else None
+    sequences = sample(bundle.model, tok, opts.n, plan, opts.temperature, opts.top_p, opts.seed,
+                       primer_ids, condition=condition, progress=opts.progress)
+    tempo = opts.tempo or bundle.config.get("default_tempo", 160.0)
+    out.mkdir(parents=True, exist_ok=True)
+    for i, (ids, path) in enumerate(zip(sequences, paths)):
+        solo = tok.decode(ids, tempo=tempo, name=path.stem)
+        solo = add_velocities(replace(solo, chords=chords, key=None), seed=opts.seed * 1000 + i)
+        parts = [Part("Solo", solo.notes, channel=0, program=opts.program)]
+        if opts.band and chords:
+            from jazz.band import band_parts
+
+            parts += band_parts(solo.bars, solo.chords, solo.grid, seed=opts.seed * 1000 + i)
+        write_midi(path, solo, parts, title=opts.title)
+        if opts.musicxml:
+            from jazz.leadsheet import write_lead_sheet
+
+            write_lead_sheet(path.with_suffix(".musicxml"), solo, title=opts.title or path.stem)
+    return paths
+
+
+def _shift(chords: list[ChordChange], primer: Solo | None) -> list[ChordChange]:
+    """The form's chord changes moved after the primer's bars."""
+    offset = primer.total_steps if primer else 0
+    return [ChordChange(c.onset + offset, c.symbol) for c in chords]

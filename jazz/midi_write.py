@@ -1,0 +1,100 @@
+"""Solo (and band parts) → a type 1 MIDI file that a DAW or notation program opens as it is.
+
+Track 0 holds the conductor events (tempo, meters, key, chord symbols as markers); then one track per
+part: "Solo" first, then any band parts (jazz.band). mido writes the bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import mido
+
+from jazz.files import atomic_write_bytes
+from jazz.notes import Note, Solo
+
+TICKS_PER_BEAT = 480
+TENOR_SAX = 66  # General MIDI program 67, counted from 0 as MIDI bytes do
+
+
+@dataclass
+class Part:
+    """One instrument's notes on the solo's grid."""
+
+    name: str
+    notes: list[Note]
+    channel: int = 0
+    program: int | None = TENOR_SAX  # None for drums (channel 10 needs no program)
+
+
+def midi_bytes(solo: Solo, parts: list[Part], title: str = "") -> bytes:
+    """The bytes of a type 1 MIDI file with a conductor track and one track per part."""
+    if TICKS_PER_BEAT % solo.grid:
+        raise ValueError(f"a grid of {solo.grid} steps per beat does not divide {TICKS_PER_BEAT} ticks")
+    midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
+    midi.tracks.append(conductor_track(solo, title))
+    scale = TICKS_PER_BEAT // solo.grid
+    midi.tracks += [part_track(part, scale) for part in parts]
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    return buffer.getvalue()
+
+
+def write_midi(path: str | Path, solo: Solo, parts: list[Part] | None = None, title: str = "") -> None:
+    """Write ``solo`` (as a "Solo" part unless ``parts`` are given) atomically to ``path``."""
+    parts = parts if parts is not None else [Part("Solo", solo.notes)]
+    atomic_write_bytes(path, midi_bytes(solo, parts, title))
+
+
+def conductor_track(solo: Solo, title: str = "") -> mido.MidiTrack:
+    scale = TICKS_PER_BEAT // solo.grid
+    events = [(0, 0, mido.MetaMessage("track_name", name=title or solo.name or "jazz"))]
+    events.append((0, 1, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(solo.tempo))))
+    if solo.key and _valid_key(solo.key):
+        events.append((0, 2, mido.MetaMessage("key_signature", key=solo.key)))
+    meter = None
+    for bar in solo.bars:
+        if bar.meter != meter:
+            meter = bar.meter
+            events.append((bar.start * scale, 3, mido.MetaMessage(
+                "time_signature", numerator=bar.numerator, denominator=bar.denominator,
+                clocks_per_click=24 * 4 // bar.denominator, notated_32nd_notes_per_beat=8)))
+    for change in solo.chords:
+        events.append((change.onset * scale, 4, mido.MetaMessage("marker", text=change.symbol)))
+    end = solo.total_steps * scale
+    return _track(events, end)
+
+
+def part_track(part: Part, scale: int) -> mido.MidiTrack:
+    events = [(0, 0, mido.MetaMessage("track_name", name=part.name))]
+    if part.program is not None:
+        events.append((0, 1, mido.Message("program_change", channel=part.channel, program=part.program)))
+    end = 0
+    for note in part.notes:
+        on, off = note.onset * scale, note.end * scale
+        end = max(end, off)
+        # note-offs sort before note-ons at the same tick, so repeated notes never swallow each other
+        events.append((on, 3, mido.Message("note_on", channel=part.channel, note=note.pitch, velocity=note.velocity)))
+        events.append((off, 2, mido.Message("note_off", channel=part.channel, note=note.pitch, velocity=0)))
+    return _track(events, end)
+
+
+def _track(events: list[tuple[int, int, mido.Message]], end: int) -> mido.MidiTrack:
+    """A track from (absolute tick, order, message) triples, in time order, with its end marker."""
+    track = mido.MidiTrack()
+    now = 0
+    for tick, _, message in sorted(events, key=lambda e: (e[0], e[1], getattr(e[2], "note", 0))):
+        track.append(message.copy(time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=max(end - now, 0)))
+    return track
+
+
+def _valid_key(key: str) -> bool:
+    try:
+        mido.MetaMessage("key_signature", key=key)
+        return True
+    except (ValueError, KeyError):
+        return False

@@ -1,0 +1,130 @@
+"""Sampling: the trained model, driven one token at a time with its recurrent state carried.
+
+One compiled step function does the whole inner loop on the backend: embed the last token, advance
+every recurrent cell by one step, compute logits, mask the tokens the grammar forbids, apply the
+temperature and top-p (nucleus) cut, and draw the next token by inverting the cumulative distribution
+at a uniform number supplied from NumPy (so a seed gives the same solo on every backend).
+N solos are sampled as one batch.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import keras
+import numpy as np
+from keras import ops
+
+from jazz.model import recurrent_cells
+from jazz.progress import Progress
+from jazz.tokens import BOS, Grammar, Tokenizer
+
+ConditionFn = Callable[[Grammar], np.ndarray]
+
+
+def _state_sizes(cell) -> list[int]:
+    size = cell.state_size
+    return list(size) if isinstance(size, (list, tuple)) else [size]
+
+
+def choose(logits, mask, u, temperature, top_p):
+    """Token ids drawn from softmax(logits / T) restricted to ``mask`` and to the top-p nucleus."""
+    vocab = ops.shape(logits)[-1]
+    logits = ops.where(mask, ops.cast(logits, "float32"), -1e9) / temperature
+    probs = ops.softmax(logits, axis=-1)
+    values, order = ops.top_k(probs, k=vocab)
+    before = ops.cumsum(values, axis=-1) - values
+    values = ops.where(before < top_p, values, 0.0)  # the nucleus always keeps the most likely token
+    cumulative = ops.cumsum(values, axis=-1)
+    target = u[:, None] * cumulative[:, -1:]
+    index = ops.minimum(ops.sum(ops.cast(cumulative < target, "int32"), axis=-1), vocab - 1)
+    return ops.take_along_axis(order, index[:, None], axis=-1)[:, 0]
+
+
+class StepFunction:
+    """``(tokens, condition, states, mask, u, temperature, top_p) → (next tokens, new states)``, compiled."""
+
+    def __init__(self, model: keras.Model):
+        self.embedding = model.get_layer("embedding")
+        self.cells = recurrent_cells(model)
+        self.dense = model.get_layer("logits")
+        self.sizes = [_state_sizes(cell) for cell in self.cells]
+        self.conditioned = len(model.inputs) > 1
+        self._compiled = compile_function(self._step)
+
+    def initial_states(self, batch: int) -> list[np.ndarray]:
+        return [np.zeros((batch, size), dtype="float32") for sizes in self.sizes for size in sizes]
+
+    def _step(self, tokens, condition, states, mask, u, temperature, top_p):
+        x = self.embedding(tokens)
+        if self.conditioned:
+            x = ops.concatenate([x, ops.cast(condition, x.dtype)], axis=-1)
+        new_states, i = [], 0
+        for cell, sizes in zip(self.cells, self.sizes):
+            own = list(states[i:i + len(sizes)])
+            x, updated = cell(x, own, training=False)
+            new_states += list(updated) if isinstance(updated, (list, tuple)) else [updated]
+            i += len(sizes)
+        return choose(self.dense(x), mask, u, temperature, top_p), new_states
+
+    def __call__(self, tokens, condition, states, mask, u, temperature, top_p):
+        ids, states = self._compiled(tokens, condition, states, mask, u,
+                                     np.float32(max(temperature, 1e-4)), np.float32(top_p))
+        return np.asarray(ops.convert_to_numpy(ids)), states
+
+
+def compile_function(function):
+    """The backend's compiler for an inference function (XLA on TensorFlow and JAX; torch runs eagerly)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(function, jit_compile=True, reduce_retracing=True)
+    if backend == "jax":
+        import jax
+
+        return jax.jit(function)
+    if backend == "torch":
+        import torch
+
+        return torch.no_grad()(function)
+    return function
+
+
+def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], temperature: float = 1.0,
+           top_p: float = 0.95, seed: int = 0, primer: np.ndarray | None = None,
+           condition: ConditionFn | None = None, progress: bool = False,
+           step: StepFunction | None = None) -> list[np.ndarray]:
+    """``n`` token sequences (from <bos> to <eos>) whose bars follow ``plan`` (a meter per bar).
+
+    ``primer`` (token ids after <bos>) is forced at the start of every sequence; the rest is sampled.
+    """
+    step = step or StepFunction(model)
+    rng = np.random.default_rng(seed)
+    grammar = Grammar(tokenizer, n, plan)
+    forced = list(primer) if primer is not None else []
+    tokens = np.full(n, tokenizer.index[BOS], dtype=np.int32)
+    states = step.initial_states(n)
+    out = [tokens]
+    bar = Progress(f"sampling {n} solo{'s' * (n > 1)}, bars", len(plan), enabled=progress)
+    limit = len(forced) + 2 + sum(1 + 3 * Grammar(tokenizer, 1, [m]).lengths[0] for m in plan)
+    for t in range(limit):
+        cond = condition(grammar) if condition is not None else np.zeros((n, 0), dtype="float32")
+        mask = grammar.mask()
+        ids, states = step(tokens, cond, states, mask, rng.random(n, dtype=np.float32), temperature, top_p)
+        if t < len(forced):
+            ids = np.full(n, forced[t], dtype=np.int32)
+        tokens = ids.astype(np.int32)
+        grammar.advance(tokens)
+        out.append(tokens)
+        bar.update(int(grammar.bars.min()))
+        if grammar.done.all():
+            break
+    bar.close()
+    matrix = np.stack(out, axis=1)
+    return [row[: _length(row, tokenizer)] for row in matrix]
+
+
+def _length(row: np.ndarray, tokenizer: Tokenizer) -> int:
+    ends = np.flatnonzero(row == tokenizer.index["<eos>"])
+    return int(ends[0]) + 1 if len(ends) else len(row)

@@ -1,0 +1,242 @@
+"""Training: solos → windows of token ids → a fitted model in a folder with everything to sample from it.
+
+The output folder gets ``model.keras``, ``tokenizer.json``, ``config.json``, ``history.csv``,
+``curves.png`` and ``card.md``. Keras callbacks do the bookkeeping: best checkpoint on validation
+loss, early stopping, a CSV log, NaN detection, and BackupAndRestore for ``--resume`` after a kill.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from jazz.files import UsageError, atomic_path, atomic_write_text
+from jazz.model import ModelConfig, build_model
+from jazz.notes import Solo
+from jazz.tokens import TOKENS_PER_NOTE, Tokenizer
+
+LN2 = math.log(2.0)
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 20
+    seq_len: int = 128
+    batch_size: int = 32
+    lr: float = 2e-3
+    val_split: float = 0.1
+    seed: int = 0
+    patience: int = 4
+    clipnorm: float = 1.0
+    augment: bool = True
+    max_files: int | None = None
+    corpus: list[str] = field(default_factory=list)
+    command: str = ""
+
+
+def split_by_solo(solos: list[Solo], val_split: float, seed: int) -> tuple[list[Solo], list[Solo]]:
+    """Whole solos go to validation (never windows of a solo seen in training)."""
+    if len(solos) < 2:
+        raise UsageError(f"need at least 2 usable solos to hold one out for validation, found {len(solos)}")
+    order = sorted(range(len(solos)), key=lambda i: solos[i].name)
+    random.Random(seed).shuffle(order)
+    n_val = min(max(1, round(len(solos) * val_split)), len(solos) - 1)
+    val = sorted(order[:n_val])
+    train = sorted(order[n_val:])
+    return [solos[i] for i in train], [solos[i] for i in val]
+
+
+class WindowData(keras.utils.PyDataset):
+    """Batches of (tokens, next tokens) windows cut from the solos laid end to end.
+
+    With ``augment`` every epoch transposes each solo by a fresh random interval (all 12 keys,
+    pitches kept in range) and starts the windows at a fresh random offset.
+    """
+
+    def __init__(self, solos: list[Solo], tokenizer: Tokenizer, seq_len: int, batch_size: int,
+                 augment: bool, seed: int, encode=None):
+        super().__init__()
+        self.solos, self.tok, self.seq_len, self.batch_size = solos, tokenizer, seq_len, batch_size
+        self.augment = augment
+        self.encode = encode or (lambda solo: (tokenizer.encode(solo), None))
+        self.rng = np.random.default_rng(seed)
+        self.notes = sum(len(s.notes) for s in solos)
+        self._build()
+
+    def _build(self) -> None:
+        tokens, conditions = [], []
+        for solo in self.solos:
+            if self.augment:
+                solo = solo.transposed(int(self.rng.choice(self.tok.transpositions(solo))))
+            ids, condition = self.encode(solo)
+            tokens.append(ids)
+            conditions.append(condition)
+        stream = np.concatenate(tokens).astype(np.int32)
+        self.tokens_total = len(stream)
+        if not self.augment:  # a short validation set still gives one window
+            self.seq_len = min(self.seq_len, len(stream) - 1)
+        offset = int(self.rng.integers(self.seq_len)) if self.augment else 0
+        n = (len(stream) - 1 - offset) // self.seq_len
+        if n < 1:
+            raise UsageError(f"too little music for windows of {self.seq_len} tokens; lower --seq-len")
+        cut = slice(offset, offset + n * self.seq_len)
+        self.x = stream[cut].reshape(n, self.seq_len)
+        self.y = stream[offset + 1: offset + 1 + n * self.seq_len].reshape(n, self.seq_len)
+        self.c = None
+        if conditions[0] is not None:
+            full = np.concatenate(conditions).astype(np.float32)
+            self.c = full[cut].reshape(n, self.seq_len, -1)
+        self.order = self.rng.permutation(n) if self.augment else np.arange(n)
+
+    @property
+    def tokens_per_note(self) -> float:
+        return self.tokens_total / max(self.notes, 1)
+
+    def __len__(self) -> int:
+        return max(1, len(self.x) // self.batch_size) if self.augment else math.ceil(len(self.x) / self.batch_size)
+
+    def __getitem__(self, index: int):
+        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        inputs = self.x[rows] if self.c is None else {"tokens": self.x[rows], "condition": self.c[rows]}
+        return inputs, self.y[rows]
+
+    def on_epoch_end(self) -> None:
+        if self.augment:
+            self._build()
+
+
+class BitsPerNote(keras.callbacks.Callback):
+    """Adds loss in bits per note (and per token) to the epoch logs, before they are logged."""
+
+    def __init__(self, train_ratio: float, val_ratio: float):
+        super().__init__()
+        self.ratios = {"": train_ratio, "val_": val_ratio}
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is None:
+            return
+        for prefix, ratio in self.ratios.items():
+            if f"{prefix}loss" in logs:
+                logs[f"{prefix}bits_per_note"] = float(logs[f"{prefix}loss"]) / LN2 * ratio
+
+
+def compile_model(model: keras.Model, cfg: TrainConfig) -> None:
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=cfg.lr, clipnorm=cfg.clipnorm),  # clipping: the seed's cure
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+
+
+def train(solos: list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig, tokenizer: Tokenizer,
+          resume: bool = False, encode=None, extra_config: dict | None = None) -> dict:
+    """Fit a model on ``solos`` and write the model folder ``out``; return the summary numbers."""
+    keras.utils.set_random_seed(cfg.seed)
+    train_solos, val_solos = split_by_solo(solos, cfg.val_split, cfg.seed)
+    train_data = WindowData(train_solos, tokenizer, cfg.seq_len, cfg.batch_size, cfg.augment, cfg.seed, encode)
+    val_data = WindowData(val_solos, tokenizer, cfg.seq_len, cfg.batch_size, False, cfg.seed, encode)
+    out.mkdir(parents=True, exist_ok=True)
+    config = {"model": model_cfg.to_dict(), "train": asdict(cfg), "tokenizer": "tokenizer.json",
+              "tokens_per_note": TOKENS_PER_NOTE, "split": {"train": [s.name for s in train_solos],
+                                                            "validation": [s.name for s in val_solos]}}
+    config |= extra_config or {}
+    atomic_write_text(out / "tokenizer.json", tokenizer.to_json())
+    atomic_write_text(out / "config.json", json.dumps(config, indent=1))
+
+    model = build_model(model_cfg)
+    compile_model(model, cfg)
+    callbacks = make_callbacks(out, cfg, train_data, val_data, resume)
+    started = time.time()
+    history = model.fit(train_data, validation_data=val_data, epochs=cfg.epochs, callbacks=callbacks,
+                        verbose=1 if sys.stderr.isatty() else 2)
+    elapsed = time.time() - started
+    return finish(out, model, history, cfg, elapsed, train_data, val_data)
+
+
+def make_callbacks(out: Path, cfg: TrainConfig, train_data: WindowData, val_data: WindowData,
+                   resume: bool) -> list[keras.callbacks.Callback]:
+    backup = out / "checkpoints" / "resume"
+    if not resume and backup.exists():
+        shutil.rmtree(backup)
+    best_so_far = _best_val_loss(out / "history.csv") if resume else None
+    return [
+        BitsPerNote(train_data.tokens_per_note, val_data.tokens_per_note),
+        keras.callbacks.BackupAndRestore(str(backup)),
+        keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "best.weights.h5"), monitor="val_loss",
+                                        save_best_only=True, save_weights_only=True,
+                                        initial_value_threshold=best_so_far),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience),
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.CSVLogger(str(out / "history.csv"), append=resume),
+    ]
+
+
+def _best_val_loss(history_csv: Path) -> float | None:
+    rows = read_history(history_csv)
+    values = [r["val_loss"] for r in rows if math.isfinite(r.get("val_loss", math.nan))]
+    return min(values) if values else None
+
+
+def read_history(path: Path) -> list[dict[str, float]]:
+    """The rows of a CSVLogger file as floats ([] if there is none)."""
+    import csv
+
+    try:
+        with open(path, newline="") as handle:
+            return [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(handle)]
+    except (OSError, ValueError):
+        return []
+
+
+def finish(out: Path, model: keras.Model, history, cfg: TrainConfig, elapsed: float,
+           train_data: WindowData, val_data: WindowData) -> dict:
+    """Publish the best checkpoint as model.keras, draw the curves, and write the card."""
+    rows = read_history(out / "history.csv")
+    if any(not math.isfinite(r.get("loss", 0.0)) for r in rows):
+        print("training stopped: the loss became NaN or infinite; kept the last good checkpoint", file=sys.stderr)
+    best = out / "checkpoints" / "best.weights.h5"
+    if not best.exists():
+        raise UsageError("training produced no finite validation loss, so no model was saved")
+    model.load_weights(best)
+    publish_model(model, out / "model.keras")
+    from jazz.plots import plot_history
+
+    plot_history(rows, out / "curves.png")
+    summary = summarize(rows, elapsed, train_data, val_data)
+    config = json.loads((out / "config.json").read_text())
+    config["result"] = summary
+    atomic_write_text(out / "config.json", json.dumps(config, indent=1))
+    from jazz.card import write_card
+
+    write_card(out, config, model.count_params())
+    return summary
+
+
+def publish_model(model: keras.Model, path: Path) -> None:
+    """Save the weights and architecture for inference (no optimizer state), atomically."""
+    clean = keras.Model(model.inputs, model.outputs, name=model.name)  # an uncompiled twin sharing the layers
+    with atomic_path(path) as tmp:
+        keras.saving.save_model(clean, tmp)
+
+
+def summarize(rows: list[dict], elapsed: float, train_data: WindowData, val_data: WindowData) -> dict:
+    best = min(rows, key=lambda r: r.get("val_loss", math.inf)) if rows else {}
+    return {
+        "epochs_run": len(rows),
+        "best_epoch": int(best.get("epoch", -1)) + 1,
+        "train_bits_per_note": best.get("bits_per_note"),
+        "val_bits_per_note": best.get("val_bits_per_note"),
+        "val_bits_per_token": best.get("val_loss", math.nan) / LN2,
+        "train_seconds": round(elapsed, 1),
+        "train_solos": len(train_data.solos),
+        "val_solos": len(val_data.solos),
+        "train_notes": train_data.notes,
+    }
