@@ -159,7 +159,7 @@ def quantize(part: Part, content: MidiContent, grid: int = DEFAULT_GRID) -> Solo
 
     bars = layout_bars(content.meters, step, grid, last_step=max(step(n[1]) for n in part.notes))
     notes = monophonic([(step(s), step(e), _fold(p), v) for s, e, p, v in part.notes], grid)
-    chords = chords_from_texts(content.texts, step)
+    chords = chords_from_texts(content.texts, step) or accompaniment_chords(part, content, step, bars, grid)
     solo = Solo(notes=notes, bars=bars, grid=grid, tempo=content.tempo, chords=chords, key=content.key)
     return shorten_silences(solo)
 
@@ -235,6 +235,15 @@ def _keep_bars(solo: Solo, keep: list[int]) -> Solo:
             chords.pop()
         chords.append(ChordChange(onset, change.symbol))
     return Solo(notes, bars, solo.grid, solo.tempo, chords, solo.name, solo.key)
+
+
+def accompaniment_chords(melody: Part, content: MidiContent, step, bars: list[Bar], grid: int) -> list[ChordChange]:
+    """Chords estimated from the pitched parts other than the melody (none in a single-part file)."""
+    from jazz.harmony import estimate_chords
+
+    notes = [(step(s), step(e), p) for part in content.parts if part is not melody and part.channel != DRUM_CHANNEL
+             for s, e, p, _ in part.notes]
+    return estimate_chords(notes, bars, grid)
 
 
 def chords_from_texts(texts: list[tuple[int, str]], step) -> list[ChordChange]:

@@ -1,0 +1,67 @@
+"""What the model is told at every step besides the tokens: the harmony around the current moment.
+
+After each token the sequence stands at a moment in the music (a bar line after ``bar:``, a note's
+onset after ``pos:``/``pitch:``/``dur:``). The condition at that step is the chord sounding then and the
+chord of the next change (so a line can lead into it), each as jazz.chords.chord_features (root,
+pitch-class set, bass, no-chord flag). Training computes it from the solo's chord changes; sampling
+computes the same thing from the grammar's position over the chosen changes, so both see one quantity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jazz.chords import CHORD_FEATURES, chord_features
+from jazz.notes import ChordChange, Solo
+from jazz.tokens import Grammar, Tokenizer
+
+CONDITION_SIZE = 2 * CHORD_FEATURES
+
+
+def token_times(tokenizer: Tokenizer, ids: np.ndarray) -> np.ndarray:
+    """The grid step each token leaves the sequence at (what ``Grammar`` calls the current moment)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    first_bar, first_pos = tokenizer.first("bar"), tokenizer.first("pos")
+    bar_lengths = np.zeros(tokenizer.size, dtype=np.int64)
+    for i in range(first_bar, first_pos):
+        numerator, denominator = tokenizer.vocab[i][4:].split("/")
+        bar_lengths[i] = int(numerator) * tokenizer.grid * 4 // int(denominator)
+    is_bar = bar_lengths[ids] > 0
+    is_pos = (ids >= first_pos) & (ids < tokenizer.first("pitch"))
+    lengths_before = np.concatenate([[0], np.cumsum(bar_lengths[ids])[:-1]])
+    bar_start = np.maximum.accumulate(np.where(is_bar, lengths_before, 0))
+    onset = np.where(is_pos, bar_start + ids - first_pos, -1)
+    last_onset = np.maximum.accumulate(np.where(is_pos, np.arange(len(ids)), -1))
+    after_note = (~is_bar) & (last_onset > np.maximum.accumulate(np.where(is_bar, np.arange(len(ids)), -1)))
+    return np.where(after_note, onset[np.maximum(last_onset, 0)], bar_start)
+
+
+class ChordTimeline:
+    """Chord changes as arrays, to look up the sounding and the next chord at many moments at once."""
+
+    def __init__(self, changes: list[ChordChange]):
+        self.onsets = np.array([c.onset for c in changes], dtype=np.int64)
+        table = [chord_features(None)] + [chord_features(c.symbol) for c in changes] + [chord_features(None)]
+        self.table = np.stack(table).astype(np.float32)  # row 0: before the first change; last row: after the last
+
+    def condition(self, times: np.ndarray) -> np.ndarray:
+        """(len(times), CONDITION_SIZE): features of the chord sounding at each time and of the next change."""
+        current = np.searchsorted(self.onsets, times, side="right")  # 0 before the first change
+        following = np.minimum(current + 1, len(self.table) - 1) if len(self.onsets) else current
+        return np.concatenate([self.table[current], self.table[following]], axis=-1)
+
+
+def encode_with_condition(tokenizer: Tokenizer, solo: Solo) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids of ``solo`` and the condition row of every token."""
+    ids = tokenizer.encode(solo)
+    return ids, ChordTimeline(solo.chords).condition(token_times(tokenizer, ids))
+
+
+def grammar_condition(changes: list[ChordChange]):
+    """A condition function for the sampler: the same features at the grammar's current moments."""
+    timeline = ChordTimeline(changes)
+
+    def condition(grammar: Grammar) -> np.ndarray:
+        return timeline.condition(grammar.time)
+
+    return condition

@@ -1,0 +1,137 @@
+"""Generation over chord changes: forms, markers, the band, lead sheets, and the condition features."""
+
+from __future__ import annotations
+
+import json
+
+import mido
+import music21
+import numpy as np
+import pytest
+
+from jazz.cli import main
+from jazz.features import CONDITION_SIZE, encode_with_condition, token_times
+from jazz.midi_read import read_midi
+from jazz.model import ModelConfig, build_model
+from jazz.notes import ChordChange
+from jazz.tokens import Grammar, Tokenizer
+from jazz.train import publish_model
+from jazz.tunes import get_tune, parse_progression
+
+TOK = Tokenizer()
+
+
+@pytest.fixture(scope="module")
+def chord_model(tmp_path_factory):
+    """An untrained chord-aware model folder: enough to test everything but musical quality."""
+    out = tmp_path_factory.mktemp("chord_model")
+    config = ModelConfig(TOK.size, embedding=8, hidden=16, layers=1, dropout=0.0, condition=CONDITION_SIZE)
+    publish_model(build_model(config), out / "model.keras")
+    (out / "tokenizer.json").write_text(TOK.to_json())
+    (out / "config.json").write_text(json.dumps({"model": config.to_dict(), "default_tempo": 140}))
+    return out
+
+
+def markers(path) -> list[tuple[int, str]]:
+    midi, now, found = mido.MidiFile(path), 0, []
+    for message in midi.tracks[0]:
+        now += message.time
+        if message.type == "marker":
+            found.append((now, message.text))
+    return found
+
+
+def test_solo_over_a_tune_with_band(chord_model, tmp_path):
+    assert main(["generate", "--model", str(chord_model), "--tune", "blues-f", "--choruses", "2", "-n", "2",
+                 "--seed", "5", "--out", str(tmp_path), "--musicxml"]) == 0
+    path = tmp_path / "solo_001.mid"
+    midi = mido.MidiFile(path)
+    assert [t.name for t in midi.tracks[1:]] == ["Solo", "Comping", "Bass", "Drums"]
+    drums = [m for m in midi.tracks[4] if m.type == "note_on"]
+    assert drums and all(m.channel == 9 for m in drums)
+    tune = get_tune("blues-f")
+    form = [chord for bar in tune.bars for chord in bar]
+    texts = [t for _, t in markers(path)]
+    assert texts[: 3] == [c for i, c in enumerate(form) if i == 0 or form[i - 1] != c][:3]
+    solo, _ = read_midi(path, track="Solo")
+    assert len(mido.MidiFile(path).tracks) == 5
+    bar_ticks = 4 * 480
+    assert max(t for t, _ in markers(path)) < 24 * bar_ticks
+    assert midi.length == pytest.approx(24 * 4 * 60 / tune.tempo, rel=1e-6)
+    assert all(a.end <= b.onset for a, b in zip(solo.notes, solo.notes[1:]))
+    sheet = music21.converter.parse(tmp_path / "solo_001.musicxml")
+    symbols = list(sheet.recurse().getElementsByClass("ChordSymbol"))
+    assert len(symbols) >= len(texts) - 1 and sheet.recurse().getElementsByClass("Measure")
+
+
+def test_chords_option_with_repeat_and_three_four(chord_model, tmp_path):
+    assert main(["generate", "--model", str(chord_model), "--chords", "| Dm7 | G7 | Cmaj7 | % |", "--meter", "3/4",
+                 "--choruses", "3", "--no-band", "--out", str(tmp_path)]) == 0
+    midi = mido.MidiFile(tmp_path / "solo_001.mid")
+    assert [t.name for t in midi.tracks[1:]] == ["Solo"]
+    signature = next(m for m in midi.tracks[0] if m.type == "time_signature")
+    assert (signature.numerator, signature.denominator) == (3, 4)
+    assert [t for _, t in markers(tmp_path / "solo_001.mid")][:4] == ["Dm7", "G7", "Cmaj7", "Dm7"]
+    ends = [m.time for m in midi.tracks[0] if m.type == "end_of_track"]
+    assert sum(m.time for m in midi.tracks[0]) == 12 * 3 * 480 and ends
+
+
+def test_same_seed_same_bytes_with_chords(chord_model, tmp_path):
+    for folder in ("a", "b"):
+        assert main(["generate", "--model", str(chord_model), "--tune", "ii-v-i-c", "--seed", "9",
+                     "--out", str(tmp_path / folder)]) == 0
+    assert (tmp_path / "a" / "solo_001.mid").read_bytes() == (tmp_path / "b" / "solo_001.mid").read_bytes()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--chords", "| Dm7 | Gx7 |"], "Gx7"),
+    (["--tune", "no-such-tune"], "unknown tune"),
+    (["--tune", "blues-f", "--choruses", "0"], "--choruses must be at least 1"),
+    (["--meter", "four"], "--meter"),
+])
+def test_bad_changes_are_one_sentence(chord_model, tmp_path, capsys, argv, message):
+    assert main(["generate", "--model", str(chord_model), "--out", str(tmp_path), *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_list_tunes(capsys):
+    assert main(["generate", "--list-tunes"]) == 0
+    out = capsys.readouterr().out
+    for name in ("blues-f", "blues-bb", "rhythm-changes-bb", "modal-d-dorian", "coltrane-cycle"):
+        assert name in out
+
+
+def test_condition_follows_the_grammar_moment(wjazzd_midi):
+    solo, _ = read_midi(wjazzd_midi / "ArtPepper_Anthropology_FINAL.mid")
+    ids = TOK.encode(solo)
+    grammar, times = Grammar(TOK, 1), [0]
+    for token in ids[1:-1]:
+        grammar.advance(np.array([token]))
+        times.append(int(grammar.time[0]))
+    assert token_times(TOK, ids)[:-1].tolist() == times
+
+
+def test_condition_rows_name_the_sounding_and_next_chord():
+    from jazz.notes import Bar, Note, Solo
+
+    solo = Solo([Note(60, 0, 12), Note(62, 48, 12), Note(64, 60, 12)], [Bar(0), Bar(48)],
+                chords=[ChordChange(0, "C7"), ChordChange(60, "F7")])
+    ids, condition = encode_with_condition(TOK, solo)
+    assert condition.shape == (len(ids), CONDITION_SIZE)
+    roots_now = condition[:, :12].argmax(axis=1)
+    roots_next = condition[:, 37:49].argmax(axis=1)
+    times = token_times(TOK, ids)
+    assert all(r == (5 if t >= 60 else 0) for r, t in zip(roots_now, times))
+    assert roots_next[times < 60].tolist() == [5] * int((times < 60).sum())
+
+
+def test_metheny_melody_and_estimated_chords(metheny):
+    solo, track = read_midi(metheny, track="Guitar")
+    assert track == "11:Guitar" and len(solo.chords) > 50
+    first_bars = {c.symbol for c in solo.chords if c.onset < 8 * 48}
+    assert first_bars & {"Fmaj7", "Dm7", "Gm7", "C7"}
+
+
+def test_progression_text_matches_the_form():
+    assert len(parse_progression(get_tune("rhythm-changes-bb").changes)) == 32
