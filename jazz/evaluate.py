@@ -1,0 +1,346 @@
+"""`jazz evaluate`: how well a model predicts held-out solos, against an n-gram baseline, and how its solos
+compare with real ones over the same chord changes.
+
+Three measurements on the solos under ``paths``:
+
+1. **Likelihood.** Every solo is tokenized as for training (no transposition) and run through the model
+   whole (a few solos of similar length per call, padded at the end); every token after ``<bos>`` is scored
+   once. Reported in bits per token and bits per note.
+2. **Baseline.** An interpolated Kneser–Ney n-gram (jazz.ngram) trained on the model's own training solos
+   (``config.json`` ``split.train``, looked up in ``paths`` and in the training corpus), its order chosen on
+   a tenth of them, scored on the same tokens. Without those solos, each evaluated solo is scored by an
+   n-gram fitted on the other folds of the evaluated solos (cross-fitting); ``baseline_data`` says which.
+3. **Music.** ``n`` solos sampled over the first ``MAX_BARS`` bars of real solos (their meters and, for a
+   chord-aware model, their chords), compared statistic by statistic (jazz.stats) with those real bars.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from jazz.bundle import Bundle
+from jazz.corpus import load_corpus
+from jazz.features import ChordTimeline, encode_with_condition
+from jazz.files import UsageError, atomic_path, atomic_write_text
+from jazz.ngram import NGram, choose_order
+from jazz.notes import ChordChange, Solo
+from jazz.progress import Progress
+from jazz.sample import StepFunction, sample
+from jazz.stats import STAT_KEYS, compare, solo_stats
+from jazz.tokens import TokenError, Tokenizer
+from jazz.train import split_by_solo
+
+LN2 = math.log(2.0)
+MAX_BARS = 32  # bars of each real solo that generation follows (and the statistics see)
+NGRAM_ORDERS = range(1, 9)
+FOLDS = 5
+SCORE_BATCH = 16  # solos per forward call when scoring
+
+
+# -- the solos -------------------------------------------------------------------------------------
+
+def load_solos(paths: list, tokenizer: Tokenizer, progress: bool = False) -> list[Solo]:
+    """The solos under ``paths`` that have notes and fit the tokenizer."""
+    corpus = load_corpus(paths, grid=tokenizer.grid, progress=progress)
+    if not corpus.reports:
+        raise UsageError(f"no .mid or .midi files in {', '.join(map(str, paths))}")
+    solos = [s for s in corpus.solos if s.notes and _encodable(tokenizer, s)]
+    if not solos:
+        raise UsageError(f"none of the {len(corpus.reports)} MIDI files has a solo this model can read")
+    return solos
+
+
+def _encodable(tokenizer: Tokenizer, solo: Solo) -> bool:
+    try:
+        tokenizer.encode(solo)
+    except TokenError:
+        return False
+    return True
+
+
+def first_bars(solo: Solo, bars: int = MAX_BARS) -> Solo:
+    """The solo's first ``bars`` bars (notes cut at the end, later chords dropped)."""
+    if len(solo.bars) <= bars:
+        return solo
+    end = solo.bars[bars].start
+    notes = [replace(n, duration=min(n.duration, end - n.onset)) for n in solo.notes if n.onset < end]
+    return replace(solo, notes=notes, bars=solo.bars[:bars], chords=[c for c in solo.chords if c.onset < end])
+
+
+# -- likelihood ------------------------------------------------------------------------------------
+
+def encode(bundle: Bundle, solo: Solo) -> tuple[np.ndarray, np.ndarray | None]:
+    """Token ids as in training (no transposition), and the condition rows for a chord-aware model."""
+    if bundle.conditioned:
+        return encode_with_condition(bundle.tokenizer, solo)
+    return bundle.tokenizer.encode(solo), None
+
+
+def forward_function(model: keras.Model):
+    """The model's forward pass; on TensorFlow a graph traced once for every batch size and length."""
+    def forward(inputs):
+        return model(inputs, training=False)
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(forward, reduce_retracing=True)
+    return forward
+
+
+def batch_nats(forward, encoded: list[tuple[np.ndarray, np.ndarray | None]]) -> list[float]:
+    """Negative log-likelihood (nats) of each sequence's tokens after the first, in one forward call.
+
+    Shorter sequences are padded at the end; the network is causal, so padding never changes a real step.
+    """
+    length = max(len(ids) for ids, _ in encoded)
+    tokens = np.zeros((len(encoded), length), dtype="int32")
+    for row, (ids, _) in enumerate(encoded):
+        tokens[row, :len(ids)] = ids
+    inputs = tokens
+    if encoded[0][1] is not None:
+        condition = np.zeros((len(encoded), length, encoded[0][1].shape[-1]), dtype="float32")
+        for row, (_, rows) in enumerate(encoded):
+            condition[row, :len(rows)] = rows
+        inputs = {"tokens": tokens, "condition": condition}
+    logits = keras.ops.convert_to_numpy(forward(inputs)).astype(np.float64)
+    return [_nats(logits[row, :len(ids) - 1], ids[1:]) for row, (ids, _) in enumerate(encoded)]
+
+
+def _nats(logits: np.ndarray, targets: np.ndarray) -> float:
+    top = logits.max(axis=-1, keepdims=True)
+    log_z = top[:, 0] + np.log(np.exp(logits - top).sum(axis=-1))
+    return float((log_z - logits[np.arange(len(targets)), targets.astype(np.int64)]).sum())
+
+
+def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False) -> float:
+    """Total negative log-likelihood in nats of all the solos under the model (batched by similar length)."""
+    forward = forward_function(bundle.model)
+    encoded = sorted((encode(bundle, s) for s in solos), key=lambda pair: len(pair[0]))
+    total = 0.0
+    bar = Progress("scoring solos with the model", len(solos), enabled=progress)
+    for start in range(0, len(encoded), SCORE_BATCH):
+        total += sum(batch_nats(forward, encoded[start:start + SCORE_BATCH]))
+        bar.update(min(start + SCORE_BATCH, len(encoded)))
+    bar.close()
+    return total
+
+
+# -- the n-gram baseline ---------------------------------------------------------------------------
+
+def training_solos(bundle: Bundle, solos: list[Solo], progress: bool = False) -> tuple[list[Solo], int]:
+    """The model's training solos found among ``solos`` or in its training corpus; and how many it names."""
+    names = list((bundle.config.get("split") or {}).get("train") or [])
+    wanted = set(names)
+    found = {s.name: s for s in solos if s.name in wanted}
+    missing = wanted - set(found)
+    corpus = [p for p in (bundle.config.get("train") or {}).get("corpus") or [] if Path(p).exists()]
+    if missing and corpus:
+        for solo in load_corpus(corpus, grid=bundle.tokenizer.grid, progress=progress).solos:
+            if solo.name in missing and solo.notes and _encodable(bundle.tokenizer, solo):
+                found.setdefault(solo.name, solo)
+    return [found[name] for name in dict.fromkeys(names) if name in found], len(names)
+
+
+def fit_ngram(tokenizer: Tokenizer, train: list[Solo], seed: int) -> tuple[NGram, dict[int, float]]:
+    """An n-gram of the order that does best on a tenth of ``train``, refitted on all of it."""
+    fit_part, val_part = split_by_solo(train, 0.1, seed)
+    encode = tokenizer.encode
+    best, bits = choose_order([encode(s) for s in fit_part], [encode(s) for s in val_part], NGRAM_ORDERS,
+                              tokenizer.size)
+    return NGram(best, tokenizer.size).fit([encode(s) for s in train]), bits
+
+
+def ngram_baseline(bundle: Bundle, solos: list[Solo], seed: int, progress: bool = False) -> dict:
+    """Negative log-likelihood (nats) of ``solos`` under the n-gram, its order, and what it was trained on."""
+    tok = bundle.tokenizer
+    train, named = training_solos(bundle, solos, progress)
+    if len(train) >= 2:
+        model, bits = fit_ngram(tok, train, seed)
+        nats = -model.token_logprobs([tok.encode(s) for s in solos]).sum()
+        data = f"the model's training split ({len(train)} of its {named} training solos found)"
+        return {"nats": float(nats), "order": model.order, "validation_bits": bits, "data": data}
+    if len(solos) < 3:
+        return {"nats": None, "order": None, "validation_bits": {},
+                "data": "none: the model's training solos were not found and there are too few solos to cross-fit"}
+    return cross_fitted(tok, solos, seed)
+
+
+def cross_fitted(tokenizer: Tokenizer, solos: list[Solo], seed: int) -> dict:
+    """Each solo scored by an n-gram trained on the other folds of ``solos``."""
+    folds = min(FOLDS, len(solos))
+    order = sorted(range(len(solos)), key=lambda i: solos[i].name)
+    random.Random(seed).shuffle(order)
+    nats, orders = 0.0, []
+    for fold in range(folds):
+        held = set(order[fold::folds])
+        model, _ = fit_ngram(tokenizer, [s for i, s in enumerate(solos) if i not in held], seed)
+        nats -= model.token_logprobs([tokenizer.encode(solos[i]) for i in sorted(held)]).sum()
+        orders.append(model.order)
+    common = Counter(orders).most_common(1)[0][0]
+    data = (f"cross-fitted on the evaluated solos ({folds} folds, orders {sorted(orders)}): "
+            "the model's training solos were not found")
+    return {"nats": float(nats), "order": common, "validation_bits": {}, "data": data}
+
+
+# -- generation ------------------------------------------------------------------------------------
+
+def pick_forms(real: list[Solo], n: int) -> list[Solo]:
+    """The real solo each of ``n`` generated solos follows: spread over all of them, in turn."""
+    if n <= len(real):
+        return [real[i * len(real) // n] for i in range(n)]
+    return [real[i % len(real)] for i in range(n)]
+
+
+def rows_condition(changes: list[list[ChordChange]]):
+    """A sampler condition function giving every row of the batch its own chord changes."""
+    timelines = [ChordTimeline(c) for c in changes]
+
+    def condition(grammar) -> np.ndarray:
+        times = grammar.time
+        return np.stack([t.condition(times[i:i + 1])[0] for i, t in enumerate(timelines)])
+
+    return condition
+
+
+def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False) -> list[Solo]:
+    """One sampled solo over each form's meters (and chords), batched by identical meters."""
+    tok, step = bundle.tokenizer, StepFunction(bundle.model)
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, form in enumerate(forms):
+        groups.setdefault(tuple(b.meter for b in form.bars), []).append(i)
+    out: list[Solo | None] = [None] * len(forms)
+    for g, (plan, rows) in enumerate(groups.items()):
+        condition = rows_condition([forms[i].chords for i in rows]) if bundle.conditioned else None
+        sequences = sample(bundle.model, tok, len(rows), list(plan), seed=seed + g, condition=condition,
+                           progress=progress, step=step)
+        for i, ids in zip(rows, sequences):
+            solo = tok.decode(ids, tempo=forms[i].tempo, name=f"generated over {forms[i].name}")
+            out[i] = replace(solo, chords=list(forms[i].chords))
+    return out
+
+
+# -- the whole evaluation --------------------------------------------------------------------------
+
+def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path: str | Path | None = None,
+             plots_dir: str | Path | None = None, progress: bool = True) -> dict:
+    """Measure ``bundle`` on the solos under ``paths``; optionally write JSON and plots. Returns the result."""
+    if n < 1:
+        raise UsageError("-n must be at least 1")
+    tok = bundle.tokenizer
+    solos = load_solos(paths, tok, progress)
+    tokens = sum(len(tok.encode(s)) - 1 for s in solos)
+    notes = sum(len(s.notes) for s in solos)
+    model_bits = model_likelihood(bundle, solos, progress) / LN2
+    baseline = ngram_baseline(bundle, solos, seed, progress)
+    ngram_bits = None if baseline["nats"] is None else baseline["nats"] / LN2
+    real = [first_bars(s) for s in solos]
+    generated = generate_over(bundle, pick_forms(real, n), seed, progress)
+    real_stats, generated_stats = [solo_stats(s) for s in real], [solo_stats(s) for s in generated]
+    train_names = set((bundle.config.get("split") or {}).get("train") or [])
+    result = {
+        "solos": len(solos),
+        "notes": notes,
+        "tokens": tokens,
+        "bits_per_note": {"model": model_bits / notes, "ngram": _per(ngram_bits, notes)},
+        "bits_per_token": {"model": model_bits / tokens, "ngram": _per(ngram_bits, tokens)},
+        "ngram_order": baseline["order"],
+        "ngram_validation_bits_per_token": {str(k): v for k, v in baseline["validation_bits"].items()},
+        "baseline_data": baseline["data"],
+        "improvement_over_ngram": None if ngram_bits is None else 1.0 - model_bits / ngram_bits,
+        "solos_in_training_split": sum(s.name in train_names for s in solos),
+        "generated": n,
+        "stats": compare(real_stats, generated_stats),
+    }
+    if json_path is not None:
+        atomic_write_text(json_path, json.dumps(result, indent=1))
+    if plots_dir is not None:
+        write_plots(Path(plots_dir), bundle, real_stats, generated_stats, generated[0])
+    return result
+
+
+def _per(bits: float | None, count: int) -> float | None:
+    return None if bits is None else bits / count
+
+
+# -- the report ------------------------------------------------------------------------------------
+
+def _number(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def format_report(result: dict) -> str:
+    """The result as a table for the terminal."""
+    order = result["ngram_order"]
+    bpn, bpt = result["bits_per_note"], result["bits_per_token"]
+    lines = [
+        f"{result['solos']} solos, {result['notes']} notes, {result['tokens']} tokens scored",
+        f"{'':<16}{'model':>10}{f'n-gram ({order})' if order else 'n-gram':>14}",
+        f"{'bits per note':<16}{_number(bpn['model']):>10}{_number(bpn['ngram']):>14}",
+        f"{'bits per token':<16}{_number(bpt['model']):>10}{_number(bpt['ngram']):>14}",
+    ]
+    if result["improvement_over_ngram"] is not None:
+        change = result["improvement_over_ngram"]
+        lines.append(f"the model needs {abs(change):.1%} {'fewer' if change >= 0 else 'more'} bits than the n-gram")
+    lines.append(f"n-gram trained on {result['baseline_data']}")
+    if result["solos_in_training_split"]:
+        lines.append(f"note: {result['solos_in_training_split']} of these solos were in the model's training split")
+    lines += ["", f"{'statistic':<28}{'real median':>12}{'generated':>12}{'in real 5-95%':>15}"]
+    for key, row in result["stats"].items():
+        share = "-" if row["in_range"] is None else f"{row['in_range']:.0%}"
+        lines.append(f"{key:<28}{_number(row['real_median']):>12}{_number(row['generated_median']):>12}{share:>15}")
+    lines.append(f"({result['generated']} generated solos over the first {MAX_BARS} bars of the real ones)")
+    return "\n".join(lines)
+
+
+# -- plots -----------------------------------------------------------------------------------------
+
+def write_plots(folder: Path, bundle: Bundle, real: list[dict], generated: list[dict], example: Solo) -> None:
+    """stats.png (histograms), piano_roll.png (a generated solo) and curves.png (if the model has a history)."""
+    from jazz.plots import plot_history, plot_piano_roll
+    from jazz.train import read_history
+
+    plot_stat_histograms(real, generated, folder / "stats.png")
+    plot_piano_roll(example, folder / "piano_roll.png", title=example.name)
+    rows = read_history(Path(bundle.path) / "history.csv")
+    if rows:
+        plot_history(rows, folder / "curves.png")
+
+
+def plot_stat_histograms(real: list[dict], generated: list[dict], path: Path) -> None:
+    """One histogram per statistic, real and generated solos overlaid (each normalized to its own count)."""
+    import matplotlib.pyplot as plt
+
+    import jazz.plots  # noqa: F401  (chooses the Agg backend: no display needed)
+
+    columns = 4
+    rows = math.ceil(len(STAT_KEYS) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.8 * rows))
+    for axis, key in zip(axes.flat, STAT_KEYS):
+        ours = [s[key] for s in real if s.get(key) is not None]
+        theirs = [s[key] for s in generated if s.get(key) is not None]
+        axis.set_title(key.replace("_", " "), fontsize=9)
+        if not ours and not theirs:
+            axis.text(0.5, 0.5, "no values", ha="center", va="center", transform=axis.transAxes)
+            axis.axis("off")
+            continue
+        edges = np.histogram_bin_edges(ours + theirs, bins=15)
+        for values, label in ((ours, "real"), (theirs, "generated")):
+            if values:
+                axis.hist(values, bins=edges, alpha=0.55, label=label, weights=np.full(len(values), 1 / len(values)))
+        axis.tick_params(labelsize=7)
+    for axis in list(axes.flat)[len(STAT_KEYS):]:
+        axis.axis("off")
+    axes.flat[0].legend(fontsize=8)
+    figure.tight_layout()
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=100)
+    plt.close(figure)

@@ -1,0 +1,165 @@
+"""`evaluate` end to end on a few real solos with a tiny untrained chord-aware model, and its parts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+
+import keras
+import numpy as np
+import pytest
+
+from jazz.bundle import load_bundle
+from jazz.evaluate import (batch_nats, encode, evaluate, first_bars, format_report, forward_function, pick_forms,
+                           rows_condition)
+from jazz.features import CONDITION_SIZE, grammar_condition
+from jazz.files import UsageError
+from jazz.midi_read import read_midi
+from jazz.midi_write import Part, write_midi
+from jazz.model import ModelConfig, build_model
+from jazz.notes import Bar, ChordChange, Note, Solo
+from jazz.stats import STAT_KEYS
+from jazz.tokens import Grammar, Tokenizer
+from jazz.train import publish_model
+
+TOK = Tokenizer()
+EVALUATED = ["ArtPepper_Anthropology_FINAL", "ArtPepper_InAMellowTone_FINAL", "BenWebster_ByeByeBlackbird_FINAL"]
+TRAINING = ["ArtPepper_BluesForBlanche_FINAL", "ArtPepper_Desafinado_FINAL"]
+
+
+def model_folder(path, split: dict | None, corpus: list[str], condition: int = CONDITION_SIZE):
+    """A tiny untrained model folder (chord-aware unless ``condition`` is 0)."""
+    config = ModelConfig(TOK.size, embedding=8, hidden=16, layers=1, dropout=0.0, condition=condition)
+    keras.utils.set_random_seed(0)
+    publish_model(build_model(config), path / "model.keras")
+    (path / "tokenizer.json").write_text(TOK.to_json())
+    settings = {"model": config.to_dict(), "train": {"corpus": corpus}}
+    if split is not None:
+        settings["split"] = split
+    (path / "config.json").write_text(json.dumps(settings))
+    (path / "history.csv").write_text("epoch,bits_per_note,loss,val_bits_per_note,val_loss\n"
+                                      "0,12.0,2.8,12.5,2.9\n1,11.0,2.6,11.9,2.75\n")
+    return path
+
+
+@pytest.fixture
+def corpora(wjazzd_midi, tmp_path_factory):
+    """An evaluation folder (three solos and one with chord markers) and a training folder (two solos)."""
+    root = tmp_path_factory.mktemp("corpora")
+    evaluated, training = root / "eval", root / "train"
+    evaluated.mkdir()
+    training.mkdir()
+    for name in EVALUATED:
+        shutil.copy(wjazzd_midi / f"{name}.mid", evaluated)
+    for name in TRAINING:
+        shutil.copy(wjazzd_midi / f"{name}.mid", training)
+    solo, _ = read_midi(wjazzd_midi / f"{EVALUATED[0]}.mid")
+    solo = first_bars(solo, 12)
+    chords = [ChordChange(bar.start, "Bb7" if i % 2 else "Cm7") for i, bar in enumerate(solo.bars)]
+    solo = Solo(solo.notes, solo.bars, solo.grid, solo.tempo, chords)
+    write_midi(evaluated / "WithChords.mid", solo, [Part("Solo", solo.notes, channel=0, program=66)])
+    return evaluated, training
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("JAZZ_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
+    evaluated, training = corpora
+    split = {"train": TRAINING, "validation": [EVALUATED[0]]}
+    bundle = load_bundle(model_folder(tmp_path / "model", split, [str(training)]))
+    result = evaluate(bundle, [evaluated], n=3, seed=1, json_path=tmp_path / "out" / "eval.json",
+                      plots_dir=tmp_path / "plots", progress=False)
+    written = json.loads((tmp_path / "out" / "eval.json").read_text())
+    assert written == json.loads(json.dumps(result))
+    for key in ("bits_per_note", "bits_per_token", "ngram_order", "stats", "solos", "notes", "tokens",
+                "baseline_data"):
+        assert key in written
+    assert written["solos"] == 4
+    assert set(written["bits_per_note"]) == {"model", "ngram"} == set(written["bits_per_token"])
+    assert 7.0 < written["bits_per_token"]["model"] < 8.5  # an untrained model is near uniform over 240 tokens
+    bpt, bpn = written["bits_per_token"], written["bits_per_note"]
+    for side in ("model", "ngram"):
+        assert bpn[side] == pytest.approx(bpt[side] * written["tokens"] / written["notes"])
+    assert written["bits_per_token"]["ngram"] < written["bits_per_token"]["model"]
+    assert 1 <= written["ngram_order"] <= 8
+    assert "training split (2 of its 2" in written["baseline_data"]
+    assert list(written["stats"]) == list(STAT_KEYS)
+    for row in written["stats"].values():
+        assert set(row) == {"real_median", "generated_median", "in_range"}
+    assert written["stats"]["max_polyphony"]["real_median"] == 1.0
+    assert written["stats"]["chord_tone_share_on_beats"]["real_median"] is not None  # WithChords.mid
+    for name in ("stats.png", "piano_roll.png", "curves.png"):
+        assert (tmp_path / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = format_report(result)
+    assert "bits per note" in report and "pitch_class_entropy" in report and "n-gram" in report
+
+
+def test_without_the_training_solos_the_ngram_is_cross_fitted(corpora, tmp_path, cache):
+    evaluated, _ = corpora
+    folder = model_folder(tmp_path / "model", {"train": ["NotThere"]}, [str(tmp_path / "gone")], condition=0)
+    bundle = load_bundle(folder)
+    assert not bundle.conditioned
+    result = evaluate(bundle, [evaluated], n=2, progress=False)
+    assert result["baseline_data"].startswith("cross-fitted")
+    assert result["bits_per_note"]["ngram"] > 0 and result["ngram_order"] >= 1
+    assert "cross-fitted" in format_report(result)
+
+
+def test_batched_nats_match_keras_cross_entropy_per_solo(corpora, tmp_path, cache):
+    evaluated, _ = corpora
+    bundle = load_bundle(model_folder(tmp_path / "model", None, []))
+    files = (("WithChords.mid", 6), (f"{EVALUATED[1]}.mid", 9))
+    solos = [_bars(read_midi(evaluated / name)[0], bars) for name, bars in files]
+    encoded = [encode(bundle, s) for s in solos]
+    assert len(encoded[0][0]) < len(encoded[1][0])  # the first is padded in the batch
+    nats = batch_nats(forward_function(bundle.model), encoded)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum")
+    for value, (ids, condition) in zip(nats, encoded):
+        logits = bundle.model({"tokens": ids[None, :-1].astype("int32"), "condition": condition[None, :-1]})
+        assert value == pytest.approx(float(loss(ids[None, 1:], logits)), rel=1e-4)
+
+
+def _bars(solo: Solo, count: int) -> Solo:
+    """The first ``count`` bars, without the notes that would sound past them (so it still encodes)."""
+    end = solo.bars[count].start
+    return replace(solo, notes=[n for n in solo.notes if n.end <= end], bars=solo.bars[:count],
+                   chords=[c for c in solo.chords if c.onset < end])
+
+
+def test_no_usable_solo_is_a_usage_error(tmp_path, cache):
+    bundle = load_bundle(model_folder(tmp_path / "model", None, []))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UsageError, match="no .mid"):
+        evaluate(bundle, [tmp_path / "empty"], progress=False)
+    with pytest.raises(UsageError, match="-n"):
+        evaluate(bundle, [tmp_path / "empty"], n=0, progress=False)
+
+
+def test_forms_spread_over_the_real_solos_and_bars_are_cut():
+    real = [Solo([], [Bar(0)], name=str(i)) for i in range(10)]
+    assert [s.name for s in pick_forms(real, 4)] == ["0", "2", "5", "7"]
+    assert [s.name for s in pick_forms(real[:3], 5)] == ["0", "1", "2", "0", "1"]
+    long = Solo([Note(60, 0, 12), Note(62, 90, 20), Note(64, 200, 4)], [Bar(48 * i) for i in range(5)],
+                chords=[ChordChange(0, "C7"), ChordChange(96, "F7")])
+    cut = first_bars(long, 2)
+    assert len(cut.bars) == 2 and [n.duration for n in cut.notes] == [12, 6]
+    assert [c.symbol for c in cut.chords] == ["C7"]
+
+
+def test_each_row_gets_its_own_chords():
+    changes = [[ChordChange(0, "C7")], [ChordChange(0, "F7"), ChordChange(24, "Bb7")]]
+    grammar = Grammar(TOK, 2, ["4/4", "4/4"])
+    grammar.advance(np.array([TOK.bar_id("4/4")] * 2))
+    grammar.advance(np.array([TOK.index["pos:30"]] * 2))
+    rows = rows_condition(changes)(grammar)
+    assert rows.shape == (2, CONDITION_SIZE)
+    assert [int(r[:12].argmax()) for r in rows] == [0, 10]  # C7 still sounds in row 0; Bb7 at step 30 in row 1
+    for row, chords in zip(rows, changes):
+        alone = Grammar(TOK, 1, ["4/4", "4/4"])
+        alone.advance(np.array([TOK.bar_id("4/4")]))
+        alone.advance(np.array([TOK.index["pos:30"]]))
+        assert np.array_equal(row, grammar_condition(chords)(alone)[0])
