@@ -44,6 +44,8 @@ def build_parser() -> Parser:
     add_corpus(commands)
     add_train(commands)
     add_generate(commands)
+    add_evaluate(commands)
+    add_import_weimar(commands)
     return parser
 
 
@@ -89,6 +91,7 @@ def add_train(commands) -> None:
     p.add_argument("--no-chords", action="store_true", help="ignore chord symbols in the files (a chord-free model)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     p.add_argument("--force", action="store_true", help="replace a model already in --out")
+    p.add_argument("--card-note", metavar="TEXT", help="a paragraph for the model card (e.g. how the data was made)")
     p.set_defaults(run=run_train)
 
 
@@ -115,6 +118,46 @@ def add_generate(commands) -> None:
     p.add_argument("--musicxml", action="store_true", help="also write a MusicXML lead sheet per solo")
     p.add_argument("--force", action="store_true", help="overwrite existing files")
     p.set_defaults(run=run_generate)
+
+
+def add_evaluate(commands) -> None:
+    p = commands.add_parser("evaluate", help="measure a model against real solos and an n-gram baseline")
+    p.add_argument("paths", nargs="+", metavar="CORPUS", help="held-out MIDI files and folders")
+    p.add_argument("--model", type=Path, help="model folder (default: the bundled models/default)")
+    p.add_argument("-n", type=positive_int, default=20, help="solos to generate for the statistics (default 20)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write the numbers as JSON")
+    p.add_argument("--plots", type=Path, metavar="DIR", help="write PNG plots here")
+    p.set_defaults(run=run_evaluate)
+
+
+def add_import_weimar(commands) -> None:
+    p = commands.add_parser("import-weimar", help="turn the Weimar Jazz Database CSVs into beat-aligned MIDI files")
+    p.add_argument("src", type=Path, metavar="DIR", help="folder with csv/melody, csv/beats and meta.csv")
+    p.add_argument("--out", type=Path, required=True, metavar="OUTDIR", help="folder for <solo>.mid files")
+    p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.set_defaults(run=run_import_weimar)
+
+
+def run_evaluate(args) -> int:
+    from jazz.bundle import load_bundle
+    from jazz.evaluate import evaluate, format_report
+
+    for path in args.paths:
+        if not Path(path).exists():
+            raise UsageError(f"{path} does not exist")
+    result = evaluate(load_bundle(args.model), args.paths, n=args.n, seed=args.seed, json_path=args.json,
+                      plots_dir=args.plots)
+    print(format_report(result))
+    return 0
+
+
+def run_import_weimar(args) -> int:
+    from jazz.weimar import run
+
+    if not args.src.is_dir():
+        raise UsageError(f"{args.src} is not a folder")
+    return run(args.src, args.out, force=args.force)
 
 
 def run_corpus(args) -> int:
@@ -181,7 +224,8 @@ def run_train(args) -> int:
     encode = (lambda solo: encode_with_condition(tokenizer, solo)) if with_chords else None
     tempi = sorted(s.tempo for s in solos)
     result = train(solos, args.out, model_cfg, cfg, tokenizer, resume=args.resume, encode=encode,
-                   extra_config={"default_tempo": round(tempi[len(tempi) // 2])})
+                   extra_config={"default_tempo": round(tempi[len(tempi) // 2]),
+                                 "card_sections": {"Notes": args.card_note} if args.card_note else {}})
     print(f"trained in {result['train_seconds']} s: validation {result['val_bits_per_note']:.3f} bits per note "
           f"(best epoch {result['best_epoch']}); model in {args.out}")
     return 0
@@ -251,6 +295,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except UsageError as error:
         print(f"jazz {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:  # a path the user named that cannot be read or written
+        where = f" {error.filename}" if error.filename else ""
+        print(f"jazz {args.command}: cannot use{where}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"jazz {args.command}: interrupted", file=sys.stderr)

@@ -22,7 +22,7 @@ from jazz.midi_read import MidiError, read_midi
 from jazz.progress import Progress
 from jazz.notes import DEFAULT_GRID, Bar, ChordChange, Note, Solo
 
-PARSER_VERSION = 4  # bump when parsing or quantization changes: invalidates the cache
+PARSER_VERSION = 6  # bump when parsing or quantization changes: invalidates the cache
 MIDI_SUFFIXES = (".mid", ".midi")
 FILE_TIME_LIMIT_S = 20
 

@@ -17,6 +17,7 @@ DRUM_CHANNEL = 9  # channel 10 in 1-based numbering
 LOWEST_PITCH, HIGHEST_PITCH = 21, 108  # the piano's range; solos are folded into it by octaves
 MAX_EMPTY_BARS = 2  # longer silences inside a solo are shortened to this many empty bars
 MIN_NOTES = 8
+MAX_BEATS = 40_000  # about two and a half hours at 250 bpm: anything longer is a damaged file
 
 
 class MidiError(ValueError):
@@ -83,6 +84,7 @@ def load_content(path: str | Path) -> MidiContent:
     meters, tempos, keys, texts = [], [], [], []
     for index, track in enumerate(midi.tracks):
         open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        name = track.name.strip()  # mido scans the track for its name: once per track, not per note
         tick = 0
         for message in track:
             tick += message.time
@@ -93,7 +95,7 @@ def load_content(path: str | Path) -> MidiContent:
                 starts = open_notes.get((message.channel, message.note))
                 if starts:
                     start, velocity = starts.pop(0)
-                    part = parts.setdefault((index, message.channel), Part(index, message.channel, track.name.strip()))
+                    part = parts.setdefault((index, message.channel), Part(index, message.channel, name))
                     part.notes.append((start, tick, message.note, velocity))
             elif kind == "time_signature":
                 meters.append((tick, message.numerator, message.denominator))
@@ -104,7 +106,7 @@ def load_content(path: str | Path) -> MidiContent:
             elif kind in ("marker", "text", "cue_marker", "lyrics"):
                 texts.append((tick, message.text))
         for (channel, pitch), starts in open_notes.items():  # notes never switched off end with the track
-            part = parts.setdefault((index, channel), Part(index, channel, track.name.strip()))
+            part = parts.setdefault((index, channel), Part(index, channel, name))
             part.notes.extend((start, max(tick, start + 1), pitch, velocity) for start, velocity in starts)
     tempo = next((60_000_000 / t for _, t in sorted(tempos) if t > 0), 120.0)
     return MidiContent(
@@ -157,7 +159,10 @@ def quantize(part: Part, content: MidiContent, grid: int = DEFAULT_GRID) -> Solo
     def step(tick: int) -> int:
         return round(tick * grid / tpb)
 
-    bars = layout_bars(content.meters, step, grid, last_step=max(step(n[1]) for n in part.notes))
+    last_step = max(step(n[1]) for n in part.notes)
+    if last_step > MAX_BEATS * grid:
+        raise MidiError(f"the melody lasts {last_step // grid} beats, more than {MAX_BEATS} (damaged delta times?)")
+    bars = layout_bars(content.meters, step, grid, last_step)
     notes = monophonic([(step(s), step(e), _fold(p), v) for s, e, p, v in part.notes], grid)
     chords = chords_from_texts(content.texts, step) or accompaniment_chords(part, content, step, bars, grid)
     solo = Solo(notes=notes, bars=bars, grid=grid, tempo=content.tempo, chords=chords, key=content.key)
