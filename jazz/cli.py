@@ -46,6 +46,7 @@ def build_parser() -> Parser:
     add_generate(commands)
     add_evaluate(commands)
     add_import_weimar(commands)
+    add_bench(commands)
     return parser
 
 
@@ -137,6 +138,24 @@ def add_import_weimar(commands) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="OUTDIR", help="folder for <solo>.mid files")
     p.add_argument("--force", action="store_true", help="overwrite existing files")
     p.set_defaults(run=run_import_weimar)
+
+
+def add_bench(commands) -> None:
+    p = commands.add_parser("bench", help="measure parsing, training and sampling speed on this machine")
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write the numbers as JSON")
+    p.add_argument("--quick", action="store_true", help="fewer steps: under two minutes")
+    p.add_argument("--corpus", type=Path, help="MIDI folder to parse and train on (default: the shared WJazzD)")
+    p.add_argument("--model", type=Path, help="model folder to sample from (default: the bundled model)")
+    p.set_defaults(run=run_bench)
+
+
+def run_bench(args) -> int:
+    from jazz.bench import format_bench, run_bench as bench
+
+    if args.corpus is not None and not args.corpus.exists():
+        raise UsageError(f"{args.corpus} does not exist")
+    print(format_bench(bench(args.corpus, args.model, args.quick, args.json)))
+    return 0
 
 
 def run_evaluate(args) -> int:

@@ -102,19 +102,22 @@ def load_corpus(paths: list[str | Path], grid: int = DEFAULT_GRID, track: str | 
 
 
 def _parse_all(files: list[str], grid: int, track: str | None, jobs: int | None, cache: bool, progress: bool):
-    tasks = [(f, grid, track, cache) for f in files]
+    """Cached files are read here; the rest are parsed in worker processes (in order of ``files``)."""
+    results: list = [None] * len(files)
+    missing = []
+    for i, path in enumerate(files):
+        key = _cache_key(path, grid, track)
+        results[i] = _cache_get(key) if cache and key else None
+        if results[i] is None:
+            missing.append((i, (path, grid, track, key if cache else None)))
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    results = []
-    if jobs <= 1 or len(files) < 16:
-        iterator = map(_parse_one, tasks)
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(jobs)
-        iterator = pool.map(_parse_one, tasks, chunksize=8)
+    pool = ProcessPoolExecutor(jobs) if jobs > 1 and len(missing) >= 16 else None
+    parsed = pool.map(_parse_one, [task for _, task in missing], chunksize=8) if pool else map(_parse_one, [t for _, t in missing])
     bar = Progress("parsing MIDI files", len(files), enabled=progress)
     try:
-        for done, result in enumerate(iterator, 1):
-            results.append(result)
+        bar.update(len(files) - len(missing))
+        for done, ((i, _), result) in enumerate(zip(missing, parsed), len(files) - len(missing) + 1):
+            results[i] = result
             bar.update(done)
     finally:
         if pool is not None:
@@ -123,17 +126,18 @@ def _parse_all(files: list[str], grid: int, track: str | None, jobs: int | None,
     return results
 
 
-def _parse_one(task: tuple[str, int, str | None, bool]) -> tuple[Solo | None, FileReport]:
-    """Parse one file (in a worker process): cached solo or fresh parse, never an exception."""
-    path, grid, track, cache = task
+def _cache_key(path: str, grid: int, track: str | None) -> str | None:
+    """The file's content hash with the settings that shape a parse (None if it cannot be read)."""
     try:
         data = Path(path).read_bytes()
-    except OSError as error:
-        return None, FileReport(path, "skipped", f"cannot read the file ({error.strerror or error})")
-    key = hashlib.sha1(data + f"|{PARSER_VERSION}|{grid}|{track}".encode()).hexdigest()
-    cached = _cache_get(key) if cache else None
-    if cached is not None:
-        return cached
+    except OSError:
+        return None
+    return hashlib.sha1(data + f"|{PARSER_VERSION}|{grid}|{track}".encode()).hexdigest()
+
+
+def _parse_one(task: tuple[str, int, str | None, str | None]) -> tuple[Solo | None, FileReport]:
+    """Parse one file (in a worker process) and cache the result under ``key``; never an exception."""
+    path, grid, track, key = task
     try:
         with _time_limit(FILE_TIME_LIMIT_S):
             solo, label = read_midi(path, grid, track)
@@ -144,7 +148,7 @@ def _parse_one(task: tuple[str, int, str | None, bool]) -> tuple[Solo | None, Fi
         result = None, FileReport(path, "skipped", f"parsing took over {FILE_TIME_LIMIT_S} s")
     except RecursionError:
         result = None, FileReport(path, "skipped", "not a valid MIDI file (too deeply nested)")
-    if cache:
+    if key:
         _cache_put(key, *result)
     return result
 
@@ -218,8 +222,8 @@ def _solo_to_arrays(solo: Solo) -> dict[str, np.ndarray]:
 def _solo_from_arrays(data) -> Solo:
     meta = json.loads(str(data["meta"]))
     return Solo(
-        notes=[Note(*map(int, row)) for row in data["notes"]],
-        bars=[Bar(*map(int, row)) for row in data["bars"]],
-        chords=[ChordChange(int(o), str(s)) for o, s in zip(data["chord_onsets"], data["chord_symbols"])],
+        notes=[Note(*row) for row in data["notes"].tolist()],
+        bars=[Bar(*row) for row in data["bars"].tolist()],
+        chords=[ChordChange(o, s) for o, s in zip(data["chord_onsets"].tolist(), data["chord_symbols"].tolist())],
         **meta,
     )

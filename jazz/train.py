@@ -158,7 +158,11 @@ def train(solos: list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig
     history = model.fit(train_data, validation_data=val_data, epochs=cfg.epochs, callbacks=callbacks,
                         verbose=1 if sys.stderr.isatty() else 2)
     elapsed = time.time() - started
-    return finish(out, model, history, cfg, elapsed, train_data, val_data)
+    diverged = any(not math.isfinite(v) for v in history.history.get("loss", []))
+    if diverged:
+        print("training stopped: the loss became NaN or infinite (try a lower --lr); "
+              "keeping the last good checkpoint", file=sys.stderr)
+    return finish(out, model, history, cfg, elapsed, train_data, val_data, diverged)
 
 
 def make_callbacks(out: Path, cfg: TrainConfig, train_data: WindowData, val_data: WindowData,
@@ -197,14 +201,13 @@ def read_history(path: Path) -> list[dict[str, float]]:
 
 
 def finish(out: Path, model: keras.Model, history, cfg: TrainConfig, elapsed: float,
-           train_data: WindowData, val_data: WindowData) -> dict:
+           train_data: WindowData, val_data: WindowData, diverged: bool = False) -> dict:
     """Publish the best checkpoint as model.keras, draw the curves, and write the card."""
     rows = read_history(out / "history.csv")
-    if any(not math.isfinite(r.get("loss", 0.0)) for r in rows):
-        print("training stopped: the loss became NaN or infinite; kept the last good checkpoint", file=sys.stderr)
     best = out / "checkpoints" / "best.weights.h5"
-    if not best.exists():
-        raise UsageError("training produced no finite validation loss, so no model was saved")
+    if not best.exists() or _best_val_loss(out / "history.csv") is None:
+        why = "the loss became NaN or infinite before an epoch finished" if diverged else "no finite validation loss"
+        raise UsageError(f"training produced {why}, so no model was saved")
     model.load_weights(best)
     publish_model(model, out / "model.keras")
     from jazz.plots import plot_history

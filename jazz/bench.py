@@ -1,0 +1,180 @@
+"""`jazz bench`: how fast parsing, training and sampling are on this machine, measured in one run.
+
+Ratios are only meaningful between numbers of the same run (machines are shared and noisy).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from jazz.files import atomic_write_text
+
+SHARED_WJAZZD = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "wjazzd" / "midi"
+BENCH_CELLS = ("lstm", "hand-lstm", "gru")
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def bench_parse(corpus: Path) -> dict:
+    """Cold (empty cache, parallel processes) and warm (cached) parse of a whole corpus."""
+    from jazz.corpus import load_corpus
+
+    with tempfile.TemporaryDirectory() as cache:
+        previous = os.environ.get("JAZZ_CACHE_DIR")
+        os.environ["JAZZ_CACHE_DIR"] = cache
+        try:
+            started = time.perf_counter()
+            cold = load_corpus([corpus])
+            cold_s = time.perf_counter() - started
+            started = time.perf_counter()
+            load_corpus([corpus])
+            warm_s = time.perf_counter() - started
+        finally:
+            if previous is None:
+                os.environ.pop("JAZZ_CACHE_DIR", None)
+            else:
+                os.environ["JAZZ_CACHE_DIR"] = previous
+    return {"parse_cold_s": round(cold_s, 3), "parse_warm_s": round(warm_s, 3), "parse_files": len(cold.reports),
+            "solos": cold.solos}
+
+
+def training_batches(solos, tokenizer, seq_len: int, batch: int, count: int):
+    """Real windows for the throughput runs (the first ``count`` batches of one epoch)."""
+    from jazz.train import WindowData
+
+    data = WindowData(solos, tokenizer, seq_len, batch, augment=True, seed=0)
+    return [data[i % len(data)] for i in range(count)]
+
+
+def bench_train(solos, cells: tuple[str, ...], steps: int, seq_len: int = 128, batch: int = 32,
+                hidden: int = 256, layers: int = 2) -> dict[str, float]:
+    """Training tokens per second for each cell on the same model size and the same batches."""
+    import keras
+
+    from jazz.model import ModelConfig, build_model
+    from jazz.tokens import Tokenizer
+    from jazz.train import TrainConfig, compile_model
+
+    tokenizer = Tokenizer()
+    batches = training_batches(solos, tokenizer, seq_len, batch, steps)
+    rates = {}
+    for cell in cells:
+        keras.utils.set_random_seed(0)
+        model = build_model(ModelConfig(tokenizer.size, 64, hidden, layers, 0.2, cell))
+        compile_model(model, TrainConfig())
+        for x, y in batches[:2]:  # compile and warm up
+            model.train_on_batch(x, y)
+        started = time.perf_counter()
+        for x, y in batches:
+            model.train_on_batch(x, y)
+        rates[cell] = round(len(batches) * batch * seq_len / (time.perf_counter() - started), 1)
+        _say(f"  train {cell}: {rates[cell]:,.0f} tokens/s")
+    return rates
+
+
+def bench_sample(model, tokenizer, quick: bool) -> dict[str, float]:
+    """Sampling tokens per second: the compiled stateful step at batch 1 and 64, and the naive re-feed."""
+    from jazz.sample import StepFunction, sample
+
+    step = StepFunction(model)
+    bars = 8 if quick else 32
+    rates = {}
+    for batch in (1, 64):
+        sample(model, tokenizer, batch, ["4/4"] * 2, seed=0, step=step, condition=_no_chords(model))  # warm up
+        started = time.perf_counter()
+        rows = sample(model, tokenizer, batch, ["4/4"] * bars, seed=1, step=step, condition=_no_chords(model))
+        elapsed = time.perf_counter() - started
+        steps = max(len(r) for r in rows) - 1
+        rates[f"batch{batch}"] = round(batch * steps / elapsed, 1)
+    rates["naive"] = round(naive_tokens_per_s(model, tokenizer, 10 if quick else 30), 2)
+    for name, rate in rates.items():
+        _say(f"  sample {name}: {rate:,.1f} tokens/s")
+    return rates
+
+
+def _no_chords(model):
+    """A condition function of zeros of the right width for a chord-aware model (None for a plain one)."""
+    if len(model.inputs) < 2:
+        return None
+    width = model.inputs[1].shape[-1]
+    return lambda grammar: np.zeros((len(grammar.phase), width), dtype="float32")
+
+
+def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> float:
+    """The approach of the well-known Keras jazz demos: re-feed a window to model.predict for every token."""
+    rng = np.random.default_rng(0)
+    sequence = [tokenizer.index["<bos>"]]
+    conditioned = len(model.inputs) > 1
+    started = time.perf_counter()
+    for _ in range(tokens):
+        x = np.array([sequence[-window:]], dtype="int32")
+        inputs = {"tokens": x, "condition": np.zeros((1, x.shape[1], model.inputs[1].shape[-1]), "float32")} \
+            if conditioned else x
+        logits = model.predict(inputs, verbose=0)[0, -1]
+        probs = np.exp(logits - logits.max())
+        sequence.append(int(rng.choice(len(probs), p=probs / probs.sum())))
+    return tokens / (time.perf_counter() - started)
+
+
+def machine() -> dict:
+    import keras
+
+    info = {"cores": os.cpu_count(), "platform": platform.platform(), "processor": platform.processor(),
+            "python": platform.python_version(), "keras": keras.__version__, "backend": keras.backend.backend(),
+            "numpy": np.__version__}
+    if info["backend"] == "tensorflow":
+        import tensorflow as tf
+
+        info["tensorflow"] = tf.__version__
+        info["gpus"] = [d.name for d in tf.config.list_physical_devices("GPU")]
+    return info
+
+
+def run_bench(corpus: Path | None, model_dir: Path | None, quick: bool, json_path: Path | None) -> dict:
+    corpus = corpus or (SHARED_WJAZZD if SHARED_WJAZZD.is_dir() else Path("data") / "midi")
+    _say(f"parsing {corpus} (cold, then warm)")
+    parsed = bench_parse(corpus)
+    solos = parsed.pop("solos")
+    if not solos:
+        from jazz.files import UsageError
+
+        raise UsageError(f"no usable MIDI files in {corpus} to benchmark with")
+    _say("training throughput (2 x 256 units, sequence 128, batch 32)")
+    train = bench_train(solos, BENCH_CELLS, steps=4 if quick else 15)
+    peak_train_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from jazz.bundle import load_bundle
+
+    bundle = load_bundle(model_dir)
+    _say(f"sampling with {bundle.path}")
+    sample_rates = bench_sample(bundle.model, bundle.tokenizer, quick)
+    result = {**parsed, "train_tokens_per_s": train, "sample_tokens_per_s": sample_rates,
+              "ratios": {"hand-lstm/lstm": round(train["hand-lstm"] / train["lstm"], 3),
+                         "gru/lstm": round(train["gru"] / train["lstm"], 3),
+                         "batch1/naive": round(sample_rates["batch1"] / sample_rates["naive"], 1)},
+              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+              "peak_rss_after_training_mb": round(peak_train_mb, 1), "quick": quick, "machine": machine()}
+    if json_path:
+        atomic_write_text(json_path, json.dumps(result, indent=1))
+    return result
+
+
+def format_bench(result: dict) -> str:
+    lines = [f"parse: {result['parse_files']} files, cold {result['parse_cold_s']:.2f} s, warm {result['parse_warm_s']:.2f} s"]
+    lines += [f"train {cell:<10} {rate:>10,.0f} tokens/s" for cell, rate in result["train_tokens_per_s"].items()]
+    lines += [f"sample {name:<9} {rate:>10,.1f} tokens/s" for name, rate in result["sample_tokens_per_s"].items()]
+    lines += [f"ratio {name:<12} {value}" for name, value in result["ratios"].items()]
+    m = result["machine"]
+    lines.append(f"peak RSS {result['peak_rss_mb']:.0f} MB; {m['cores']} cores, {m['backend']} backend, "
+                 f"Keras {m['keras']}, {m['processor'] or m['platform']}")
+    return "\n".join(lines)
