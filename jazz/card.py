@@ -76,3 +76,13 @@ def card_text(config: dict, parameters: int) -> str:
 
 def write_card(out: Path, config: dict, parameters: int) -> None:
     atomic_write_text(out / "card.md", card_text(config, parameters))
+
+
+def add_card_section(folder: Path, parameters: int, title: str, body: str) -> None:
+    """Add (or replace) a section of a model folder's card, keeping it in config.json too."""
+    import json
+
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config.setdefault("card_sections", {})[title] = body
+    atomic_write_text(folder / "config.json", json.dumps(config, indent=1))
+    write_card(folder, config, parameters)

@@ -129,6 +129,9 @@ def add_evaluate(commands) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the numbers as JSON")
     p.add_argument("--plots", type=Path, metavar="DIR", help="write PNG plots here")
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature of the generated solos")
+    p.add_argument("--top-p", type=float, default=0.95, help="nucleus mass of the generated solos")
+    p.add_argument("--card", action="store_true", help="put the results table into the model's card.md")
     p.set_defaults(run=run_evaluate)
 
 
@@ -165,9 +168,17 @@ def run_evaluate(args) -> int:
     for path in args.paths:
         if not Path(path).exists():
             raise UsageError(f"{path} does not exist")
-    result = evaluate(load_bundle(args.model), args.paths, n=args.n, seed=args.seed, json_path=args.json,
-                      plots_dir=args.plots)
-    print(format_report(result))
+    bundle = load_bundle(args.model)
+    result = evaluate(bundle, args.paths, n=args.n, seed=args.seed, json_path=args.json, plots_dir=args.plots,
+                      temperature=args.temperature, top_p=args.top_p)
+    report = format_report(result)
+    print(report)
+    if args.card:
+        from jazz.card import add_card_section
+
+        command = shlex.join(["jazz"] + sys.argv[1:]) if sys.argv[1:2] == ["evaluate"] else "jazz evaluate"
+        add_card_section(bundle.path, bundle.model.count_params(), "Evaluation",
+                         f"```\n{report}\n```\nMeasured with `{command}`.")
     return 0
 
 

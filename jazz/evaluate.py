@@ -211,7 +211,8 @@ def rows_condition(changes: list[list[ChordChange]]):
     return condition
 
 
-def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False) -> list[Solo]:
+def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False,
+                  temperature: float = 1.0, top_p: float = 0.95) -> list[Solo]:
     """One sampled solo over each form's meters (and chords), batched by identical meters."""
     tok, step = bundle.tokenizer, StepFunction(bundle.model)
     groups: dict[tuple[str, ...], list[int]] = {}
@@ -220,8 +221,8 @@ def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool =
     out: list[Solo | None] = [None] * len(forms)
     for g, (plan, rows) in enumerate(groups.items()):
         condition = rows_condition([forms[i].chords for i in rows]) if bundle.conditioned else None
-        sequences = sample(bundle.model, tok, len(rows), list(plan), seed=seed + g, condition=condition,
-                           progress=progress, step=step)
+        sequences = sample(bundle.model, tok, len(rows), list(plan), temperature, top_p, seed=seed + g,
+                           condition=condition, progress=progress, step=step)
         for i, ids in zip(rows, sequences):
             solo = tok.decode(ids, tempo=forms[i].tempo, name=f"generated over {forms[i].name}")
             out[i] = replace(solo, chords=list(forms[i].chords))
@@ -231,7 +232,8 @@ def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool =
 # -- the whole evaluation --------------------------------------------------------------------------
 
 def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path: str | Path | None = None,
-             plots_dir: str | Path | None = None, progress: bool = True) -> dict:
+             plots_dir: str | Path | None = None, progress: bool = True, temperature: float = 1.0,
+             top_p: float = 0.95) -> dict:
     """Measure ``bundle`` on the solos under ``paths``; optionally write JSON and plots. Returns the result."""
     if n < 1:
         raise UsageError("-n must be at least 1")
@@ -243,7 +245,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
     baseline = ngram_baseline(bundle, solos, seed, progress)
     ngram_bits = None if baseline["nats"] is None else baseline["nats"] / LN2
     real = [first_bars(s) for s in solos]
-    generated = generate_over(bundle, pick_forms(real, n), seed, progress)
+    generated = generate_over(bundle, pick_forms(real, n), seed, progress, temperature, top_p)
     real_stats, generated_stats = [solo_stats(s) for s in real], [solo_stats(s) for s in generated]
     train_names = set((bundle.config.get("split") or {}).get("train") or [])
     result = {
@@ -258,6 +260,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
         "improvement_over_ngram": None if ngram_bits is None else 1.0 - model_bits / ngram_bits,
         "solos_in_training_split": sum(s.name in train_names for s in solos),
         "generated": n,
+        "sampling": {"temperature": temperature, "top_p": top_p},
         "stats": compare(real_stats, generated_stats),
     }
     if json_path is not None:

@@ -77,9 +77,7 @@ def compile_function(function):
     """The backend's compiler for an inference function (XLA on TensorFlow and JAX; torch runs eagerly)."""
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        import tensorflow as tf
-
-        return tf.function(function, jit_compile=True, reduce_retracing=True)
+        return _ConcreteTF(function)
     if backend == "jax":
         import jax
 
@@ -89,6 +87,25 @@ def compile_function(function):
 
         return torch.no_grad()(function)
     return function
+
+
+class _ConcreteTF:
+    """A tf.function (XLA) called through one concrete function per input shape: each call skips
+    tf.function's argument matching, which costs more than the step itself at batch 1."""
+
+    def __init__(self, function):
+        import tensorflow as tf
+
+        self.tf = tf
+        self.function = tf.function(function, jit_compile=True)
+        self.concrete: dict = {}
+
+    def __call__(self, *args):
+        tensors = self.tf.nest.map_structure(self.tf.convert_to_tensor, args)
+        key = tuple((tuple(t.shape), t.dtype) for t in self.tf.nest.flatten(tensors))
+        if key not in self.concrete:
+            self.concrete[key] = self.function.get_concrete_function(*tensors)
+        return self.concrete[key](*tensors)
 
 
 def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], temperature: float = 1.0,
