@@ -113,7 +113,7 @@ def _parse_all(files: list[str], grid: int, track: str | None, jobs: int | None,
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     pool = ProcessPoolExecutor(jobs) if jobs > 1 and len(missing) >= 16 else None
     parsed = pool.map(_parse_one, [task for _, task in missing], chunksize=8) if pool else map(_parse_one, [t for _, t in missing])
-    bar = Progress("parsing MIDI files", len(files), enabled=progress)
+    bar = Progress("parsing MIDI files", len(files), enabled=progress and bool(files))
     try:
         bar.update(len(files) - len(missing))
         for done, ((i, _), result) in enumerate(zip(missing, parsed), len(files) - len(missing) + 1):

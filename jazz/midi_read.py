@@ -66,8 +66,10 @@ def open_midi(path: str | Path) -> mido.MidiFile:
     path = Path(path)
     try:
         midi = mido.MidiFile(path, clip=True)
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as error:
-        raise MidiError(f"cannot read the file ({error.strerror or error})") from None
+    except OSError as error:
+        if error.errno is None:  # mido's own complaints about the bytes come as OSError without errno
+            raise MidiError(f"not a valid MIDI file ({error})") from None
+        raise MidiError(f"cannot read the file ({error.strerror})") from None
     except Exception as error:  # mido raises many kinds on malformed bytes
         raise MidiError(f"not a valid MIDI file ({type(error).__name__}: {error})") from None
     if midi.type == 2:
