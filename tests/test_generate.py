@@ -135,3 +135,40 @@ def test_metheny_melody_and_estimated_chords(metheny):
 
 def test_progression_text_matches_the_form():
     assert len(parse_progression(get_tune("rhythm-changes-bb").changes)) == 32
+
+
+@pytest.mark.parametrize("cell", ["lstm", "hand-lstm", "gru", "hand-gru", "rnn"])
+def test_generate_works_with_every_cell(cell, tmp_path):
+    out = tmp_path / cell
+    config = ModelConfig(TOK.size, embedding=8, hidden=8, layers=2, dropout=0.0, cell=cell, condition=CONDITION_SIZE)
+    publish_model(build_model(config), out / "model.keras")
+    (out / "tokenizer.json").write_text(TOK.to_json())
+    (out / "config.json").write_text(json.dumps({"model": config.to_dict()}))
+    assert main(["generate", "--model", str(out), "--tune", "ii-v-i-c", "--out", str(tmp_path / "o"), "-n", "2"]) == 0
+    assert len(mido.MidiFile(tmp_path / "o" / "solo_002.mid").tracks) == 5
+
+
+def test_incompatible_tokenizer_is_a_usage_error(chord_model, tmp_path, capsys):
+    import shutil
+
+    broken = tmp_path / "old"
+    shutil.copytree(chord_model, broken)
+    text = (broken / "tokenizer.json").read_text().replace('"format_version": 1', '"format_version": 0')
+    (broken / "tokenizer.json").write_text(text)
+    assert main(["generate", "--model", str(broken), "--out", str(tmp_path / "o")]) == 2
+    assert "format version 0 is not supported" in capsys.readouterr().err
+
+
+def test_internal_errors_are_short_unless_debug(chord_model, tmp_path, monkeypatch, capsys):
+    import jazz.generate
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something inside broke")
+
+    monkeypatch.setattr(jazz.generate, "sample", broken)
+    args = ["generate", "--model", str(chord_model), "--out", str(tmp_path / "o")]
+    assert main(args) == 1
+    err = capsys.readouterr().err.strip()
+    assert "internal error" in err and "--debug" in err and "Traceback" not in err
+    with pytest.raises(RuntimeError):
+        main([*args, "--debug"])
