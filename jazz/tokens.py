@@ -204,6 +204,9 @@ class Grammar:
         self._dur_v[tokenizer.first("dur"):] = tokenizer.durations
         self._is_bar = np.array([t.startswith("bar:") for t in tokenizer.vocab])
         self._is_pitch = np.array([t.startswith("pitch:") for t in tokenizer.vocab])
+        self._phase_after = np.select(
+            [ids == tokenizer.index[EOS], self._is_bar, self._pos_k >= 0, self._is_pitch, self._dur_v > 0],
+            [self.END, self.BAR, self.POS, self.PITCH, self.DUR], default=-1)
         self._bar_len = np.array([Bar(0, *_meter(t[4:])).length(tokenizer.grid) if t.startswith("bar:") else 0
                                   for t in tokenizer.vocab])
 
@@ -273,9 +276,5 @@ class Grammar:
         self.onset = np.where(is_pos, self.bar_start + self._pos_k[ids], self.onset)
         is_dur = self._dur_v[ids] > 0
         self.earliest = np.where(is_dur, self.onset + self._dur_v[ids], self.earliest)
-        phase = np.select(
-            [ids == self.tok.index[EOS], is_bar, is_pos, self._is_pitch[ids], is_dur],
-            [self.END, self.BAR, self.POS, self.PITCH, self.DUR],
-            default=self.phase,
-        )
-        self.phase = np.where(self.phase == self.END, self.END, phase)
+        phase = self._phase_after[ids]  # -1 (<pad>, <bos>): the phase does not change
+        self.phase = np.where((self.phase == self.END) | (phase < 0), self.phase, phase)
