@@ -50,11 +50,18 @@ def bench_parse(corpus: Path) -> dict:
 
 
 def training_batches(solos, tokenizer, seq_len: int, batch: int, count: int):
-    """Real windows for the throughput runs (the first ``count`` batches of one epoch)."""
+    """Real windows for the throughput runs, and the input pipeline's seconds per batch.
+
+    The pipeline cost is what one epoch of WindowData costs (re-transposing and re-encoding every
+    solo, then slicing windows), divided by its number of batches.
+    """
     from jazz.train import WindowData
 
+    started = time.perf_counter()
     data = WindowData(solos, tokenizer, seq_len, batch, augment=True, seed=0)
-    return [data[i % len(data)] for i in range(count)]
+    batches = [data[i] for i in range(len(data))]
+    per_batch = (time.perf_counter() - started) / len(batches)
+    return [batches[i % len(batches)] for i in range(count)], per_batch
 
 
 def bench_train(solos, cells: tuple[str, ...], steps: int, seq_len: int = 128, batch: int = 32,
@@ -67,7 +74,7 @@ def bench_train(solos, cells: tuple[str, ...], steps: int, seq_len: int = 128, b
     from jazz.train import TrainConfig, compile_model
 
     tokenizer = Tokenizer()
-    batches = training_batches(solos, tokenizer, seq_len, batch, steps)
+    batches, pipeline_s = training_batches(solos, tokenizer, seq_len, batch, steps)
     rates = {}
     for cell in cells:
         keras.utils.set_random_seed(0)
@@ -80,7 +87,8 @@ def bench_train(solos, cells: tuple[str, ...], steps: int, seq_len: int = 128, b
             model.train_on_batch(x, y)
         rates[cell] = round(len(batches) * batch * seq_len / (time.perf_counter() - started), 1)
         _say(f"  train {cell}: {rates[cell]:,.0f} tokens/s")
-    return rates
+    step_s = batch * seq_len / rates["lstm"]
+    return rates, round(pipeline_s / (pipeline_s + step_s), 4)
 
 
 def bench_sample(model, tokenizer, quick: bool) -> dict[str, float]:
@@ -151,7 +159,7 @@ def run_bench(corpus: Path | None, model_dir: Path | None, quick: bool, json_pat
 
         raise UsageError(f"no usable MIDI files in {corpus} to benchmark with")
     _say("training throughput (2 x 256 units, sequence 128, batch 32)")
-    train = bench_train(solos, BENCH_CELLS, steps=4 if quick else 15)
+    train, pipeline_share = bench_train(solos, BENCH_CELLS, steps=4 if quick else 15)
     peak_train_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from jazz.bundle import load_bundle
 
@@ -162,6 +170,7 @@ def run_bench(corpus: Path | None, model_dir: Path | None, quick: bool, json_pat
               "ratios": {"hand-lstm/lstm": round(train["hand-lstm"] / train["lstm"], 3),
                          "gru/lstm": round(train["gru"] / train["lstm"], 3),
                          "batch1/naive": round(sample_rates["batch1"] / sample_rates["naive"], 1)},
+              "input_pipeline_share": pipeline_share,
               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
               "peak_rss_after_training_mb": round(peak_train_mb, 1), "quick": quick, "machine": machine()}
     if json_path:
@@ -174,6 +183,7 @@ def format_bench(result: dict) -> str:
     lines += [f"train {cell:<10} {rate:>10,.0f} tokens/s" for cell, rate in result["train_tokens_per_s"].items()]
     lines += [f"sample {name:<9} {rate:>10,.1f} tokens/s" for name, rate in result["sample_tokens_per_s"].items()]
     lines += [f"ratio {name:<12} {value}" for name, value in result["ratios"].items()]
+    lines.append(f"input pipeline: {result['input_pipeline_share']:.1%} of a training step (lstm)")
     m = result["machine"]
     lines.append(f"peak RSS {result['peak_rss_mb']:.0f} MB; {m['cores']} cores, {m['backend']} backend, "
                  f"Keras {m['keras']}, {m['processor'] or m['platform']}")

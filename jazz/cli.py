@@ -92,6 +92,8 @@ def add_train(commands) -> None:
     p.add_argument("--no-chords", action="store_true", help="ignore chord symbols in the files (a chord-free model)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     p.add_argument("--force", action="store_true", help="replace a model already in --out")
+    p.add_argument("--mixed-precision", action="store_true",
+                   help="compute in float16 with float32 weights (for GPUs; slower on most CPUs)")
     p.add_argument("--card-note", metavar="TEXT", help="a paragraph for the model card (e.g. how the data was made)")
     p.set_defaults(run=run_train)
 
@@ -240,6 +242,10 @@ def run_train(args) -> int:
 
     from jazz.features import CONDITION_SIZE, encode_with_condition
 
+    if args.mixed_precision:
+        import keras
+
+        keras.mixed_precision.set_global_policy("mixed_float16")
     tokenizer = Tokenizer()
     solos, corpus = load_training_corpus(args.paths, args.track, tokenizer.grid, args.max_files)
     with_chords = not args.no_chords and any(s.chords for s in solos)

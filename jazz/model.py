@@ -49,7 +49,7 @@ def build_model(config: ModelConfig) -> keras.Model:
     for i in range(config.layers):
         x = recurrent_layer(config.cell, config.hidden, name=f"rnn_{i}")(x)
         x = keras.layers.Dropout(config.dropout, name=f"dropout_{i}")(x)
-    logits = keras.layers.Dense(config.vocab_size, name="logits")(x)
+    logits = keras.layers.Dense(config.vocab_size, name="logits", dtype="float32")(x)  # float32 under mixed precision
     return keras.Model(inputs, logits, name=f"jazz_{config.cell.replace('-', '_')}")
 
 
