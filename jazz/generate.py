@@ -77,9 +77,11 @@ def plain_form(bars: int, meter: str, grid: int) -> Form:
     return Form([Bar(i * length, numerator, denominator) for i in range(bars)], [])
 
 
-def output_paths(out: Path, n: int, force: bool) -> list[Path]:
+def output_paths(out: Path, n: int, force: bool, musicxml: bool = False) -> list[Path]:
+    """The .mid files to write; refuses (without ``force``) if any of them, or their lead sheets, exist."""
     paths = [out / f"solo_{i:03d}.mid" for i in range(1, n + 1)]
-    existing = [p for p in paths if p.exists()]
+    written = paths + ([p.with_suffix(".musicxml") for p in paths] if musicxml else [])
+    existing = [p for p in written if p.exists()]
     if existing and not force:
         raise UsageError(f"{existing[0]} already exists (use --force to overwrite)")
     if out.exists() and not out.is_dir():
@@ -99,7 +101,7 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     """Sample ``opts.n`` solos and write them to ``out``; return the files written."""
     opts.check()
     tok = bundle.tokenizer
-    paths = output_paths(out, opts.n, opts.force)
+    paths = output_paths(out, opts.n, opts.force, opts.musicxml)
     form = form or plain_form(opts.bars, opts.meter, tok.grid)
     primer = load_primer(bundle, opts.primer) if opts.primer else None
     primer_ids = tok.encode(primer)[1:-1] if primer else None
@@ -115,17 +117,22 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     for i, (ids, path) in enumerate(zip(sequences, paths)):
         solo = tok.decode(ids, tempo=tempo, name=path.stem)
         solo = add_velocities(replace(solo, chords=chords, key=None), seed=opts.seed * 1000 + i)
-        parts = [Part("Solo", solo.notes, channel=0, program=opts.program)]
-        if opts.band and chords:
-            from jazz.band import band_parts
-
-            parts += band_parts(solo.bars, solo.chords, solo.grid, seed=opts.seed * 1000 + i)
-        write_midi(path, solo, parts, title=opts.title)
-        if opts.musicxml:
-            from jazz.leadsheet import write_lead_sheet
-
-            write_lead_sheet(path.with_suffix(".musicxml"), solo, title=opts.title or path.stem)
+        write_solo(path, solo, opts, seed=opts.seed * 1000 + i)
     return paths
+
+
+def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int) -> None:
+    """The .mid file (solo, and the band when there are chords) and, if asked, the lead sheet."""
+    parts = [Part("Solo", solo.notes, channel=0, program=opts.program)]
+    if opts.band and solo.chords:
+        from jazz.band import band_parts
+
+        parts += band_parts(solo.bars, solo.chords, solo.grid, seed=seed)
+    write_midi(path, solo, parts, title=opts.title)
+    if opts.musicxml:
+        from jazz.leadsheet import write_lead_sheet
+
+        write_lead_sheet(path.with_suffix(".musicxml"), solo, title=opts.title or path.stem)
 
 
 def _shift(chords: list[ChordChange], primer: Solo | None) -> list[ChordChange]:

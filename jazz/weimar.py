@@ -261,7 +261,7 @@ def read_notes(path: Path) -> list[CsvNote]:
 def _melody_meters(path: Path) -> dict[int, tuple[int, int]]:
     """Bar → metre from the melody's own ``signature`` column (for bars the beat track lacks)."""
     meters = {}
-    for row, record in _rows(path, ("bar", "signature")):
+    for _, record in _rows(path, ("bar", "signature")):
         try:
             meters.setdefault(int(record["bar"]), parse_signature(record["signature"]))
         except ValueError:
