@@ -173,7 +173,7 @@ def make_callbacks(out: Path, cfg: TrainConfig, train_data: WindowData, val_data
     best_so_far = _best_val_loss(out / "history.csv") if resume else None
     return [
         BitsPerNote(train_data.tokens_per_note, val_data.tokens_per_note),
-        keras.callbacks.BackupAndRestore(str(backup)),
+        keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False),  # kept: --resume can extend a run
         keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "best.weights.h5"), monitor="val_loss",
                                         save_best_only=True, save_weights_only=True,
                                         initial_value_threshold=best_so_far),

@@ -86,11 +86,15 @@ def test_primer_is_continued(trained, small_corpus, tmp_path):
     assert [n.pitch for n in continued.notes[:10]] == [n.pitch for n in original.notes[:10]]
 
 
-def test_resume_continues_a_finished_run(trained, small_corpus, tmp_path):
+def test_resume_extends_a_finished_run(trained, small_corpus, tmp_path):
+    from jazz.train import read_history
+
     out = tmp_path / "copy"
     shutil.copytree(trained, out)
-    assert main(["train", str(small_corpus), "--out", str(out), *SMALL[:-6], "--hidden", "32",
-                 "--embedding", "16", "--layers", "1", "--resume"]) == 0
+    longer = [a if a != "2" else "3" for a in SMALL]  # --epochs 3 instead of 2
+    assert main(["train", str(small_corpus), "--out", str(out), *longer, "--resume"]) == 0
+    assert [int(r["epoch"]) for r in read_history(out / "history.csv")] == [0, 1, 2]
+    assert json.loads((out / "config.json").read_text())["result"]["epochs_run"] == 3
 
 
 @pytest.mark.parametrize("argv, message", [
