@@ -299,14 +299,16 @@ def run_generate(args) -> int:
         tune = get_tune(DEFAULT_TUNE)
         progression, opts.title = tune.changes, tune.title
         opts.tempo, meter = opts.tempo or tune.tempo, tune.meter
-        args.choruses = max(1, round(args.bars / len(tune.bars)))
-        print(f"no --chords or --tune given: playing {args.choruses} chorus(es) of {DEFAULT_TUNE} "
-              "(see --list-tunes)", file=sys.stderr)
+        args.choruses = -(-args.bars // len(tune.bars))  # enough choruses, cut to --bars below
+        print(f"no --chords or --tune given: playing {args.bars} bars of {DEFAULT_TUNE} (see --list-tunes)",
+              file=sys.stderr)
     if progression is not None and not bundle.conditioned:
         print("note: this model was trained without chords; the changes go into the file and the band only",
               file=sys.stderr)
     grid = bundle.tokenizer.grid
     form = chord_form(progression, meter, args.choruses, grid) if progression else plain_form(args.bars, meter, grid)
+    if not (args.chords or args.tune):
+        form = form.first(args.bars)
     paths = generate(bundle, args.out, opts, form)
     print(f"wrote {len(paths)} solo{'s' if len(paths) > 1 else ''} ({len(form.bars)} bars) to {args.out}: "
           + ", ".join(p.name for p in paths))

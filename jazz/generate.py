@@ -54,6 +54,13 @@ class Form:
     bars: list[Bar]
     chords: list[ChordChange]
 
+    def first(self, count: int) -> Form:
+        """The form cut after ``count`` bars."""
+        if count >= len(self.bars):
+            return self
+        end = self.bars[count].start
+        return Form(self.bars[:count], [c for c in self.chords if c.onset < end])
+
 
 def chord_form(progression: str, meter: str, choruses: int, grid: int) -> Form:
     """The form of a progression text (bars between |), repeated ``choruses`` times."""

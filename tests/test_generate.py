@@ -172,3 +172,11 @@ def test_internal_errors_are_short_unless_debug(chord_model, tmp_path, monkeypat
     assert "internal error" in err and "--debug" in err and "Traceback" not in err
     with pytest.raises(RuntimeError):
         main([*args, "--debug"])
+
+
+def test_chord_model_without_chords_plays_the_asked_bars_of_a_blues(chord_model, tmp_path, capsys):
+    assert main(["generate", "--model", str(chord_model), "--bars", "16", "--out", str(tmp_path)]) == 0
+    assert "16 bars of blues-bb" in capsys.readouterr().err
+    midi = mido.MidiFile(tmp_path / "solo_001.mid")
+    assert sum(m.time for m in midi.tracks[0]) == 16 * 4 * 480
+    assert [t for _, t in markers(tmp_path / "solo_001.mid")][0] == "Bb7"
