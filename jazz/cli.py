@@ -249,7 +249,8 @@ def run_train(args) -> int:
     tokenizer = Tokenizer()
     solos, corpus = load_training_corpus(args.paths, args.track, tokenizer.grid, args.max_files)
     with_chords = not args.no_chords and any(s.chords for s in solos)
-    print(f"chords: {'given to the model (' + str(sum(bool(s.chords) for s in solos)) + ' solos have them)' if with_chords else 'none'}",
+    with_count = sum(bool(s.chords) for s in solos)
+    print(f"chords: given to the model ({with_count} solos have them)" if with_chords else "chords: none",
           file=sys.stderr)
     model_cfg = ModelConfig(tokenizer.size, args.embedding, args.hidden, args.layers, args.dropout, args.cell,
                             condition=CONDITION_SIZE if with_chords else 0)

@@ -111,8 +111,9 @@ def _parse_all(files: list[str], grid: int, track: str | None, jobs: int | None,
         if results[i] is None:
             missing.append((i, (path, grid, track, key if cache else None)))
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    tasks = [task for _, task in missing]
     pool = ProcessPoolExecutor(jobs) if jobs > 1 and len(missing) >= 16 else None
-    parsed = pool.map(_parse_one, [task for _, task in missing], chunksize=8) if pool else map(_parse_one, [t for _, t in missing])
+    parsed = pool.map(_parse_one, tasks, chunksize=8) if pool else map(_parse_one, tasks)
     bar = Progress("parsing MIDI files", len(files), enabled=progress and bool(files))
     try:
         bar.update(len(files) - len(missing))

@@ -28,10 +28,10 @@ import numpy as np
 
 from jazz.bundle import Bundle
 from jazz.corpus import load_corpus
-from jazz.features import ChordTimeline, encode_with_condition
+from jazz.features import encode_with_condition, rows_condition
 from jazz.files import UsageError, atomic_path, atomic_write_text
 from jazz.ngram import NGram, choose_order
-from jazz.notes import ChordChange, Solo
+from jazz.notes import Solo
 from jazz.progress import Progress
 from jazz.sample import StepFunction, sample
 from jazz.stats import STAT_KEYS, compare, solo_stats
@@ -198,17 +198,6 @@ def pick_forms(real: list[Solo], n: int) -> list[Solo]:
     if n <= len(real):
         return [real[i * len(real) // n] for i in range(n)]
     return [real[i % len(real)] for i in range(n)]
-
-
-def rows_condition(changes: list[list[ChordChange]]):
-    """A sampler condition function giving every row of the batch its own chord changes."""
-    timelines = [ChordTimeline(c) for c in changes]
-
-    def condition(grammar) -> np.ndarray:
-        times = grammar.time
-        return np.stack([t.condition(times[i:i + 1])[0] for i, t in enumerate(timelines)])
-
-    return condition
 
 
 def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False,

@@ -21,11 +21,8 @@ CONDITION_SIZE = 2 * CHORD_FEATURES
 def token_times(tokenizer: Tokenizer, ids: np.ndarray) -> np.ndarray:
     """The grid step each token leaves the sequence at (what ``Grammar`` calls the current moment)."""
     ids = np.asarray(ids, dtype=np.int64)
-    first_bar, first_pos = tokenizer.first("bar"), tokenizer.first("pos")
-    bar_lengths = np.zeros(tokenizer.size, dtype=np.int64)
-    for i in range(first_bar, first_pos):
-        numerator, denominator = tokenizer.vocab[i][4:].split("/")
-        bar_lengths[i] = int(numerator) * tokenizer.grid * 4 // int(denominator)
+    first_pos = tokenizer.first("pos")
+    bar_lengths = tokenizer.bar_steps
     is_bar = bar_lengths[ids] > 0
     is_pos = (ids >= first_pos) & (ids < tokenizer.first("pitch"))
     lengths_before = np.concatenate([[0], np.cumsum(bar_lengths[ids])[:-1]])
@@ -63,5 +60,16 @@ def grammar_condition(changes: list[ChordChange]):
 
     def condition(grammar: Grammar) -> np.ndarray:
         return timeline.condition(grammar.time)
+
+    return condition
+
+
+def rows_condition(changes: list[list[ChordChange]]):
+    """A condition function that gives every row of the batch its own chord changes."""
+    timelines = [ChordTimeline(c) for c in changes]
+
+    def condition(grammar: Grammar) -> np.ndarray:
+        times = grammar.time
+        return np.stack([t.condition(times[i:i + 1])[0] for i, t in enumerate(timelines)])
 
     return condition

@@ -17,7 +17,7 @@ from keras import ops
 
 from jazz.model import recurrent_cells
 from jazz.progress import Progress
-from jazz.tokens import BOS, Grammar, Tokenizer
+from jazz.tokens import BOS, EOS, Grammar, Tokenizer
 
 ConditionFn = Callable[[Grammar], np.ndarray]
 
@@ -130,7 +130,7 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
     states = step.initial_states(n)
     out = [tokens]
     bar = Progress(f"sampling {n} solo{'s' * (n > 1)}, bars", len(plan), enabled=progress)
-    limit = len(forced) + 2 + sum(1 + 3 * Grammar(tokenizer, 1, [m]).lengths[0] for m in plan)
+    limit = len(forced) + 2 + sum(1 + 3 * length for length in grammar.lengths)  # at most a note per step
     for t in range(limit):
         cond = condition(grammar) if condition is not None else np.zeros((n, 0), dtype="float32")
         mask = grammar.mask()
@@ -149,5 +149,5 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
 
 
 def _length(row: np.ndarray, tokenizer: Tokenizer) -> int:
-    ends = np.flatnonzero(row == tokenizer.index["<eos>"])
+    ends = np.flatnonzero(row == tokenizer.index[EOS])
     return int(ends[0]) + 1 if len(ends) else len(row)

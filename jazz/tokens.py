@@ -71,6 +71,12 @@ class Tokenizer:
     def size(self) -> int:
         return len(self.vocab)
 
+    @property
+    def bar_steps(self) -> np.ndarray:
+        """For every token id: the length in grid steps of the bar it opens (0 for other tokens)."""
+        return np.array([Bar(0, *_meter(t[4:])).length(self.grid) if t.startswith("bar:") else 0
+                         for t in self.vocab], dtype=np.int64)
+
     def first(self, kind: str) -> int:
         """Id of the first token of a kind ("bar", "pos", "pitch", "dur")."""
         return next(i for i, t in enumerate(self.vocab) if t.startswith(kind + ":"))
@@ -207,8 +213,8 @@ class Grammar:
         self._phase_after = np.select(
             [ids == tokenizer.index[EOS], self._is_bar, self._pos_k >= 0, self._is_pitch, self._dur_v > 0],
             [self.END, self.BAR, self.POS, self.PITCH, self.DUR], default=-1)
-        self._bar_len = np.array([Bar(0, *_meter(t[4:])).length(tokenizer.grid) if t.startswith("bar:") else 0
-                                  for t in tokenizer.vocab])
+        self._bar_len = tokenizer.bar_steps
+        self._plan_ids = np.array([tokenizer.bar_id(m) for m in plan] + [-1]) if plan else None
 
     @property
     def done(self) -> np.ndarray:
@@ -244,9 +250,9 @@ class Grammar:
         if self.plan is None:
             return np.broadcast_to(self._is_bar, (n, self.tok.size)).copy()
         mask = np.zeros((n, self.tok.size), dtype=bool)
-        for row in range(n):
-            if self.bars[row] < len(self.plan):
-                mask[row, self.tok.bar_id(self.plan[self.bars[row]])] = True
+        wanted = self._plan_ids[np.minimum(self.bars, len(self.plan))]  # -1 once the plan is complete
+        rows = np.flatnonzero(wanted >= 0)
+        mask[rows, wanted[rows]] = True
         return mask
 
     def _bar_allowed(self) -> np.ndarray:
