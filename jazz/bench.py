@@ -111,24 +111,33 @@ def bench_sample(model, tokenizer, quick: bool) -> dict[str, float]:
     return rates
 
 
+def _condition_width(model) -> int:
+    """Width of the model's chord condition input (0 for a model without one)."""
+    widths = [t.shape[-1] for t in model.inputs if t.name == "condition"]
+    return widths[0] if widths else 0
+
+
 def _no_chords(model):
     """A condition function of zeros of the right width for a chord-aware model (None for a plain one)."""
-    if len(model.inputs) < 2:
+    width = _condition_width(model)
+    if not width:
         return None
-    width = model.inputs[1].shape[-1]
     return lambda grammar: np.zeros((len(grammar.phase), width), dtype="float32")
 
 
 def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> float:
     """The approach of the well-known Keras jazz demos: re-feed a window to model.predict for every token."""
+    from jazz.features import last_pitches
+
     rng = np.random.default_rng(0)
     sequence = [tokenizer.index["<bos>"]]
-    conditioned = len(model.inputs) > 1
+    names, width = [t.name for t in model.inputs], _condition_width(model)
     started = time.perf_counter()
     for _ in range(tokens):
         x = np.array([sequence[-window:]], dtype="int32")
-        inputs = {"tokens": x, "condition": np.zeros((1, x.shape[1], model.inputs[1].shape[-1]), "float32")} \
-            if conditioned else x
+        inputs = {"tokens": x, "condition": np.zeros((1, x.shape[1], width), "float32"),
+                  "last_pitch": last_pitches(tokenizer, x[0])[None]}
+        inputs = {name: inputs[name] for name in names} if len(names) > 1 else x
         logits = model.predict(inputs, verbose=0)[0, -1]
         probs = np.exp(logits - logits.max())
         sequence.append(int(rng.choice(len(probs), p=probs / probs.sum())))

@@ -90,6 +90,8 @@ def add_train(commands) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-augment", action="store_true", help="do not transpose solos during training")
     p.add_argument("--no-chords", action="store_true", help="ignore chord symbols in the files (a chord-free model)")
+    p.add_argument("--no-skip", action="store_true",
+                   help="no direct paths from the last pitch and the chords to the output layer")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     p.add_argument("--force", action="store_true", help="replace a model already in --out")
     p.add_argument("--mixed-precision", action="store_true",
@@ -240,7 +242,7 @@ def run_train(args) -> int:
     from jazz.tokens import Tokenizer
     from jazz.train import TrainConfig, train
 
-    from jazz.features import CONDITION_SIZE, encode_with_condition
+    from jazz.features import CONDITION_SIZE
 
     if args.mixed_precision:
         import keras
@@ -253,14 +255,13 @@ def run_train(args) -> int:
     print(f"chords: given to the model ({with_count} solos have them)" if with_chords else "chords: none",
           file=sys.stderr)
     model_cfg = ModelConfig(tokenizer.size, args.embedding, args.hidden, args.layers, args.dropout, args.cell,
-                            condition=CONDITION_SIZE if with_chords else 0)
+                            condition=CONDITION_SIZE if with_chords else 0, skip=not args.no_skip)
     cfg = TrainConfig(epochs=args.epochs, seq_len=args.seq_len, batch_size=args.batch_size, lr=args.lr,
                       val_split=args.val_split, seed=args.seed, patience=args.patience,
                       augment=not args.no_augment, max_files=args.max_files, corpus=corpus,
                       command=shlex.join(["jazz"] + sys.argv[1:]))
-    encode = (lambda solo: encode_with_condition(tokenizer, solo)) if with_chords else None
     tempi = sorted(s.tempo for s in solos)
-    result = train(solos, args.out, model_cfg, cfg, tokenizer, resume=args.resume, encode=encode,
+    result = train(solos, args.out, model_cfg, cfg, tokenizer, resume=args.resume,
                    extra_config={"default_tempo": round(tempi[len(tempi) // 2]),
                                  "card_sections": {"Notes": args.card_note} if args.card_note else {}})
     print(f"trained in {result['train_seconds']} s: validation {result['val_bits_per_note']:.3f} bits per note "

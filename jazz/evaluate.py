@@ -28,7 +28,7 @@ import numpy as np
 
 from jazz.bundle import Bundle
 from jazz.corpus import load_corpus
-from jazz.features import encode_with_condition, rows_condition
+from jazz.features import model_inputs, rows_condition
 from jazz.files import UsageError, atomic_path, atomic_write_text
 from jazz.ngram import NGram, choose_order
 from jazz.notes import Solo
@@ -77,11 +77,9 @@ def first_bars(solo: Solo, bars: int = MAX_BARS) -> Solo:
 
 # -- likelihood ------------------------------------------------------------------------------------
 
-def encode(bundle: Bundle, solo: Solo) -> tuple[np.ndarray, np.ndarray | None]:
-    """Token ids as in training (no transposition), and the condition rows for a chord-aware model."""
-    if bundle.conditioned:
-        return encode_with_condition(bundle.tokenizer, solo)
-    return bundle.tokenizer.encode(solo), None
+def encode(bundle: Bundle, solo: Solo) -> dict[str, np.ndarray]:
+    """The model's inputs for ``solo`` as in training (no transposition), by input name."""
+    return model_inputs(bundle.tokenizer, solo, bundle.model_config)
 
 
 def forward_function(model: keras.Model):
@@ -96,23 +94,22 @@ def forward_function(model: keras.Model):
     return forward
 
 
-def batch_nats(forward, encoded: list[tuple[np.ndarray, np.ndarray | None]]) -> list[float]:
+def batch_nats(forward, encoded: list[dict[str, np.ndarray]]) -> list[float]:
     """Negative log-likelihood (nats) of each sequence's tokens after the first, in one forward call.
 
     Shorter sequences are padded at the end; the network is causal, so padding never changes a real step.
     """
-    length = max(len(ids) for ids, _ in encoded)
-    tokens = np.zeros((len(encoded), length), dtype="int32")
-    for row, (ids, _) in enumerate(encoded):
-        tokens[row, :len(ids)] = ids
-    inputs = tokens
-    if encoded[0][1] is not None:
-        condition = np.zeros((len(encoded), length, encoded[0][1].shape[-1]), dtype="float32")
-        for row, (_, rows) in enumerate(encoded):
-            condition[row, :len(rows)] = rows
-        inputs = {"tokens": tokens, "condition": condition}
-    logits = keras.ops.convert_to_numpy(forward(inputs)).astype(np.float64)
-    return [_nats(logits[row, :len(ids) - 1], ids[1:]) for row, (ids, _) in enumerate(encoded)]
+    length = max(len(e["tokens"]) for e in encoded)
+    inputs = {}
+    for name, first in encoded[0].items():
+        dtype = "float32" if first.dtype.kind == "f" else "int32"
+        batch = np.zeros((len(encoded), length, *first.shape[1:]), dtype=dtype)
+        for row, e in enumerate(encoded):
+            batch[row, :len(e[name])] = e[name]
+        inputs[name] = batch
+    logits = keras.ops.convert_to_numpy(forward(inputs if len(inputs) > 1 else inputs["tokens"]))
+    logits = logits.astype(np.float64)
+    return [_nats(logits[row, :len(e["tokens"]) - 1], e["tokens"][1:]) for row, e in enumerate(encoded)]
 
 
 def _nats(logits: np.ndarray, targets: np.ndarray) -> float:
@@ -124,7 +121,7 @@ def _nats(logits: np.ndarray, targets: np.ndarray) -> float:
 def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False) -> float:
     """Total negative log-likelihood in nats of all the solos under the model (batched by similar length)."""
     forward = forward_function(bundle.model)
-    encoded = sorted((encode(bundle, s) for s in solos), key=lambda pair: len(pair[0]))
+    encoded = sorted((encode(bundle, s) for s in solos), key=lambda e: len(e["tokens"]))
     total = 0.0
     bar = Progress("scoring solos with the model", len(solos), enabled=progress)
     for start in range(0, len(encoded), SCORE_BATCH):

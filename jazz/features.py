@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from jazz.chords import CHORD_FEATURES, chord_features
+from jazz.midi_read import LOWEST_PITCH
+from jazz.model import ModelConfig
 from jazz.notes import ChordChange, Solo
 from jazz.tokens import Grammar, Tokenizer
 
@@ -48,10 +50,31 @@ class ChordTimeline:
         return np.concatenate([self.table[current], self.table[following]], axis=-1)
 
 
+def last_pitches(tokenizer: Tokenizer, ids: np.ndarray) -> np.ndarray:
+    """For every token, the latest pitch at or before it as a ``last_pitch`` input (0: none yet)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    first, last = tokenizer.first("pitch"), tokenizer.first("pitch") + tokenizer.high - tokenizer.low
+    slots = np.where((ids >= first) & (ids <= last), 1 + tokenizer.low + ids - first - LOWEST_PITCH, 0)
+    latest = np.maximum.accumulate(np.where(slots > 0, np.arange(len(ids)), -1))
+    return np.where(latest >= 0, slots[np.maximum(latest, 0)], 0).astype(np.int32)
+
+
 def encode_with_condition(tokenizer: Tokenizer, solo: Solo) -> tuple[np.ndarray, np.ndarray]:
     """Token ids of ``solo`` and the condition row of every token."""
     ids = tokenizer.encode(solo)
     return ids, ChordTimeline(solo.chords).condition(token_times(tokenizer, ids))
+
+
+def model_inputs(tokenizer: Tokenizer, solo: Solo, config: ModelConfig) -> dict[str, np.ndarray]:
+    """Every per-token input ``config``'s model takes for ``solo``, by input name ("tokens" first)."""
+    if config.condition:
+        ids, condition = encode_with_condition(tokenizer, solo)
+        inputs = {"tokens": ids, "condition": condition}
+    else:
+        inputs = {"tokens": tokenizer.encode(solo)}
+    if config.skip:
+        inputs["last_pitch"] = last_pitches(tokenizer, inputs["tokens"])
+    return inputs
 
 
 def grammar_condition(changes: list[ChordChange]):

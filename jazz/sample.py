@@ -15,7 +15,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from jazz.model import recurrent_cells
+from jazz.model import Head, recurrent_cells
 from jazz.progress import Progress
 from jazz.tokens import BOS, EOS, Grammar, Tokenizer
 
@@ -42,7 +42,7 @@ def choose(logits, mask, u, temperature, top_p):
 
 
 class StepFunction:
-    """``(tokens, condition, states, mask, u, temperature, top_p) → (next tokens, new states)``, compiled.
+    """``(tokens, condition, last_pitch, states, mask, u, T, top_p) → (next tokens, new states)``, compiled.
 
     The recurrent states of all layers travel side by side in one (batch, total) array: fewer arguments
     make each call of the compiled function cheaper, which matters at batch 1.
@@ -51,7 +51,7 @@ class StepFunction:
     def __init__(self, model: keras.Model):
         self.embedding = model.get_layer("embedding")
         self.cells = recurrent_cells(model)
-        self.dense = model.get_layer("logits")
+        self.head = Head.of(model)
         self.sizes = [_state_sizes(cell) for cell in self.cells]
         self.conditioned = len(model.inputs) > 1
         self._compiled = compile_function(self._step)
@@ -59,7 +59,7 @@ class StepFunction:
     def initial_states(self, batch: int) -> np.ndarray:
         return np.zeros((batch, sum(sum(sizes) for sizes in self.sizes)), dtype="float32")
 
-    def _step(self, tokens, condition, states, mask, u, settings):
+    def _step(self, tokens, condition, last_pitch, states, mask, u, settings):
         x = self.embedding(tokens)
         if self.conditioned:
             x = ops.concatenate([x, ops.cast(condition, x.dtype)], axis=-1)
@@ -70,12 +70,13 @@ class StepFunction:
             x, updated = cell(x, list(pieces[i:i + len(sizes)]), training=False)
             new_states += list(updated) if isinstance(updated, (list, tuple)) else [updated]
             i += len(sizes)
-        ids = choose(self.dense(x), mask, u, settings[0], settings[1])
+        logits = self.head(x, condition if self.conditioned else None, last_pitch)
+        ids = choose(logits, mask, u, settings[0], settings[1])
         return ids, ops.concatenate(new_states, axis=-1) if len(new_states) > 1 else new_states[0]
 
-    def __call__(self, tokens, condition, states, mask, u, temperature, top_p):
+    def __call__(self, tokens, condition, last_pitch, states, mask, u, temperature, top_p):
         settings = np.array([max(temperature, 1e-4), top_p], dtype="float32")
-        ids, states = self._compiled(tokens, condition, states, mask, u, settings)
+        ids, states = self._compiled(tokens, condition, last_pitch, states, mask, u, settings)
         return np.asarray(ops.convert_to_numpy(ids)), states
 
 
@@ -134,7 +135,8 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
     for t in range(limit):
         cond = condition(grammar) if condition is not None else np.zeros((n, 0), dtype="float32")
         mask = grammar.mask()
-        ids, states = step(tokens, cond, states, mask, rng.random(n, dtype=np.float32), temperature, top_p)
+        ids, states = step(tokens, cond, grammar.last_pitch, states, mask, rng.random(n, dtype=np.float32),
+                           temperature, top_p)
         if t < len(forced):
             ids = np.full(n, forced[t], dtype=np.int32)
         tokens = ids.astype(np.int32)

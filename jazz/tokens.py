@@ -204,12 +204,14 @@ class Grammar:
         self.bars = np.zeros(batch, dtype=np.int64)  # bars begun so far
         self.earliest = np.zeros(batch, dtype=np.int64)
         self.onset = np.zeros(batch, dtype=np.int64)
+        self.last_pitch = np.zeros(batch, dtype=np.int32)  # as jazz.features.last_pitches: 0 before any note
         ids = np.arange(tokenizer.size)
         self._pos_k = np.where((ids >= tokenizer.first("pos")) & (ids < tokenizer.first("pitch")), ids - tokenizer.first("pos"), -1)
         self._dur_v = np.full(tokenizer.size, -1)
         self._dur_v[tokenizer.first("dur"):] = tokenizer.durations
         self._is_bar = np.array([t.startswith("bar:") for t in tokenizer.vocab])
         self._is_pitch = np.array([t.startswith("pitch:") for t in tokenizer.vocab])
+        self._pitch_slot = np.where(self._is_pitch, 1 + tokenizer.low + ids - tokenizer.first("pitch") - LOWEST_PITCH, 0)
         self._phase_after = np.select(
             [ids == tokenizer.index[EOS], self._is_bar, self._pos_k >= 0, self._is_pitch, self._dur_v > 0],
             [self.END, self.BAR, self.POS, self.PITCH, self.DUR], default=-1)
@@ -280,6 +282,7 @@ class Grammar:
         self.bars = self.bars + is_bar
         is_pos = self._pos_k[ids] >= 0
         self.onset = np.where(is_pos, self.bar_start + self._pos_k[ids], self.onset)
+        self.last_pitch = np.where(self._is_pitch[ids], self._pitch_slot[ids], self.last_pitch).astype(np.int32)
         is_dur = self._dur_v[ids] > 0
         self.earliest = np.where(is_dur, self.onset + self._dur_v[ids], self.earliest)
         phase = self._phase_after[ids]  # -1 (<pad>, <bos>): the phase does not change

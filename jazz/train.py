@@ -14,11 +14,13 @@ import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from jazz.features import model_inputs
 from jazz.files import UsageError, atomic_path, atomic_write_text
 from jazz.model import ModelConfig, build_model
 from jazz.notes import Solo
@@ -56,10 +58,12 @@ def split_by_solo(solos: list[Solo], val_split: float, seed: int) -> tuple[list[
 
 
 class WindowData(keras.utils.PyDataset):
-    """Batches of (tokens, next tokens) windows cut from the solos laid end to end.
+    """Batches of (inputs, next tokens) windows cut from the solos laid end to end.
 
-    With ``augment`` every epoch transposes each solo by a fresh random interval (all 12 keys,
-    pitches kept in range) and starts the windows at a fresh random offset.
+    ``encode(solo)`` gives the model's per-token inputs by name ("tokens" first; see
+    jazz.features.model_inputs); every input is cut into the same windows. With ``augment`` every epoch
+    transposes each solo by a fresh random interval (all 12 keys, pitches kept in range) and starts the
+    windows at a fresh random offset.
     """
 
     def __init__(self, solos: list[Solo], tokenizer: Tokenizer, seq_len: int, batch_size: int,
@@ -67,34 +71,29 @@ class WindowData(keras.utils.PyDataset):
         super().__init__()
         self.solos, self.tok, self.seq_len, self.batch_size = solos, tokenizer, seq_len, batch_size
         self.augment = augment
-        self.encode = encode or (lambda solo: (tokenizer.encode(solo), None))
+        self.encode = encode or (lambda solo: {"tokens": tokenizer.encode(solo)})
         self.rng = np.random.default_rng(seed)
         self.notes = sum(len(s.notes) for s in solos)
         self._build()
 
     def _build(self) -> None:
-        tokens, conditions = [], []
+        encoded = []
         for solo in self.solos:
             if self.augment:
                 solo = solo.transposed(int(self.rng.choice(self.tok.transpositions(solo))))
-            ids, condition = self.encode(solo)
-            tokens.append(ids)
-            conditions.append(condition)
-        stream = np.concatenate(tokens).astype(np.int32)
-        self.tokens_total = len(stream)
+            encoded.append(self.encode(solo))
+        streams = {name: np.concatenate([e[name] for e in encoded]) for name in encoded[0]}
+        tokens = streams["tokens"].astype(np.int32)
+        self.tokens_total = len(tokens)
         if not self.augment:  # a short validation set still gives one window
-            self.seq_len = min(self.seq_len, len(stream) - 1)
+            self.seq_len = min(self.seq_len, len(tokens) - 1)
         offset = int(self.rng.integers(self.seq_len)) if self.augment else 0
-        n = (len(stream) - 1 - offset) // self.seq_len
+        n = (len(tokens) - 1 - offset) // self.seq_len
         if n < 1:
             raise UsageError(f"too little music for windows of {self.seq_len} tokens; lower --seq-len")
         cut = slice(offset, offset + n * self.seq_len)
-        self.x = stream[cut].reshape(n, self.seq_len)
-        self.y = stream[offset + 1: offset + 1 + n * self.seq_len].reshape(n, self.seq_len)
-        self.c = None
-        if conditions[0] is not None:
-            full = np.concatenate(conditions).astype(np.float32)
-            self.c = full[cut].reshape(n, self.seq_len, -1)
+        self.x = {name: _windows(stream[cut], n) for name, stream in streams.items()}
+        self.y = tokens[offset + 1: offset + 1 + n * self.seq_len].reshape(n, self.seq_len)
         self.order = self.rng.permutation(n) if self.augment else np.arange(n)
 
     @property
@@ -102,16 +101,22 @@ class WindowData(keras.utils.PyDataset):
         return self.tokens_total / max(self.notes, 1)
 
     def __len__(self) -> int:
-        return max(1, len(self.x) // self.batch_size) if self.augment else math.ceil(len(self.x) / self.batch_size)
+        return max(1, len(self.y) // self.batch_size) if self.augment else math.ceil(len(self.y) / self.batch_size)
 
     def __getitem__(self, index: int):
         rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        inputs = self.x[rows] if self.c is None else {"tokens": self.x[rows], "condition": self.c[rows]}
-        return inputs, self.y[rows]
+        inputs = {name: windows[rows] for name, windows in self.x.items()}
+        return (inputs["tokens"] if len(inputs) == 1 else inputs), self.y[rows]
 
     def on_epoch_end(self) -> None:
         if self.augment:
             self._build()
+
+
+def _windows(stream: np.ndarray, n: int) -> np.ndarray:
+    """``n`` consecutive windows of a per-token stream (tokens as int32, features as float32)."""
+    dtype = np.float32 if stream.dtype.kind == "f" else np.int32
+    return stream.astype(dtype).reshape(n, -1, *stream.shape[1:])
 
 
 class BitsPerNote(keras.callbacks.Callback):
@@ -137,9 +142,10 @@ def compile_model(model: keras.Model, cfg: TrainConfig) -> None:
 
 
 def train(solos: list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig, tokenizer: Tokenizer,
-          resume: bool = False, encode=None, extra_config: dict | None = None) -> dict:
+          resume: bool = False, extra_config: dict | None = None) -> dict:
     """Fit a model on ``solos`` and write the model folder ``out``; return the summary numbers."""
     keras.utils.set_random_seed(cfg.seed)
+    encode = partial(model_inputs, tokenizer, config=model_cfg)
     train_solos, val_solos = split_by_solo(solos, cfg.val_split, cfg.seed)
     train_data = WindowData(train_solos, tokenizer, cfg.seq_len, cfg.batch_size, cfg.augment, cfg.seed, encode)
     val_data = WindowData(val_solos, tokenizer, cfg.seq_len, cfg.batch_size, False, cfg.seed, encode)

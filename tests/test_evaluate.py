@@ -29,10 +29,14 @@ TRAINING = ["ArtPepper_BluesForBlanche_FINAL", "ArtPepper_Desafinado_FINAL"]
 
 
 def model_folder(path, split: dict | None, corpus: list[str], condition: int = CONDITION_SIZE):
-    """A tiny untrained model folder (chord-aware unless ``condition`` is 0)."""
-    config = ModelConfig(TOK.size, embedding=8, hidden=16, layers=1, dropout=0.0, condition=condition)
+    """A tiny untrained model folder (chord-aware unless ``condition`` is 0), its skip paths not zero."""
+    config = ModelConfig(TOK.size, embedding=8, hidden=16, layers=1, dropout=0.0, condition=condition, skip=True)
     keras.utils.set_random_seed(0)
-    publish_model(build_model(config), path / "model.keras")
+    model = build_model(config)
+    for name in ("pitch_logits", "chord_logits")[:1 + bool(condition)]:
+        layer = model.get_layer(name)
+        layer.set_weights([np.random.default_rng(1).normal(scale=0.1, size=w.shape) for w in layer.get_weights()])
+    publish_model(model, path / "model.keras")
     (path / "tokenizer.json").write_text(TOK.to_json())
     settings = {"model": config.to_dict(), "train": {"corpus": corpus}}
     if split is not None:
@@ -115,11 +119,13 @@ def test_batched_nats_match_keras_cross_entropy_per_solo(corpora, tmp_path, cach
     files = (("WithChords.mid", 6), (f"{EVALUATED[1]}.mid", 9))
     solos = [_bars(read_midi(evaluated / name)[0], bars) for name, bars in files]
     encoded = [encode(bundle, s) for s in solos]
-    assert len(encoded[0][0]) < len(encoded[1][0])  # the first is padded in the batch
+    assert len(encoded[0]["tokens"]) < len(encoded[1]["tokens"])  # the first is padded in the batch
+    assert sorted(encoded[0]) == ["condition", "last_pitch", "tokens"]
     nats = batch_nats(forward_function(bundle.model), encoded)
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum")
-    for value, (ids, condition) in zip(nats, encoded):
-        logits = bundle.model({"tokens": ids[None, :-1].astype("int32"), "condition": condition[None, :-1]})
+    for value, inputs in zip(nats, encoded):
+        ids = inputs["tokens"]
+        logits = bundle.model({name: array[None, :-1] for name, array in inputs.items()})
         assert value == pytest.approx(float(loss(ids[None, 1:], logits)), rel=1e-4)
 
 

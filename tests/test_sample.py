@@ -1,0 +1,70 @@
+"""The step-by-step sampler against the whole model, and the per-step inputs it computes on the way."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from jazz.features import CONDITION_SIZE, last_pitches, model_inputs, rows_condition
+from jazz.midi_read import LOWEST_PITCH, read_midi
+from jazz.model import ModelConfig, build_model
+from jazz.notes import Bar, ChordChange, Note, Solo
+from jazz.sample import sample
+from jazz.tokens import Grammar, Tokenizer
+
+TOK = Tokenizer()
+
+
+def skip_model(condition: int, cell: str = "lstm") -> keras.Model:
+    """A small untrained model whose skip paths carry random (non-zero) weights."""
+    keras.utils.set_random_seed(0)
+    config = ModelConfig(TOK.size, embedding=8, hidden=16, layers=2, dropout=0.0, cell=cell,
+                         condition=condition, skip=True)
+    model = build_model(config)
+    rng = np.random.default_rng(1)
+    for name in ("pitch_logits", "chord_logits")[:1 + bool(condition)]:
+        layer = model.get_layer(name)
+        layer.set_weights([rng.normal(scale=2.0, size=w.shape) for w in layer.get_weights()])
+    return model
+
+
+def test_last_pitch_of_hand_made_solo():
+    solo = Solo([Note(60, 0, 12), Note(67, 60, 6)], [Bar(0), Bar(48)])
+    ids = TOK.encode(solo)  # <bos> bar pos pitch dur bar pos pitch dur <eos>
+    expected = [0, 0, 0, 60, 60, 60, 60, 67, 67, 67]
+    assert last_pitches(TOK, ids).tolist() == [0 if p == 0 else 1 + p - LOWEST_PITCH for p in expected]
+
+
+def test_last_pitch_follows_the_grammar(wjazzd_midi):
+    solo, _ = read_midi(wjazzd_midi / "ArtPepper_Anthropology_FINAL.mid")
+    ids = TOK.encode(solo)
+    grammar, seen = Grammar(TOK, 1), [0]
+    for token in ids[1:]:
+        grammar.advance(np.array([token]))
+        seen.append(int(grammar.last_pitch[0]))
+    assert last_pitches(TOK, ids).tolist() == seen
+    assert len(set(seen)) > 20
+
+
+@pytest.mark.parametrize("condition, cell", [(CONDITION_SIZE, "lstm"), (0, "hand-gru")])
+def test_sampler_takes_the_whole_models_best_token(condition, cell):
+    """Near-zero temperature: every sampled token is the argmax of the full model's allowed logits."""
+    model = skip_model(condition, cell)
+    changes = [ChordChange(0, "Dm7"), ChordChange(48, "G7"), ChordChange(96, "Cmaj7")]
+    plan = ["4/4"] * 4
+    cond = rows_condition([changes, changes]) if condition else None
+    rows = sample(model, TOK, 2, plan, temperature=1e-6, top_p=1.0, seed=3, condition=cond)
+    for ids in rows:
+        solo = TOK.decode(ids)
+        solo = Solo(solo.notes, solo.bars, chords=changes)
+        inputs = model_inputs(TOK, solo, ModelConfig(TOK.size, condition=condition, skip=True))
+        assert inputs["tokens"].tolist() == ids.tolist()
+        logits = keras.ops.convert_to_numpy(model({k: v[None] for k, v in inputs.items()}))[0]
+        grammar = Grammar(TOK, 1, plan)
+        grammar.advance(ids[:1])
+        for t in range(1, len(ids)):
+            allowed = np.where(grammar.mask()[0], logits[t - 1], -np.inf)
+            assert ids[t] == int(np.argmax(allowed))
+            grammar.advance(ids[t:t + 1])
+        assert len(solo.notes) > 0
