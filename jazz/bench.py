@@ -93,15 +93,15 @@ def bench_train(solos, cells: tuple[str, ...], steps: int, seq_len: int = 128, b
 
 def bench_sample(model, tokenizer, quick: bool) -> dict[str, float]:
     """Sampling tokens per second: the compiled stateful step at batch 1 and 64, and the naive re-feed."""
-    from jazz.sample import StepFunction, sample
+    from jazz.sample import Sampler, sample
 
-    step = StepFunction(model)
+    sampler = Sampler(model)
     bars = 8 if quick else 32
     rates = {}
     for batch in (1, 64):
-        sample(model, tokenizer, batch, ["4/4"] * 2, seed=0, step=step, condition=_no_chords(model))  # warm up
+        sample(model, tokenizer, batch, ["4/4"] * 2, seed=0, sampler=sampler)  # warm up
         started = time.perf_counter()
-        rows = sample(model, tokenizer, batch, ["4/4"] * bars, seed=1, step=step, condition=_no_chords(model))
+        rows = sample(model, tokenizer, batch, ["4/4"] * bars, seed=1, sampler=sampler)
         elapsed = time.perf_counter() - started
         steps = max(len(r) for r in rows) - 1
         rates[f"batch{batch}"] = round(batch * steps / elapsed, 1)
@@ -115,14 +115,6 @@ def _condition_width(model) -> int:
     """Width of the model's chord condition input (0 for a model without one)."""
     widths = [t.shape[-1] for t in model.inputs if t.name == "condition"]
     return widths[0] if widths else 0
-
-
-def _no_chords(model):
-    """A condition function of zeros of the right width for a chord-aware model (None for a plain one)."""
-    width = _condition_width(model)
-    if not width:
-        return None
-    return lambda grammar: np.zeros((len(grammar.phase), width), dtype="float32")
 
 
 def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> float:

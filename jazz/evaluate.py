@@ -28,12 +28,12 @@ import numpy as np
 
 from jazz.bundle import Bundle
 from jazz.corpus import load_corpus
-from jazz.features import model_inputs, rows_condition
+from jazz.features import model_inputs
 from jazz.files import UsageError, atomic_path, atomic_write_text
 from jazz.ngram import NGram, choose_order
 from jazz.notes import Solo
 from jazz.progress import Progress
-from jazz.sample import StepFunction, sample
+from jazz.sample import Sampler, sample
 from jazz.stats import STAT_KEYS, compare, solo_stats
 from jazz.tokens import TokenError, Tokenizer
 from jazz.train import split_by_solo
@@ -200,15 +200,14 @@ def pick_forms(real: list[Solo], n: int) -> list[Solo]:
 def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False,
                   temperature: float = 1.0, top_p: float = 0.95) -> list[Solo]:
     """One sampled solo over each form's meters (and chords), batched by identical meters."""
-    tok, step = bundle.tokenizer, StepFunction(bundle.model)
+    tok, sampler = bundle.tokenizer, Sampler(bundle.model)
     groups: dict[tuple[str, ...], list[int]] = {}
     for i, form in enumerate(forms):
         groups.setdefault(tuple(b.meter for b in form.bars), []).append(i)
     out: list[Solo | None] = [None] * len(forms)
     for g, (plan, rows) in enumerate(groups.items()):
-        condition = rows_condition([forms[i].chords for i in rows]) if bundle.conditioned else None
         sequences = sample(bundle.model, tok, len(rows), list(plan), temperature, top_p, seed=seed + g,
-                           condition=condition, progress=progress, step=step)
+                           chords=[forms[i].chords for i in rows], progress=progress, sampler=sampler)
         for i, ids in zip(rows, sequences):
             solo = tok.decode(ids, tempo=forms[i].tempo, name=f"generated over {forms[i].name}")
             out[i] = replace(solo, chords=list(forms[i].chords))

@@ -5,6 +5,8 @@ onset after ``pos:``/``pitch:``/``dur:``). The condition at that step is the cho
 chord of the next change (so a line can lead into it), each as jazz.chords.chord_features (root,
 pitch-class set, bass, no-chord flag). Training computes it from the solo's chord changes; sampling
 computes the same thing from the grammar's position over the chosen changes, so both see one quantity.
+A model with skip paths also gets the latest pitch at every step (``last_pitches``; the grammar tracks
+the same value while sampling).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from jazz.chords import CHORD_FEATURES, chord_features
 from jazz.midi_read import LOWEST_PITCH
 from jazz.model import ModelConfig
 from jazz.notes import ChordChange, Solo
-from jazz.tokens import Grammar, Tokenizer
+from jazz.tokens import Tokenizer
 
 CONDITION_SIZE = 2 * CHORD_FEATURES
 
@@ -77,22 +79,26 @@ def model_inputs(tokenizer: Tokenizer, solo: Solo, config: ModelConfig) -> dict[
     return inputs
 
 
-def grammar_condition(changes: list[ChordChange]):
-    """A condition function for the sampler: the same features at the grammar's current moments."""
-    timeline = ChordTimeline(changes)
+def chord_tables(changes: list[list[ChordChange]], slots: int = 0) -> dict[str, np.ndarray]:
+    """Every row's chord changes as padded arrays for ``chord_condition`` (at least ``slots`` changes wide).
 
-    def condition(grammar: Grammar) -> np.ndarray:
-        return timeline.condition(grammar.time)
+    ``onsets`` (rows, C) is padded with a step no solo reaches; ``features`` (rows, C + 2, CHORD_FEATURES)
+    holds no-chord rows before the first change, after the last and in the padding.
+    """
+    width = max([slots, 1] + [len(c) for c in changes])
+    onsets = np.full((len(changes), width), 2**30, dtype=np.int32)
+    features = np.tile(chord_features(None), (len(changes), width + 2, 1)).astype(np.float32)
+    for row, row_changes in enumerate(changes):
+        onsets[row, :len(row_changes)] = [c.onset for c in row_changes]
+        for i, change in enumerate(row_changes):
+            features[row, i + 1] = chord_features(change.symbol)
+    return {"onsets": onsets, "features": features}
 
-    return condition
 
-
-def rows_condition(changes: list[list[ChordChange]]):
-    """A condition function that gives every row of the batch its own chord changes."""
-    timelines = [ChordTimeline(c) for c in changes]
-
-    def condition(grammar: Grammar) -> np.ndarray:
-        times = grammar.time
-        return np.stack([t.condition(times[i:i + 1])[0] for i, t in enumerate(timelines)])
-
-    return condition
+def chord_condition(tables: dict, times, xp=np):
+    """(rows, CONDITION_SIZE): each row's sounding and next chord at its time, as ``ChordTimeline`` gives
+    them; ``xp`` is numpy or keras.ops, so the compiled sampler runs the same lookup."""
+    current = xp.sum(xp.where(tables["onsets"] <= times[:, None], 1, 0), axis=1)  # 0 before the first change
+    now = xp.take_along_axis(tables["features"], current[:, None, None], axis=1)[:, 0]
+    following = xp.take_along_axis(tables["features"], current[:, None, None] + 1, axis=1)[:, 0]
+    return xp.concatenate([now, following], axis=-1)

@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jazz.bundle import Bundle
-from jazz.features import grammar_condition
 from jazz.files import UsageError
 from jazz.midi_read import MidiError, read_midi
 from jazz.midi_write import TENOR_SAX, Part, write_midi
@@ -116,9 +115,8 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     for meter in plan:
         tok.bar_id(meter)  # an unknown meter is a clear error before sampling
     chords = (primer.chords if primer else []) + _shift(form.chords, primer)
-    condition = grammar_condition(chords) if bundle.conditioned else None
     sequences = sample(bundle.model, tok, opts.n, plan, opts.temperature, opts.top_p, opts.seed,
-                       primer_ids, condition=condition, progress=opts.progress)
+                       primer_ids, chords=[chords] * opts.n, progress=opts.progress)
     tempo = opts.tempo or bundle.config.get("default_tempo", 160.0)
     out.mkdir(parents=True, exist_ok=True)
     for i, (ids, path) in enumerate(zip(sequences, paths)):

@@ -1,25 +1,36 @@
 """Sampling: the trained model, driven one token at a time with its recurrent state carried.
 
-One compiled step function does the whole inner loop on the backend: embed the last token, advance
-every recurrent cell by one step, compute logits, mask the tokens the grammar forbids, apply the
-temperature and top-p (nucleus) cut, and draw the next token by inverting the cumulative distribution
-at a uniform number supplied from NumPy (so a seed gives the same solo on every backend).
-N solos are sampled as one batch.
+One compiled function runs ``CHUNK`` steps of the whole inner loop on the backend: look up the chord at
+the grammar's moment, embed the last token, advance every recurrent cell by one step, compute logits,
+mask the tokens the grammar forbids, apply the temperature and top-p (nucleus) cut, draw the next token
+by inverting the cumulative distribution at a uniform number supplied from NumPy (so a seed gives the
+same solo on every backend), and advance the grammar. Python only sees the sequences every ``CHUNK``
+steps. N solos are sampled as one batch.
 """
 
 from __future__ import annotations
-
-from typing import Callable
 
 import keras
 import numpy as np
 from keras import ops
 
+from jazz.features import chord_condition, chord_tables
 from jazz.model import Head, recurrent_cells
+from jazz.notes import ChordChange
 from jazz.progress import Progress
-from jazz.tokens import BOS, EOS, Grammar, Tokenizer
+from jazz.tokens import (
+    BOS,
+    END,
+    EOS,
+    Tokenizer,
+    grammar_advance,
+    grammar_mask,
+    grammar_start,
+    grammar_tables,
+    grammar_time,
+)
 
-ConditionFn = Callable[[Grammar], np.ndarray]
+CHUNK = 64  # steps per call of the compiled function
 
 
 def _state_sizes(cell) -> list[int]:
@@ -41,11 +52,10 @@ def choose(logits, mask, u, temperature, top_p):
     return ops.take_along_axis(order, index[:, None], axis=-1)[:, 0]
 
 
-class StepFunction:
-    """``(tokens, condition, last_pitch, states, mask, u, T, top_p) → (next tokens, new states)``, compiled.
+class Sampler:
+    """``CHUNK`` sampling steps of a model as one compiled function (see the module notes).
 
-    The recurrent states of all layers travel side by side in one (batch, total) array: fewer arguments
-    make each call of the compiled function cheaper, which matters at batch 1.
+    The recurrent states of all layers travel side by side in one (batch, total) array.
     """
 
     def __init__(self, model: keras.Model):
@@ -53,13 +63,14 @@ class StepFunction:
         self.cells = recurrent_cells(model)
         self.head = Head.of(model)
         self.sizes = [_state_sizes(cell) for cell in self.cells]
-        self.conditioned = len(model.inputs) > 1
-        self._compiled = compile_function(self._step)
+        self.conditioned = "condition" in [t.name for t in model.inputs]
+        self._compiled = compile_function(self._run)
 
     def initial_states(self, batch: int) -> np.ndarray:
         return np.zeros((batch, sum(sum(sizes) for sizes in self.sizes)), dtype="float32")
 
     def _step(self, tokens, condition, last_pitch, states, mask, u, settings):
+        """One token for every row: (next ids, new states)."""
         x = self.embedding(tokens)
         if self.conditioned:
             x = ops.concatenate([x, ops.cast(condition, x.dtype)], axis=-1)
@@ -74,10 +85,23 @@ class StepFunction:
         ids = choose(logits, mask, u, settings[0], settings[1])
         return ids, ops.concatenate(new_states, axis=-1) if len(new_states) > 1 else new_states[0]
 
-    def __call__(self, tokens, condition, last_pitch, states, mask, u, temperature, top_p):
+    def _run(self, tokens, states, grammar, tables, chords, uniforms, forced, settings):
+        """``len(uniforms)`` steps; ``forced`` holds a token id to take instead of sampling, or -1."""
+        def body(i, carry):
+            tokens, states, grammar, out = carry
+            condition = chord_condition(chords, grammar_time(grammar, ops), ops) if self.conditioned else None
+            mask = grammar_mask(grammar, tables, ops)
+            ids, states = self._step(tokens, condition, grammar["last_pitch"], states, mask, uniforms[i], settings)
+            ids = ops.where(forced[i] >= 0, forced[i], ops.cast(ids, "int32"))
+            grammar = grammar_advance(grammar, ids, tables, ops)
+            return ids, states, grammar, ops.slice_update(out, [i, 0], ids[None])
+
+        out = ops.zeros(ops.shape(forced), dtype="int32")
+        return ops.fori_loop(0, forced.shape[0], body, (tokens, states, grammar, out))
+
+    def __call__(self, tokens, states, grammar, tables, chords, uniforms, forced, temperature, top_p):
         settings = np.array([max(temperature, 1e-4), top_p], dtype="float32")
-        ids, states = self._compiled(tokens, condition, last_pitch, states, mask, u, settings)
-        return np.asarray(ops.convert_to_numpy(ids)), states
+        return self._compiled(tokens, states, grammar, tables, chords, uniforms, forced, settings)
 
 
 def compile_function(function):
@@ -117,37 +141,44 @@ class _ConcreteTF:
 
 def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], temperature: float = 1.0,
            top_p: float = 0.95, seed: int = 0, primer: np.ndarray | None = None,
-           condition: ConditionFn | None = None, progress: bool = False,
-           step: StepFunction | None = None) -> list[np.ndarray]:
+           chords: list[list[ChordChange]] | None = None, progress: bool = False,
+           sampler: Sampler | None = None) -> list[np.ndarray]:
     """``n`` token sequences (from <bos> to <eos>) whose bars follow ``plan`` (a meter per bar).
 
-    ``primer`` (token ids after <bos>) is forced at the start of every sequence; the rest is sampled.
+    ``chords`` gives every row its chord changes (for a chord-aware model). ``primer`` (token ids after
+    <bos>) is forced at the start of every sequence; the rest is sampled.
     """
-    step = step or StepFunction(model)
+    sampler = sampler or Sampler(model)
     rng = np.random.default_rng(seed)
-    grammar = Grammar(tokenizer, n, plan)
-    forced = list(primer) if primer is not None else []
+    tables = grammar_tables(tokenizer, plan, plan_slots=_bucket(len(plan) + 1, 256))
+    rows = chords if chords is not None else [[] for _ in range(n)]
+    harmony = chord_tables(rows, slots=_bucket(max(len(c) for c in rows), 64))
+    forced = np.asarray(primer if primer is not None else [], dtype=np.int32)
+    steps = sum(int(tokenizer.bar_steps[tokenizer.bar_id(m)]) for m in plan)
+    limit = len(forced) + 2 + len(plan) + 3 * steps  # at most a note per grid step
     tokens = np.full(n, tokenizer.index[BOS], dtype=np.int32)
-    states = step.initial_states(n)
-    out = [tokens]
+    states, grammar, out = sampler.initial_states(n), grammar_start(n), [tokens]
     bar = Progress(f"sampling {n} solo{'s' * (n > 1)}, bars", len(plan), enabled=progress)
-    limit = len(forced) + 2 + sum(1 + 3 * length for length in grammar.lengths)  # at most a note per step
-    for t in range(limit):
-        cond = condition(grammar) if condition is not None else np.zeros((n, 0), dtype="float32")
-        mask = grammar.mask()
-        ids, states = step(tokens, cond, grammar.last_pitch, states, mask, rng.random(n, dtype=np.float32),
-                           temperature, top_p)
-        if t < len(forced):
-            ids = np.full(n, forced[t], dtype=np.int32)
-        tokens = ids.astype(np.int32)
-        grammar.advance(tokens)
-        out.append(tokens)
-        bar.update(int(grammar.bars.min()))
-        if grammar.done.all():
+    for start in range(0, limit, CHUNK):
+        take = np.full((CHUNK, n), -1, dtype=np.int32)
+        primed = forced[start:start + CHUNK]
+        take[:len(primed)] = primed[:, None]
+        uniforms = rng.random((CHUNK, n), dtype=np.float32)
+        tokens, states, grammar, ids = sampler(tokens, states, grammar, tables, harmony, uniforms, take,
+                                               temperature, top_p)
+        out.append(np.asarray(ops.convert_to_numpy(ids)).T)
+        phase = np.asarray(ops.convert_to_numpy(grammar["phase"]))
+        bar.update(int(np.asarray(ops.convert_to_numpy(grammar["bars"])).min()))
+        if (phase == END).all():
             break
     bar.close()
-    matrix = np.stack(out, axis=1)
+    matrix = np.concatenate([out[0][:, None]] + out[1:], axis=1)
     return [row[: _length(row, tokenizer)] for row in matrix]
+
+
+def _bucket(size: int, least: int) -> int:
+    """``size`` rounded up to a power of two (at least ``least``): most solos then share one compilation."""
+    return max(least, 1 << (size - 1).bit_length())
 
 
 def _length(row: np.ndarray, tokenizer: Tokenizer) -> int:

@@ -182,108 +182,132 @@ def _meter(text: str) -> tuple[int, int]:
     return int(numerator), int(denominator)
 
 
+START, BAR, POS, PITCH, DUR, END = range(6)  # where a sequence is in ``bar (pos pitch dur)*``
+GRAMMAR_STATE = ("phase", "bar_start", "bar_len", "bars", "earliest", "onset", "last_pitch")
+NO_LIMIT = 2**30
+
+
+def grammar_tables(tokenizer: Tokenizer, plan: list[str] | None = None, plan_slots: int = 0) -> dict:
+    """The lookup tables of the grammar for a tokenizer and an optional plan of meters, as arrays.
+
+    ``plan_ids`` (bar token per planned bar, then -1) is padded to ``plan_slots`` entries so that plans of
+    different lengths share one compiled sampler.
+    """
+    ids = np.arange(tokenizer.size)
+    first_pos, first_pitch = tokenizer.first("pos"), tokenizer.first("pitch")
+    pos_k = np.where((ids >= first_pos) & (ids < first_pitch), ids - first_pos, -1)
+    dur_v = np.full(tokenizer.size, -1)
+    dur_v[tokenizer.first("dur"):] = tokenizer.durations
+    is_bar = np.array([t.startswith("bar:") for t in tokenizer.vocab])
+    is_pitch = np.array([t.startswith("pitch:") for t in tokenizer.vocab])
+    planned = plan is not None
+    lengths = [Bar(0, *_meter(m)).length(tokenizer.grid) for m in plan] if planned else []
+    plan_ids = np.full(max(plan_slots, len(lengths) + 1), -1)
+    plan_ids[:len(lengths)] = [tokenizer.bar_id(m) for m in plan or []]
+    one_hot = np.eye(tokenizer.size, dtype=bool)
+    tables = {
+        "ids": ids, "pos_k": pos_k, "dur_v": dur_v, "is_bar": is_bar, "is_pitch": is_pitch,
+        "bar_len": tokenizer.bar_steps,
+        "pitch_slot": np.where(is_pitch, 1 + tokenizer.low + ids - first_pitch - LOWEST_PITCH, 0),
+        "phase_after": np.select([ids == tokenizer.index[EOS], is_bar, pos_k >= 0, is_pitch, dur_v > 0],
+                                 [END, BAR, POS, PITCH, DUR], default=-1),
+        "eos": one_hot[tokenizer.index[EOS]], "pad": one_hot[tokenizer.index[PAD]],
+        "plan_ids": plan_ids, "planned": np.array(planned), "plan_bars": np.array(len(lengths)),
+        "total": np.array(sum(lengths) if planned else NO_LIMIT),
+    }
+    return {k: np.asarray(v, dtype=np.int32) if np.asarray(v).dtype != bool else np.asarray(v)
+            for k, v in tables.items()}
+
+
+def grammar_start(batch: int) -> dict:
+    """The state of ``batch`` sequences before their first token (after <bos>)."""
+    return {name: np.zeros(batch, dtype=np.int32) for name in GRAMMAR_STATE}
+
+
+def grammar_time(state: dict, xp=np):
+    """The grid step each sequence stands at: its last onset within the bar, else the bar line."""
+    phase = state["phase"]
+    in_note = (phase == POS) | (phase == PITCH) | (phase == DUR)
+    return xp.where(in_note, state["onset"], state["bar_start"])
+
+
+def col(values):
+    """A (batch,) array as a (batch, 1) column, to broadcast against the vocabulary."""
+    return values[:, None]
+
+
+def grammar_mask(state: dict, tables: dict, xp=np):
+    """Boolean (batch, vocab): True where a token may come next.
+
+    ``xp`` is numpy or keras.ops: the same rules run in NumPy and inside the compiled sampler.
+    """
+    phase, bars, t = state["phase"], state["bars"], tables
+    wanted = xp.take(t["plan_ids"], xp.minimum(bars, t["plan_ids"].shape[0] - 1))
+    next_bar = xp.where(t["planned"], (col(wanted) == t["ids"]) & col(wanted >= 0), t["is_bar"])
+    can_bar = ~t["planned"] | (bars < t["plan_bars"])
+    can_end = xp.where(t["planned"], bars == t["plan_bars"], bars > 0)
+    pos_k = t["pos_k"]
+    pos_ok = (pos_k >= col(state["earliest"] - state["bar_start"])) & (pos_k >= 0) & (pos_k < col(state["bar_len"]))
+    between = pos_ok | (next_bar & col(can_bar)) | (t["eos"] & col(can_end))
+    dur_ok = (t["dur_v"] > 0) & (col(state["onset"]) + t["dur_v"] <= t["total"])
+    mask = xp.where(col(phase == START), next_bar, t["pad"] & False)
+    mask = xp.where(col((phase == BAR) | (phase == DUR)), between, mask)
+    mask = xp.where(col(phase == POS), t["is_pitch"], mask)
+    mask = xp.where(col(phase == PITCH), dur_ok, mask)
+    return xp.where(col(phase == END), t["pad"], mask)
+
+
+def grammar_advance(state: dict, ids, tables: dict, xp=np) -> dict:
+    """The state of every sequence after the token it just took."""
+    t, phase, bars = tables, state["phase"], state["bars"]
+    is_bar = xp.take(t["is_bar"], ids) & (phase != END)
+    bar_start = xp.where(is_bar & (bars > 0), state["bar_start"] + state["bar_len"], state["bar_start"])
+    pos_k, dur_v = xp.take(t["pos_k"], ids), xp.take(t["dur_v"], ids)
+    onset = xp.where(pos_k >= 0, bar_start + pos_k, state["onset"])
+    after = xp.take(t["phase_after"], ids)  # -1 (<pad>, <bos>): the phase does not change
+    return {
+        "phase": xp.where((phase == END) | (after < 0), phase, after),
+        "bar_start": bar_start,
+        "bar_len": xp.where(is_bar, xp.take(t["bar_len"], ids), state["bar_len"]),
+        "bars": bars + xp.where(is_bar, 1, 0),
+        "earliest": xp.where(dur_v > 0, onset + dur_v, state["earliest"]),
+        "onset": onset,
+        "last_pitch": xp.where(xp.take(t["is_pitch"], ids), xp.take(t["pitch_slot"], ids), state["last_pitch"]),
+    }
+
+
 class Grammar:
-    """Which tokens may come next, for a batch of sequences being sampled.
+    """Which tokens may come next, for a batch of sequences being sampled (in NumPy).
 
     The state of each sequence is where it is in the pattern ``bar (pos pitch dur)*``, the current bar,
-    and the earliest step at which the next note may start (the end of the last note: monophony).
-    ``plan`` optionally fixes the meter of every bar (and so the number of bars): <eos> then comes
-    exactly after the last planned bar, and no note may sound past its end.
+    the earliest step at which the next note may start (the end of the last note: monophony), and the
+    latest pitch. ``plan`` optionally fixes the meter of every bar (and so the number of bars): <eos>
+    then comes exactly after the last planned bar, and no note may sound past its end.
+    The rules are the functions above, which the compiled sampler runs on the backend.
     """
-
-    START, BAR, POS, PITCH, DUR, END = range(6)
 
     def __init__(self, tokenizer: Tokenizer, batch: int, plan: list[str] | None = None):
         self.tok = tokenizer
         self.plan = plan
         self.lengths = [Bar(0, *_meter(m)).length(tokenizer.grid) for m in plan] if plan else None
-        self.total = sum(self.lengths) if plan else None
-        self.phase = np.full(batch, self.START)
-        self.bar_start = np.zeros(batch, dtype=np.int64)
-        self.bar_len = np.zeros(batch, dtype=np.int64)
-        self.bars = np.zeros(batch, dtype=np.int64)  # bars begun so far
-        self.earliest = np.zeros(batch, dtype=np.int64)
-        self.onset = np.zeros(batch, dtype=np.int64)
-        self.last_pitch = np.zeros(batch, dtype=np.int32)  # as jazz.features.last_pitches: 0 before any note
-        ids = np.arange(tokenizer.size)
-        self._pos_k = np.where((ids >= tokenizer.first("pos")) & (ids < tokenizer.first("pitch")), ids - tokenizer.first("pos"), -1)
-        self._dur_v = np.full(tokenizer.size, -1)
-        self._dur_v[tokenizer.first("dur"):] = tokenizer.durations
-        self._is_bar = np.array([t.startswith("bar:") for t in tokenizer.vocab])
-        self._is_pitch = np.array([t.startswith("pitch:") for t in tokenizer.vocab])
-        self._pitch_slot = np.where(self._is_pitch, 1 + tokenizer.low + ids - tokenizer.first("pitch") - LOWEST_PITCH, 0)
-        self._phase_after = np.select(
-            [ids == tokenizer.index[EOS], self._is_bar, self._pos_k >= 0, self._is_pitch, self._dur_v > 0],
-            [self.END, self.BAR, self.POS, self.PITCH, self.DUR], default=-1)
-        self._bar_len = tokenizer.bar_steps
-        self._plan_ids = np.array([tokenizer.bar_id(m) for m in plan] + [-1]) if plan else None
+        self.tables = grammar_tables(tokenizer, plan)
+        self.state = grammar_start(batch)
+
+    def __getattr__(self, name: str):
+        if name in GRAMMAR_STATE:
+            return self.__dict__["state"][name]
+        raise AttributeError(name)
 
     @property
     def done(self) -> np.ndarray:
-        return self.phase == self.END
+        return self.state["phase"] == END
 
     @property
     def time(self) -> np.ndarray:
-        """The grid step each sequence stands at: its last onset within the bar, else the bar line."""
-        in_note = (self.phase == self.POS) | (self.phase == self.PITCH) | (self.phase == self.DUR)
-        return np.where(in_note, self.onset, self.bar_start)
+        return grammar_time(self.state)
 
     def mask(self) -> np.ndarray:
-        """Boolean (batch, vocab): True where a token may come next."""
-        tok, n = self.tok, len(self.phase)
-        mask = np.zeros((n, tok.size), dtype=bool)
-        can_bar = self._bar_allowed()
-        bar_mask = self._next_bar_mask()
-        at_start = self.phase == self.START
-        mask[at_start] = bar_mask[at_start]
-        between = (self.phase == self.BAR) | (self.phase == self.DUR)
-        lo = (self.earliest - self.bar_start)[:, None]
-        pos_ok = (self._pos_k[None, :] >= lo) & (self._pos_k[None, :] >= 0) & (self._pos_k[None, :] < self.bar_len[:, None])
-        mask[between] = pos_ok[between] | (bar_mask[between] & can_bar[between, None])
-        mask[between, tok.index[EOS]] = self._eos_allowed()[between]
-        mask[self.phase == self.POS] = self._is_pitch
-        after_pitch = self.phase == self.PITCH
-        mask[after_pitch] = self._dur_ok()[after_pitch]
-        mask[self.phase == self.END, tok.index[PAD]] = True
-        return mask
-
-    def _next_bar_mask(self) -> np.ndarray:
-        n = len(self.phase)
-        if self.plan is None:
-            return np.broadcast_to(self._is_bar, (n, self.tok.size)).copy()
-        mask = np.zeros((n, self.tok.size), dtype=bool)
-        wanted = self._plan_ids[np.minimum(self.bars, len(self.plan))]  # -1 once the plan is complete
-        rows = np.flatnonzero(wanted >= 0)
-        mask[rows, wanted[rows]] = True
-        return mask
-
-    def _bar_allowed(self) -> np.ndarray:
-        if self.plan is None:
-            return np.ones(len(self.phase), dtype=bool)
-        return self.bars < len(self.plan)
-
-    def _eos_allowed(self) -> np.ndarray:
-        if self.plan is None:
-            return self.bars > 0
-        return self.bars == len(self.plan)
-
-    def _dur_ok(self) -> np.ndarray:
-        ok = self._dur_v[None, :] > 0
-        if self.total is not None:
-            ok = ok & (self.onset[:, None] + self._dur_v[None, :] <= self.total)
-        return ok  # a note starts before the end, so a duration of one step always fits
+        return grammar_mask(self.state, self.tables)
 
     def advance(self, ids: np.ndarray) -> None:
-        """Move every sequence past the token it just took."""
-        ids = np.asarray(ids)
-        is_bar = self._is_bar[ids] & (self.phase != self.END)
-        self.bar_start = np.where(is_bar & (self.bars > 0), self.bar_start + self.bar_len, self.bar_start)
-        self.bar_len = np.where(is_bar, self._bar_len[ids], self.bar_len)
-        self.bars = self.bars + is_bar
-        is_pos = self._pos_k[ids] >= 0
-        self.onset = np.where(is_pos, self.bar_start + self._pos_k[ids], self.onset)
-        self.last_pitch = np.where(self._is_pitch[ids], self._pitch_slot[ids], self.last_pitch).astype(np.int32)
-        is_dur = self._dur_v[ids] > 0
-        self.earliest = np.where(is_dur, self.onset + self._dur_v[ids], self.earliest)
-        phase = self._phase_after[ids]  # -1 (<pad>, <bos>): the phase does not change
-        self.phase = np.where((self.phase == self.END) | (phase < 0), self.phase, phase)
+        self.state = grammar_advance(self.state, np.asarray(ids), self.tables)

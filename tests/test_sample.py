@@ -6,7 +6,14 @@ import keras
 import numpy as np
 import pytest
 
-from jazz.features import CONDITION_SIZE, last_pitches, model_inputs, rows_condition
+from jazz.features import (
+    CONDITION_SIZE,
+    ChordTimeline,
+    chord_condition,
+    chord_tables,
+    last_pitches,
+    model_inputs,
+)
 from jazz.midi_read import LOWEST_PITCH, read_midi
 from jazz.model import ModelConfig, build_model
 from jazz.notes import Bar, ChordChange, Note, Solo
@@ -53,8 +60,7 @@ def test_sampler_takes_the_whole_models_best_token(condition, cell):
     model = skip_model(condition, cell)
     changes = [ChordChange(0, "Dm7"), ChordChange(48, "G7"), ChordChange(96, "Cmaj7")]
     plan = ["4/4"] * 4
-    cond = rows_condition([changes, changes]) if condition else None
-    rows = sample(model, TOK, 2, plan, temperature=1e-6, top_p=1.0, seed=3, condition=cond)
+    rows = sample(model, TOK, 2, plan, temperature=1e-6, top_p=1.0, seed=3, chords=[changes, changes])
     for ids in rows:
         solo = TOK.decode(ids)
         solo = Solo(solo.notes, solo.bars, chords=changes)
@@ -68,3 +74,13 @@ def test_sampler_takes_the_whole_models_best_token(condition, cell):
             assert ids[t] == int(np.argmax(allowed))
             grammar.advance(ids[t:t + 1])
         assert len(solo.notes) > 0
+
+
+def test_batched_chord_lookup_equals_the_training_timeline(metheny):
+    """The sampler's lookup (padded rows, counting) gives what training's searchsorted gives, at every step."""
+    solo, _ = read_midi(metheny, track="Guitar")
+    times = np.arange(-5, solo.total_steps + 50)
+    expected = ChordTimeline(solo.chords).condition(times)
+    tables = chord_tables([solo.chords] * len(times), slots=len(solo.chords) + 7)
+    assert np.array_equal(chord_condition(tables, times), expected)
+    assert len(solo.chords) > 50 and len({tuple(row) for row in expected}) > 10
