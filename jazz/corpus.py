@@ -22,7 +22,7 @@ from jazz.midi_read import MidiError, read_midi
 from jazz.progress import Progress
 from jazz.notes import DEFAULT_GRID, Bar, ChordChange, Note, Solo
 
-PARSER_VERSION = 6  # bump when parsing or quantization changes: invalidates the cache
+PARSER_VERSION = 7  # bump when parsing or quantization changes: invalidates the cache
 MIDI_SUFFIXES = (".mid", ".midi")
 FILE_TIME_LIMIT_S = 20
 
@@ -190,41 +190,48 @@ def _cache_get(key: str) -> tuple[Solo | None, FileReport] | None:
     path = cache_dir() / key[:2] / f"{key}.npz"
     try:
         with np.load(path, allow_pickle=False) as data:
-            report = FileReport(**json.loads(str(data["report"])))
+            text = json.loads(str(data["text"]))
+            report = FileReport(**text.pop("report"))
             if report.status != "used":
                 return None, report
-            return _solo_from_arrays(data), report
+            return _solo_from_arrays(data["ints"], text), report
     except (OSError, KeyError, ValueError, TypeError):
         return None
 
 
 def _cache_put(key: str, solo: Solo | None, report: FileReport) -> None:
-    arrays = {"report": np.array(json.dumps(asdict(report)))}
-    if solo is not None:
-        arrays |= _solo_to_arrays(solo)
+    ints, text = _solo_to_arrays(solo) if solo is not None else (np.zeros(3, dtype=np.int32), {})
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, ints=ints, text=np.array(json.dumps(text | {"report": asdict(report)})))
     try:
         atomic_write_bytes(cache_dir() / key[:2] / f"{key}.npz", buffer.getvalue())
     except OSError:
         pass  # a read-only cache only costs speed
 
 
-def _solo_to_arrays(solo: Solo) -> dict[str, np.ndarray]:
-    return {
-        "notes": np.array([(n.pitch, n.onset, n.duration, n.velocity) for n in solo.notes], dtype=np.int32).reshape(-1, 4),
-        "bars": np.array([(b.start, b.numerator, b.denominator) for b in solo.bars], dtype=np.int32).reshape(-1, 3),
-        "chord_onsets": np.array([c.onset for c in solo.chords], dtype=np.int32),
-        "chord_symbols": np.array([c.symbol for c in solo.chords], dtype=str),
-        "meta": np.array(json.dumps({"grid": solo.grid, "tempo": solo.tempo, "name": solo.name, "key": solo.key})),
-    }
+def _solo_to_arrays(solo: Solo) -> tuple[np.ndarray, dict]:
+    """A solo as one int32 array (three counts, then notes, bars and chord onsets) and its text fields.
+
+    Two arrays per file rather than one per field: opening arrays is most of a warm load's time.
+    """
+    notes = np.array(solo.notes, dtype=np.int32).reshape(-1, 4)
+    bars = np.array([(b.start, b.numerator, b.denominator) for b in solo.bars], dtype=np.int32).reshape(-1, 3)
+    onsets = np.array([c.onset for c in solo.chords], dtype=np.int32)
+    ints = np.concatenate([[len(notes), len(bars), len(onsets)], notes.ravel(), bars.ravel(), onsets])
+    text = {"grid": solo.grid, "tempo": solo.tempo, "name": solo.name, "key": solo.key,
+            "chords": [c.symbol for c in solo.chords]}
+    return ints.astype(np.int32), text
 
 
-def _solo_from_arrays(data) -> Solo:
-    meta = json.loads(str(data["meta"]))
+def _solo_from_arrays(ints: np.ndarray, text: dict) -> Solo:
+    """The inverse of ``_solo_to_arrays``."""
+    n_notes, n_bars, n_chords = ints[:3].tolist()
+    bars_at = 3 + 4 * n_notes
+    symbols = text.pop("chords")
+    onsets = ints[bars_at + 3 * n_bars:].tolist()
     return Solo(
-        notes=[Note(*row) for row in data["notes"].tolist()],
-        bars=[Bar(*row) for row in data["bars"].tolist()],
-        chords=[ChordChange(o, s) for o, s in zip(data["chord_onsets"].tolist(), data["chord_symbols"].tolist())],
-        **meta,
+        notes=[Note(*row) for row in ints[3:bars_at].reshape(-1, 4).tolist()],
+        bars=[Bar(*row) for row in ints[bars_at:bars_at + 3 * n_bars].reshape(-1, 3).tolist()],
+        chords=[ChordChange(o, s) for o, s in zip(onsets, symbols)],
+        **text,
     )

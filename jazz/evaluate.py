@@ -71,7 +71,7 @@ def first_bars(solo: Solo, bars: int = MAX_BARS) -> Solo:
     if len(solo.bars) <= bars:
         return solo
     end = solo.bars[bars].start
-    notes = [replace(n, duration=min(n.duration, end - n.onset)) for n in solo.notes if n.onset < end]
+    notes = [n._replace(duration=min(n.duration, end - n.onset)) for n in solo.notes if n.onset < end]
     return replace(solo, notes=notes, bars=solo.bars[:bars], chords=[c for c in solo.chords if c.onset < end])
 
 

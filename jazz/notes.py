@@ -10,12 +10,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 DEFAULT_GRID = 12  # steps per quarter note: 16ths (3) and 8th-note triplets (4) are exact
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(NamedTuple):
+    """One note (a named tuple: immutable, and cheap to build by the hundred thousand from the cache)."""
+
     pitch: int  # MIDI note number
     onset: int  # grid steps from the start of bar 0
     duration: int  # grid steps, >= 1
@@ -90,7 +92,7 @@ class Solo:
         """The same solo moved by ``semitones`` (chord symbols are moved by jazz.chords)."""
         from jazz.chords import transpose_symbol
 
-        notes = [replace(n, pitch=n.pitch + semitones) for n in self.notes]
+        notes = [n._replace(pitch=n.pitch + semitones) for n in self.notes]
         chords = [ChordChange(c.onset, transpose_symbol(c.symbol, semitones)) for c in self.chords]
         return replace(self, notes=notes, chords=chords)
 

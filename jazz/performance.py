@@ -44,7 +44,7 @@ def add_velocities(solo: Solo, seed: int = 0) -> Solo:
         value += 8.0 * np.sin(np.pi * phrase_position[i]) - 4.0  # each phrase swells and relaxes
         value += rng.normal(0.0, 4.0)
         velocities.append(int(np.clip(round(value), 30, 124)))
-    return replace(solo, notes=[replace(n, velocity=v) for n, v in zip(notes, velocities)])
+    return replace(solo, notes=[n._replace(velocity=v) for n, v in zip(notes, velocities)])
 
 
 def _phrase_positions(solo: Solo) -> list[float]:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from jazz.corpus import load_corpus
+from jazz.corpus import cache_dir, load_corpus
 from jazz.midi_read import MidiError, read_midi
 from midi_factory import make_midi, scale_notes
 
@@ -113,3 +113,13 @@ def test_whole_weimar_midi_folder_parses(wjazzd_midi):
     assert corpus.summary()["used"] == 407
     for solo in corpus.solos:
         assert all(a.end <= b.onset for a, b in zip(solo.notes, solo.notes[1:])), solo.name
+
+
+def test_cache_round_trips_every_field(metheny):
+    """Notes, bars, chords, key, tempo and name come back from the cache exactly as parsed."""
+    cold = load_corpus([metheny], track="Guitar", progress=False)
+    assert len(list(cache_dir().rglob("*.npz"))) == 1
+    warm = load_corpus([metheny], track="Guitar", progress=False)
+    assert len(cold.solos) == 1 and cold.solos[0].chords and len({b.meter for b in cold.solos[0].bars}) >= 1
+    assert warm.solos == cold.solos
+    assert warm.reports == cold.reports
