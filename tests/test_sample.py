@@ -17,7 +17,7 @@ from jazz.features import (
 from jazz.midi_read import LOWEST_PITCH, read_midi
 from jazz.model import ModelConfig, build_model
 from jazz.notes import Bar, ChordChange, Note, Solo
-from jazz.sample import sample
+from jazz.sample import choose, nucleus, sample
 from jazz.tokens import Grammar, Tokenizer
 
 TOK = Tokenizer()
@@ -84,3 +84,31 @@ def test_batched_chord_lookup_equals_the_training_timeline(metheny):
     tables = chord_tables([solo.chords] * len(times), slots=len(solo.chords) + 7)
     assert np.array_equal(chord_condition(tables, times), expected)
     assert len(solo.chords) > 50 and len({tuple(row) for row in expected}) > 10
+
+
+@pytest.mark.parametrize("top_p", [0.3, 0.9, 0.95, 1.0])
+def test_nucleus_keeps_the_smallest_most_likely_set(top_p):
+    """The bisected threshold keeps exactly the tokens a sort would keep."""
+    rng = np.random.default_rng(7)
+    probs = np.concatenate([rng.dirichlet(np.full(240, a), size=50) for a in (0.05, 0.3, 3.0)]).astype(np.float32)
+    kept = keras.ops.convert_to_numpy(nucleus(keras.ops.convert_to_tensor(probs), top_p)) > 0
+    for row, p in zip(kept, probs):
+        order = np.argsort(-p)
+        mass = p[order].astype(np.float64)
+        before = np.cumsum(mass) - mass
+        expected = np.zeros(len(p), dtype=bool)
+        expected[order[(before < top_p) | (top_p >= 1.0)]] = True  # 1: no cut at all
+        assert np.array_equal(row, expected & (p > 0))  # a token of probability 0 is never drawn either way
+
+
+def test_choose_inverts_the_masked_distribution():
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(400, 240)).astype(np.float32)
+    mask = rng.random((400, 240)) < 0.3
+    u = rng.random(400).astype(np.float32)
+    ids = keras.ops.convert_to_numpy(choose(logits, mask, u, 1.0, 1.0))
+    assert mask[np.arange(400), ids].all()
+    probs = np.where(mask, np.exp(logits - logits.max(axis=1, keepdims=True)), 0.0)
+    cdf = np.cumsum(probs, axis=1) / probs.sum(axis=1, keepdims=True)
+    expected = (cdf < u[:, None]).sum(axis=1)
+    assert (ids == expected).mean() > 0.99  # float32 rounding may move a draw that lands on a boundary
