@@ -12,6 +12,8 @@ Three measurements on the solos under ``paths``:
    n-gram fitted on the other folds of the evaluated solos (cross-fitting); ``baseline_data`` says which.
 3. **Music.** ``n`` solos sampled over the first ``MAX_BARS`` bars of real solos (their meters and, for a
    chord-aware model, their chords), compared statistic by statistic (jazz.stats) with those real bars.
+   A chord-aware model also plays ``TUNE_SOLOS`` solos of ``MAX_BARS`` bars over each built-in tune
+   (jazz.tunes); their chord-tone share on beats is reported per tune.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from jazz.ngram import NGram, choose_order
 from jazz.notes import Solo
 from jazz.progress import Progress
 from jazz.sample import Sampler, sample
-from jazz.stats import STAT_KEYS, compare, solo_stats
+from jazz.stats import STAT_KEYS, compare, median, solo_stats
 from jazz.tokens import TokenError, Tokenizer
 from jazz.train import split_by_solo
 
@@ -43,6 +45,7 @@ MAX_BARS = 32  # bars of each real solo that generation follows (and the statist
 NGRAM_ORDERS = range(1, 9)
 FOLDS = 5
 SCORE_BATCH = 16  # solos per forward call when scoring
+TUNE_SOLOS = 8  # solos per built-in tune
 
 
 # -- the solos -------------------------------------------------------------------------------------
@@ -214,6 +217,31 @@ def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool =
     return out
 
 
+def tune_forms(grid: int, bars: int = MAX_BARS) -> list[Solo]:
+    """Every built-in tune as an empty solo of ``bars`` bars: its changes, repeated as needed."""
+    from jazz.generate import chord_form
+    from jazz.tunes import TUNES, parse_progression
+
+    forms = []
+    for name, tune in TUNES.items():
+        choruses = math.ceil(bars / len(parse_progression(tune.changes, tune.meter)))
+        form = chord_form(tune.changes, tune.meter, choruses, grid).first(bars)
+        forms.append(Solo([], form.bars, grid=grid, tempo=tune.tempo, chords=form.chords, name=name))
+    return forms
+
+
+def over_tunes(bundle: Bundle, seed: int, progress: bool = False, temperature: float = 1.0,
+               top_p: float = 0.95) -> dict[str, float | None]:
+    """Median chord-tone share on beats of ``TUNE_SOLOS`` generated solos over each built-in tune."""
+    forms = [form for form in tune_forms(bundle.tokenizer.grid) for _ in range(TUNE_SOLOS)]
+    generated = generate_over(bundle, forms, seed, progress, temperature, top_p)
+    shares: dict[str, list[float]] = {}
+    for form, solo in zip(forms, generated):
+        value = solo_stats(solo)["chord_tone_share_on_beats"]
+        shares.setdefault(form.name, []).extend([] if value is None else [value])
+    return {name: median(values) for name, values in shares.items()}
+
+
 # -- the whole evaluation --------------------------------------------------------------------------
 
 def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path: str | Path | None = None,
@@ -247,6 +275,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
         "generated": n,
         "sampling": {"temperature": temperature, "top_p": top_p},
         "stats": compare(real_stats, generated_stats),
+        "tunes": over_tunes(bundle, seed, progress, temperature, top_p) if bundle.conditioned else {},
     }
     if json_path is not None:
         atomic_write_text(json_path, json.dumps(result, indent=1))
@@ -286,6 +315,11 @@ def format_report(result: dict) -> str:
         share = "-" if row["in_range"] is None else f"{row['in_range']:.0%}"
         lines.append(f"{key:<28}{_number(row['real_median']):>12}{_number(row['generated_median']):>12}{share:>15}")
     lines.append(f"({result['generated']} generated solos over the first {MAX_BARS} bars of the real ones)")
+    if result.get("tunes"):
+        lines += ["", f"chord-tone share on beats, median of {TUNE_SOLOS} solos of {MAX_BARS} bars per built-in tune:"]
+        lines += [f"  {name:<26}{_number(share):>8}" for name, share in result["tunes"].items()]
+        every = [v for v in result["tunes"].values() if v is not None]
+        lines.append(f"  {'median over the tunes':<26}{_number(median(every)):>8}")
     return "\n".join(lines)
 
 

@@ -172,10 +172,11 @@ def compare(real: list[dict], generated: list[dict]) -> dict[str, dict[str, floa
         if ours and theirs:
             low, high = np.percentile(ours, [5, 95])
             in_range = float(np.mean([low <= v <= high for v in theirs]))
-        out[key] = {"real_median": _median(ours), "generated_median": _median(theirs), "in_range": in_range}
+        out[key] = {"real_median": median(ours), "generated_median": median(theirs), "in_range": in_range}
     return out
 
 
-def _median(values: list[float]) -> float | None:
+def median(values: list[float]) -> float | None:
+    """The median, or None for no values."""
     return float(np.median(values)) if values else None
 

@@ -97,8 +97,13 @@ def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
     assert written["stats"]["chord_tone_share_on_beats"]["real_median"] is not None  # WithChords.mid
     for name in ("stats.png", "piano_roll.png", "curves.png"):
         assert (tmp_path / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from jazz.tunes import TUNES
+
+    assert list(written["tunes"]) == list(TUNES)  # a chord-aware model plays every built-in tune
+    assert all(0.0 <= share <= 1.0 for share in written["tunes"].values())
     report = format_report(result)
     assert "bits per note" in report and "pitch_class_entropy" in report and "n-gram" in report
+    assert "median over the tunes" in report and "coltrane-cycle" in report
 
 
 def test_without_the_training_solos_the_ngram_is_cross_fitted(corpora, tmp_path, cache):
@@ -165,3 +170,15 @@ def test_each_row_gets_its_own_chords():
     assert [int(r[:12].argmax()) for r in rows] == [0, 10]  # C7 still sounds in row 0; Bb7 at step 30 in row 1
     for row, chords in zip(rows, changes):
         assert np.array_equal(row, ChordTimeline(chords).condition(grammar.time[:1])[0])
+
+
+def test_tune_forms_fill_the_bars_with_each_tunes_changes():
+    from jazz.evaluate import MAX_BARS, tune_forms
+    from jazz.tunes import TUNES
+
+    forms = tune_forms(TOK.grid)
+    assert [f.name for f in forms] == list(TUNES)
+    for form in forms:
+        assert len(form.bars) == MAX_BARS and form.chords and form.chords[0].onset == 0
+        assert form.chords[-1].onset < form.bars[-1].start + form.bars[-1].length(TOK.grid)
+        assert {b.meter for b in form.bars} == {TUNES[form.name].meter}
