@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 
 from jazz.bundle import load_bundle
-from jazz.evaluate import batch_nats, encode, evaluate, first_bars, format_report, forward_function, pick_forms
+from jazz.evaluate import (
+    batch_nats,
+    encode,
+    evaluate,
+    first_bars,
+    format_report,
+    forward_function,
+    pick_forms,
+)
 from jazz.features import CONDITION_SIZE, ChordTimeline, chord_condition, chord_tables
 from jazz.files import UsageError
 from jazz.midi_read import read_midi
