@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jazz.files import UsageError
 from jazz.progress import import_keras_quietly
+from jazz.settings import TOP_P
 
 EXIT_USAGE = 2
 KERAS_COMMANDS = {"train", "generate", "evaluate", "bench"}
@@ -107,7 +108,7 @@ def add_generate(commands) -> None:
     p.add_argument("-n", "--num-outputs", type=int, default=1, help="how many solos")
     harmony = p.add_mutually_exclusive_group()
     harmony.add_argument("--chords", metavar="PROGRESSION",
-                         help='chord changes, bars between |, e.g. "| Dm7 | G7 | Cmaj7 | % |"')
+                         help='chord changes, bars between |, e.g. "| Dm7 | G7 | Cmaj7 | %% |"')
     harmony.add_argument("--tune", metavar="NAME", help="a built-in form (see --list-tunes)")
     p.add_argument("--list-tunes", action="store_true", help="show the built-in tunes and exit")
     p.add_argument("--choruses", type=int, default=1, help="times through the form (default 1)")
@@ -115,7 +116,8 @@ def add_generate(commands) -> None:
     p.add_argument("--meter", help="time signature, e.g. 4/4 or 3/4 (default 4/4, or the tune's)")
     p.add_argument("--tempo", type=float, help="beats per minute (default 160)")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature; lower is safer")
-    p.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass")
+    p.add_argument("--top-p", type=float, default=TOP_P,
+                   help=f"nucleus mass for each pitch (rhythm always uses the whole distribution; default {TOP_P})")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--primer", help="a MIDI file whose melody the solos continue")
     p.add_argument("--program", type=int, default=66, help="General MIDI program of the solo, 0-127 (66: tenor sax)")
@@ -134,7 +136,7 @@ def add_evaluate(commands) -> None:
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the numbers as JSON")
     p.add_argument("--plots", type=Path, metavar="DIR", help="write PNG plots here")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature of the generated solos")
-    p.add_argument("--top-p", type=float, default=0.95, help="nucleus mass of the generated solos")
+    p.add_argument("--top-p", type=float, default=TOP_P, help=f"nucleus mass for each pitch (default {TOP_P})")
     p.add_argument("--card", action="store_true", help="put the results table into the model's card.md")
     p.set_defaults(run=run_evaluate)
 
@@ -157,7 +159,8 @@ def add_bench(commands) -> None:
 
 
 def run_bench(args) -> int:
-    from jazz.bench import format_bench, run_bench as bench
+    from jazz.bench import format_bench
+    from jazz.bench import run_bench as bench
 
     if args.corpus is not None and not args.corpus.exists():
         raise UsageError(f"{args.corpus} does not exist")
@@ -238,11 +241,10 @@ def run_train(args) -> int:
     if args.resume and not (args.out / "config.json").exists():
         raise UsageError(f"nothing to resume in {args.out} (no config.json)")
 
+    from jazz.features import CONDITION_SIZE
     from jazz.model import ModelConfig
     from jazz.tokens import Tokenizer
     from jazz.train import TrainConfig, train
-
-    from jazz.features import CONDITION_SIZE
 
     if args.mixed_precision:
         import keras

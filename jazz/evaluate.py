@@ -36,6 +36,7 @@ from jazz.ngram import NGram, choose_order
 from jazz.notes import Solo
 from jazz.progress import Progress
 from jazz.sample import Sampler, sample
+from jazz.settings import TOP_P
 from jazz.stats import STAT_KEYS, compare, median, solo_stats
 from jazz.tokens import TokenError, Tokenizer
 from jazz.train import split_by_solo
@@ -201,7 +202,7 @@ def pick_forms(real: list[Solo], n: int) -> list[Solo]:
 
 
 def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False,
-                  temperature: float = 1.0, top_p: float = 0.95) -> list[Solo]:
+                  temperature: float = 1.0, top_p: float = TOP_P) -> list[Solo]:
     """One sampled solo over each form's meters (and chords), batched by identical meters."""
     tok, sampler = bundle.tokenizer, Sampler(bundle.model)
     groups: dict[tuple[str, ...], list[int]] = {}
@@ -231,7 +232,7 @@ def tune_forms(grid: int, bars: int = MAX_BARS) -> list[Solo]:
 
 
 def over_tunes(bundle: Bundle, seed: int, progress: bool = False, temperature: float = 1.0,
-               top_p: float = 0.95) -> dict[str, float | None]:
+               top_p: float = TOP_P) -> dict[str, float | None]:
     """Median chord-tone share on beats of ``TUNE_SOLOS`` generated solos over each built-in tune."""
     forms = [form for form in tune_forms(bundle.tokenizer.grid) for _ in range(TUNE_SOLOS)]
     generated = generate_over(bundle, forms, seed, progress, temperature, top_p)
@@ -246,7 +247,7 @@ def over_tunes(bundle: Bundle, seed: int, progress: bool = False, temperature: f
 
 def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path: str | Path | None = None,
              plots_dir: str | Path | None = None, progress: bool = True, temperature: float = 1.0,
-             top_p: float = 0.95) -> dict:
+             top_p: float = TOP_P) -> dict:
     """Measure ``bundle`` on the solos under ``paths``; optionally write JSON and plots. Returns the result."""
     if n < 1:
         raise UsageError("-n must be at least 1")

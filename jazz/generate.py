@@ -12,6 +12,7 @@ from jazz.midi_write import TENOR_SAX, Part, write_midi
 from jazz.notes import Bar, ChordChange, Solo
 from jazz.performance import add_velocities
 from jazz.sample import sample
+from jazz.settings import TOP_P
 
 
 @dataclass
@@ -20,7 +21,7 @@ class GenerateOptions:
     bars: int = 32
     tempo: float | None = None
     temperature: float = 1.0
-    top_p: float = 0.95
+    top_p: float = TOP_P
     seed: int = 0
     primer: str | None = None
     program: int = TENOR_SAX

@@ -120,3 +120,11 @@ def test_model_folder_without_tokenizer(trained, tmp_path, capsys):
     (broken / "tokenizer.json").unlink()
     assert main(["generate", "--model", str(broken), "--out", str(tmp_path / "o")]) == 2
     assert "no tokenizer.json" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["train", "generate", "evaluate", "corpus", "import-weimar", "bench"])
+def test_every_command_prints_its_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert f"usage: jazz {command}" in capsys.readouterr().out
