@@ -154,6 +154,7 @@ def train(solos: list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig
               "tokens_per_note": TOKENS_PER_NOTE, "split": {"train": [s.name for s in train_solos],
                                                             "validation": [s.name for s in val_solos]}}
     config |= extra_config or {}
+    earlier = _seconds_so_far(out) if resume else 0.0
     atomic_write_text(out / "tokenizer.json", tokenizer.to_json())
     atomic_write_text(out / "config.json", json.dumps(config, indent=1))
 
@@ -163,12 +164,20 @@ def train(solos: list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig
     started = time.time()
     history = model.fit(train_data, validation_data=val_data, epochs=cfg.epochs, callbacks=callbacks,
                         verbose=1 if sys.stderr.isatty() else 2)
-    elapsed = time.time() - started
+    elapsed = time.time() - started + earlier
     diverged = any(not math.isfinite(v) for v in history.history.get("loss", []))
     if diverged:
         print("training stopped: the loss became NaN or infinite (try a lower --lr); "
               "keeping the last good checkpoint", file=sys.stderr)
     return finish(out, model, history, cfg, elapsed, train_data, val_data, diverged)
+
+
+def _seconds_so_far(out: Path) -> float:
+    """Training seconds a resumed run already spent (from its config.json), so the card shows the total."""
+    try:
+        return float(json.loads((out / "config.json").read_text())["result"]["train_seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
 
 
 def make_callbacks(out: Path, cfg: TrainConfig, train_data: WindowData, val_data: WindowData,

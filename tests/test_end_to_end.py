@@ -91,10 +91,13 @@ def test_resume_extends_a_finished_run(trained, small_corpus, tmp_path):
 
     out = tmp_path / "copy"
     shutil.copytree(trained, out)
+    first = json.loads((out / "config.json").read_text())["result"]
     longer = [a if a != "2" else "3" for a in SMALL]  # --epochs 3 instead of 2
     assert main(["train", str(small_corpus), "--out", str(out), *longer, "--resume"]) == 0
     assert [int(r["epoch"]) for r in read_history(out / "history.csv")] == [0, 1, 2]
-    assert json.loads((out / "config.json").read_text())["result"]["epochs_run"] == 3
+    result = json.loads((out / "config.json").read_text())["result"]
+    assert result["epochs_run"] == 3
+    assert result["train_seconds"] > first["train_seconds"]  # the card counts both runs
 
 
 @pytest.mark.parametrize("argv, message", [
