@@ -51,7 +51,8 @@ def card_text(config: dict, parameters: int) -> str:
         "",
         "## Model",
         f"- Cell: `{model['cell']}`, layers: {model['layers']}, units: {model['hidden']}, embedding: {model['embedding']}, "
-        f"dropout: {model['dropout']}, condition features: {model.get('condition', 0)}",
+        f"dropout: {model['dropout']}, condition features: {model.get('condition', 0)}, "
+        f"skip paths to the output: {'yes' if model.get('skip') else 'no'}",
         f"- Parameters: {parameters:,}; vocabulary: {model['vocab_size']} tokens",
         f"- Training: {train['epochs']} epochs max (early stopping patience {train['patience']}), sequence length "
         f"{train['seq_len']}, batch {train['batch_size']}, Adam lr {train['lr']}, gradient clip norm {train['clipnorm']}",
