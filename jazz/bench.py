@@ -119,7 +119,7 @@ def _condition_width(model) -> int:
 
 def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> float:
     """The approach of the well-known Keras jazz demos: re-feed a window to model.predict for every token."""
-    from jazz.features import last_pitches
+    from jazz.features import pitch_memory
 
     rng = np.random.default_rng(0)
     sequence = [tokenizer.index["<bos>"]]
@@ -127,8 +127,9 @@ def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> floa
     started = time.perf_counter()
     for _ in range(tokens):
         x = np.array([sequence[-window:]], dtype="int32")
+        latest, before = pitch_memory(tokenizer, x[0])
         inputs = {"tokens": x, "condition": np.zeros((1, x.shape[1], width), "float32"),
-                  "last_pitch": last_pitches(tokenizer, x[0])[None]}
+                  "last_pitch": latest[None], "previous_pitch": before[None]}
         inputs = {name: inputs[name] for name in names} if len(names) > 1 else x
         logits = model.predict(inputs, verbose=0)[0, -1]
         probs = np.exp(logits - logits.max())

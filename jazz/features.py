@@ -5,8 +5,8 @@ onset after ``pos:``/``pitch:``/``dur:``). The condition at that step is the cho
 chord of the next change (so a line can lead into it), each as jazz.chords.chord_features (root,
 pitch-class set, bass, no-chord flag). Training computes it from the solo's chord changes; sampling
 computes the same thing from the grammar's position over the chosen changes, so both see one quantity.
-A model with skip paths also gets the latest pitch at every step (``last_pitches``; the grammar tracks
-the same value while sampling).
+A model with skip paths also gets the latest pitch (and the one before) at every step (``pitch_memory``;
+the grammar tracks the same values while sampling).
 """
 
 from __future__ import annotations
@@ -52,13 +52,15 @@ class ChordTimeline:
         return np.concatenate([self.table[current], self.table[following]], axis=-1)
 
 
-def last_pitches(tokenizer: Tokenizer, ids: np.ndarray) -> np.ndarray:
-    """For every token, the latest pitch at or before it as a ``last_pitch`` input (0: none yet)."""
+def pitch_memory(tokenizer: Tokenizer, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every token, the latest pitch at or before it and the one before that, as the ``last_pitch`` and
+    ``previous_pitch`` inputs (slots: 0 for none yet, else 1 + pitch - LOWEST_PITCH)."""
     ids = np.asarray(ids, dtype=np.int64)
     first, last = tokenizer.first("pitch"), tokenizer.first("pitch") + tokenizer.high - tokenizer.low
-    slots = np.where((ids >= first) & (ids <= last), 1 + tokenizer.low + ids - first - LOWEST_PITCH, 0)
-    latest = np.maximum.accumulate(np.where(slots > 0, np.arange(len(ids)), -1))
-    return np.where(latest >= 0, slots[np.maximum(latest, 0)], 0).astype(np.int32)
+    is_pitch = (ids >= first) & (ids <= last)
+    played = np.concatenate([[0, 0], 1 + tokenizer.low + ids[is_pitch] - first - LOWEST_PITCH])
+    count = np.cumsum(is_pitch)  # pitches so far
+    return played[count + 1].astype(np.int32), played[count].astype(np.int32)
 
 
 def encode_with_condition(tokenizer: Tokenizer, solo: Solo) -> tuple[np.ndarray, np.ndarray]:
@@ -74,9 +76,9 @@ def model_inputs(tokenizer: Tokenizer, solo: Solo, config: ModelConfig) -> dict[
         inputs = {"tokens": ids, "condition": condition}
     else:
         inputs = {"tokens": tokenizer.encode(solo)}
-    if config.skip:
-        inputs["last_pitch"] = last_pitches(tokenizer, inputs["tokens"])
-    return inputs
+    latest, before = pitch_memory(tokenizer, inputs["tokens"])
+    memory = {"last_pitch": latest, "previous_pitch": before}
+    return inputs | {name: memory[name] for name in config.input_names if name in memory}
 
 
 def chord_tables(changes: list[list[ChordChange]], slots: int = 0) -> dict[str, np.ndarray]:

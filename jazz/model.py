@@ -1,16 +1,18 @@
 """The network: Embedding → stacked recurrent layers → Dense logits over the token vocabulary.
 
 Written with ``keras.layers`` and ``keras.ops`` only, so the TensorFlow, JAX and torch backends all run it.
-Besides the tokens, a model may take two per-step inputs (computed by jazz.features):
+Besides the tokens, a model may take per-step inputs (computed by jazz.features):
 
 * ``condition``: the chord sounding and the next chord, concatenated with the token embedding;
-* ``last_pitch``: the pitch of the latest note (0 before the first), with ``skip`` on.
+* ``last_pitch``: the pitch of the latest note (0 before the first), with ``skip`` or ``intervals`` on;
+* ``previous_pitch``: the pitch of the note before it, with ``intervals`` on.
 
 With ``skip`` the output layer also gets direct paths around the recurrent stack: a learned table of
 biases from the latest pitch to every token, and a linear map from the chord features. A soloist's next
 pitch depends sharply on the last one (steps are common, an exact repeat is rare), and an absolute-pitch
 vocabulary makes that a different pattern for every pitch; the table states it once per pitch instead of
 asking the recurrent memory to carry it. Likewise chord tones get their lift without passing through it.
+With ``intervals`` a third path scores the next interval given the last one (``IntervalLogits``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 import keras
+from keras import ops
 
 from jazz.cells import CELL_KINDS, recurrent_layer
 from jazz.midi_read import HIGHEST_PITCH, LOWEST_PITCH
@@ -35,15 +38,20 @@ class ModelConfig:
     cell: str = "lstm"
     condition: int = 0  # width of the per-step condition features; 0: tokens only
     skip: bool = False  # direct paths from the latest pitch (and the condition) to the logits
+    intervals: bool = False  # a direct path from the last interval to the next (needs first_pitch)
+    first_pitch: int = 0  # token id of the lowest pitch (the interval path places its scores from here)
 
     def __post_init__(self) -> None:
         if self.cell not in CELL_KINDS:
             raise ValueError(f"unknown cell {self.cell!r} (choose from {', '.join(CELL_KINDS)})")
+        if self.intervals and self.first_pitch <= 0:
+            raise ValueError("the interval path needs first_pitch, the token id of the lowest pitch")
 
     @property
     def input_names(self) -> list[str]:
         """The model's inputs, in order."""
-        return ["tokens"] + ["condition"] * bool(self.condition) + ["last_pitch"] * self.skip
+        pitches = ["last_pitch"] * (self.skip or self.intervals) + ["previous_pitch"] * self.intervals
+        return ["tokens"] + ["condition"] * bool(self.condition) + pitches
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,17 +67,61 @@ def build_model(config: ModelConfig) -> keras.Model:
     inputs = {"tokens": keras.Input(shape=(None,), dtype="int32", name="tokens")}
     if config.condition:
         inputs["condition"] = keras.Input(shape=(None, config.condition), name="condition")
-    if config.skip:
-        inputs["last_pitch"] = keras.Input(shape=(None,), dtype="int32", name="last_pitch")
+    for name in ("last_pitch", "previous_pitch"):
+        if name in config.input_names:
+            inputs[name] = keras.Input(shape=(None,), dtype="int32", name=name)
     x = keras.layers.Embedding(config.vocab_size, config.embedding, name="embedding")(inputs["tokens"])
     if config.condition:
         x = keras.layers.Concatenate(name="with_condition")([x, inputs["condition"]])
     for i in range(config.layers):
         x = recurrent_layer(config.cell, config.hidden, name=f"rnn_{i}")(x)
         x = keras.layers.Dropout(config.dropout, name=f"dropout_{i}")(x)
-    logits = Head.new(config)(x, inputs.get("condition"), inputs.get("last_pitch"))
+    logits = Head.new(config)(x, inputs)
     return keras.Model([inputs[name] for name in config.input_names], logits,
                        name=f"jazz_{config.cell.replace('-', '_')}")
+
+
+@keras.saving.register_keras_serializable(package="jazz")
+class IntervalLogits(keras.layers.Layer):
+    """Logit biases for the next pitch from the interval just played: a learned table of
+    (last interval, next interval) scores, placed at the pitch tokens around the latest pitch.
+
+    Soloists continue a direction (scale and chromatic runs, trills) far more often than a model that
+    must reconstruct the last interval from its memory predicts; the table states it directly.
+    Intervals beyond ``reach`` semitones share the outermost row; next intervals beyond it get no bias.
+    """
+
+    def __init__(self, vocab_size: int, first_pitch: int, reach: int = 12, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size, self.first_pitch, self.reach = vocab_size, first_pitch, reach
+
+    def build(self, input_shape):
+        width = 2 * self.reach + 1
+        self.table = self.add_weight(shape=(width + 1, width), initializer="zeros", name="table")  # last row: unknown
+
+    def call(self, inputs):
+        last, previous = (ops.cast(v, "int32") for v in inputs)
+        known = (last > 0) & (previous > 0)
+        played = ops.clip(last - previous, -self.reach, self.reach) + self.reach
+        rows = ops.take(self.table, ops.where(known, played, 2 * self.reach + 1), axis=0)  # (..., width)
+        slots = ops.arange(1, PITCH_SLOTS, dtype="int32")  # the pitch of each pitch token, as a slot
+        offset = slots - last[..., None] + self.reach
+        inside = (offset >= 0) & (offset <= 2 * self.reach) & (last[..., None] > 0)
+        scores = ops.take_along_axis(rows, ops.clip(offset, 0, 2 * self.reach), axis=-1)
+        scores = ops.where(inside, scores, 0.0)
+        after = self.vocab_size - self.first_pitch - (PITCH_SLOTS - 1)
+        return ops.pad(scores, [(0, 0)] * (len(scores.shape) - 1) + [(self.first_pitch, after)])
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[0], self.vocab_size)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "vocab_size": self.vocab_size, "first_pitch": self.first_pitch,
+                "reach": self.reach}
+
+
+SKIP_INPUTS = {"pitch_logits": ("last_pitch",), "chord_logits": ("condition",),
+               "interval_logits": ("last_pitch", "previous_pitch")}
 
 
 class Head:
@@ -79,39 +131,41 @@ class Head:
     skips begins exactly where one without them would.
     """
 
-    def __init__(self, dense, pitch=None, chord=None):
-        self.dense, self.pitch, self.chord = dense, pitch, chord
-        self.total = keras.layers.Add(name="with_skips", dtype="float32") if pitch is not None else None
+    def __init__(self, dense, skips: dict | None = None, total=None):
+        self.dense, self.skips = dense, skips or {}
+        self.total = total or (keras.layers.Add(name="with_skips", dtype="float32") if self.skips else None)
 
     @classmethod
     def new(cls, config: ModelConfig) -> Head:
         dense = keras.layers.Dense(config.vocab_size, name="logits", dtype="float32")
-        if not config.skip:
-            return cls(dense)
-        pitch = keras.layers.Embedding(PITCH_SLOTS, config.vocab_size, name="pitch_logits", dtype="float32",
-                                       embeddings_initializer="zeros")
-        chord = keras.layers.Dense(config.vocab_size, use_bias=False, name="chord_logits", dtype="float32",
-                                   kernel_initializer="zeros") if config.condition else None
-        return cls(dense, pitch, chord)
+        skips = {}
+        if config.skip:
+            skips["pitch_logits"] = keras.layers.Embedding(PITCH_SLOTS, config.vocab_size, name="pitch_logits",
+                                                           dtype="float32", embeddings_initializer="zeros")
+        if config.skip and config.condition:
+            skips["chord_logits"] = keras.layers.Dense(config.vocab_size, use_bias=False, name="chord_logits",
+                                                       dtype="float32", kernel_initializer="zeros")
+        if config.intervals:
+            skips["interval_logits"] = IntervalLogits(config.vocab_size, config.first_pitch,
+                                                      name="interval_logits", dtype="float32")
+        return cls(dense, skips)
 
     @classmethod
     def of(cls, model: keras.Model) -> Head:
         """The head of a built (or loaded) model, to call one step at a time."""
         names = {layer.name for layer in model.layers}
-        head = cls(model.get_layer("logits"),
-                   model.get_layer("pitch_logits") if "pitch_logits" in names else None,
-                   model.get_layer("chord_logits") if "chord_logits" in names else None)
-        if head.total is not None:
-            head.total = model.get_layer("with_skips")
-        return head
+        skips = {name: model.get_layer(name) for name in SKIP_INPUTS if name in names}
+        return cls(model.get_layer("logits"), skips, model.get_layer("with_skips") if skips else None)
 
-    def __call__(self, x, condition=None, last_pitch=None):
+    def __call__(self, x, inputs: dict):
+        """Logits from the recurrent output ``x`` and the per-step ``inputs`` the skip paths read."""
         logits = self.dense(x)
-        if self.pitch is None:
+        if not self.skips:
             return logits
-        parts = [logits, self.pitch(last_pitch)]
-        if self.chord is not None:
-            parts.append(self.chord(condition))
+        parts = [logits]
+        for name, layer in self.skips.items():
+            wanted = [inputs[key] for key in SKIP_INPUTS[name]]
+            parts.append(layer(wanted if len(wanted) > 1 else wanted[0]))
         return self.total(parts)
 
 

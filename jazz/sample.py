@@ -93,7 +93,7 @@ class Sampler:
     def initial_states(self, batch: int) -> np.ndarray:
         return np.zeros((batch, sum(sum(sizes) for sizes in self.sizes)), dtype="float32")
 
-    def _step(self, tokens, condition, last_pitch, states, mask, u, settings, top_p):
+    def _step(self, tokens, condition, grammar, states, mask, u, settings, top_p):
         """One token for every row: (next ids, new states)."""
         x = self.embedding(tokens)
         if self.conditioned:
@@ -105,7 +105,8 @@ class Sampler:
             x, updated = cell(x, list(pieces[i:i + len(sizes)]), training=False)
             new_states += list(updated) if isinstance(updated, (list, tuple)) else [updated]
             i += len(sizes)
-        logits = self.head(x, condition if self.conditioned else None, last_pitch)
+        logits = self.head(x, {"condition": condition, "last_pitch": grammar["last_pitch"],
+                               "previous_pitch": grammar["previous_pitch"]})
         ids = choose(logits, mask, u, settings[0], top_p)
         return ids, ops.concatenate(new_states, axis=-1) if len(new_states) > 1 else new_states[0]
 
@@ -116,8 +117,7 @@ class Sampler:
             condition = chord_condition(chords, grammar_time(grammar, ops), ops) if self.conditioned else None
             mask = grammar_mask(grammar, tables, ops)
             top_p = ops.where(grammar["phase"] == POS, settings[1], 1.0)  # the cut applies to pitches only
-            ids, states = self._step(tokens, condition, grammar["last_pitch"], states, mask, uniforms[i], settings,
-                                     top_p)
+            ids, states = self._step(tokens, condition, grammar, states, mask, uniforms[i], settings, top_p)
             ids = ops.where(forced[i] >= 0, forced[i], ops.cast(ids, "int32"))
             grammar = grammar_advance(grammar, ids, tables, ops)
             return ids, states, grammar, ops.slice_update(out, [i, 0], ids[None])

@@ -183,7 +183,7 @@ def _meter(text: str) -> tuple[int, int]:
 
 
 START, BAR, POS, PITCH, DUR, END = range(6)  # where a sequence is in ``bar (pos pitch dur)*``
-GRAMMAR_STATE = ("phase", "bar_start", "bar_len", "bars", "earliest", "onset", "last_pitch")
+GRAMMAR_STATE = ("phase", "bar_start", "bar_len", "bars", "earliest", "onset", "last_pitch", "previous_pitch")
 NO_LIMIT = 2**30
 
 
@@ -265,6 +265,7 @@ def grammar_advance(state: dict, ids, tables: dict, xp=np) -> dict:
     pos_k, dur_v = xp.take(t["pos_k"], ids), xp.take(t["dur_v"], ids)
     onset = xp.where(pos_k >= 0, bar_start + pos_k, state["onset"])
     after = xp.take(t["phase_after"], ids)  # -1 (<pad>, <bos>): the phase does not change
+    is_pitch = xp.take(t["is_pitch"], ids)
     return {
         "phase": xp.where((phase == END) | (after < 0), phase, after),
         "bar_start": bar_start,
@@ -272,7 +273,8 @@ def grammar_advance(state: dict, ids, tables: dict, xp=np) -> dict:
         "bars": bars + xp.where(is_bar, 1, 0),
         "earliest": xp.where(dur_v > 0, onset + dur_v, state["earliest"]),
         "onset": onset,
-        "last_pitch": xp.where(xp.take(t["is_pitch"], ids), xp.take(t["pitch_slot"], ids), state["last_pitch"]),
+        "last_pitch": xp.where(is_pitch, xp.take(t["pitch_slot"], ids), state["last_pitch"]),
+        "previous_pitch": xp.where(is_pitch, state["last_pitch"], state["previous_pitch"]),
     }
 
 

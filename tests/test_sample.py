@@ -11,11 +11,11 @@ from jazz.features import (
     ChordTimeline,
     chord_condition,
     chord_tables,
-    last_pitches,
+    pitch_memory,
     model_inputs,
 )
 from jazz.midi_read import LOWEST_PITCH, read_midi
-from jazz.model import ModelConfig, build_model
+from jazz.model import IntervalLogits, ModelConfig, build_model
 from jazz.notes import Bar, ChordChange, Note, Solo
 from jazz.sample import choose, nucleus, sample
 from jazz.tokens import Grammar, Tokenizer
@@ -23,14 +23,17 @@ from jazz.tokens import Grammar, Tokenizer
 TOK = Tokenizer()
 
 
+def skip_config(condition: int, cell: str = "lstm") -> ModelConfig:
+    return ModelConfig(TOK.size, embedding=8, hidden=16, layers=2, dropout=0.0, cell=cell, condition=condition,
+                       skip=True, intervals=True, first_pitch=TOK.first("pitch"))
+
+
 def skip_model(condition: int, cell: str = "lstm") -> keras.Model:
     """A small untrained model whose skip paths carry random (non-zero) weights."""
     keras.utils.set_random_seed(0)
-    config = ModelConfig(TOK.size, embedding=8, hidden=16, layers=2, dropout=0.0, cell=cell,
-                         condition=condition, skip=True)
-    model = build_model(config)
+    model = build_model(skip_config(condition, cell))
     rng = np.random.default_rng(1)
-    for name in ("pitch_logits", "chord_logits")[:1 + bool(condition)]:
+    for name in ("pitch_logits", "interval_logits", "chord_logits")[:2 + bool(condition)]:
         layer = model.get_layer(name)
         layer.set_weights([rng.normal(scale=2.0, size=w.shape) for w in layer.get_weights()])
     return model
@@ -39,18 +42,20 @@ def skip_model(condition: int, cell: str = "lstm") -> keras.Model:
 def test_last_pitch_of_hand_made_solo():
     solo = Solo([Note(60, 0, 12), Note(67, 60, 6)], [Bar(0), Bar(48)])
     ids = TOK.encode(solo)  # <bos> bar pos pitch dur bar pos pitch dur <eos>
-    expected = [0, 0, 0, 60, 60, 60, 60, 67, 67, 67]
-    assert last_pitches(TOK, ids).tolist() == [0 if p == 0 else 1 + p - LOWEST_PITCH for p in expected]
+    latest, before = pitch_memory(TOK, ids)
+    slot = lambda p: 0 if p == 0 else 1 + p - LOWEST_PITCH  # noqa: E731
+    assert latest.tolist() == [slot(p) for p in [0, 0, 0, 60, 60, 60, 60, 67, 67, 67]]
+    assert before.tolist() == [slot(p) for p in [0, 0, 0, 0, 0, 0, 0, 60, 60, 60]]
 
 
 def test_last_pitch_follows_the_grammar(wjazzd_midi):
     solo, _ = read_midi(wjazzd_midi / "ArtPepper_Anthropology_FINAL.mid")
     ids = TOK.encode(solo)
-    grammar, seen = Grammar(TOK, 1), [0]
+    grammar, seen = Grammar(TOK, 1), [(0, 0)]
     for token in ids[1:]:
         grammar.advance(np.array([token]))
-        seen.append(int(grammar.last_pitch[0]))
-    assert last_pitches(TOK, ids).tolist() == seen
+        seen.append((int(grammar.last_pitch[0]), int(grammar.previous_pitch[0])))
+    assert list(zip(*(a.tolist() for a in pitch_memory(TOK, ids)))) == seen
     assert len(set(seen)) > 20
 
 
@@ -64,7 +69,7 @@ def test_sampler_takes_the_whole_models_best_token(condition, cell):
     for ids in rows:
         solo = TOK.decode(ids)
         solo = Solo(solo.notes, solo.bars, chords=changes)
-        inputs = model_inputs(TOK, solo, ModelConfig(TOK.size, condition=condition, skip=True))
+        inputs = model_inputs(TOK, solo, skip_config(condition, cell))
         assert inputs["tokens"].tolist() == ids.tolist()
         logits = keras.ops.convert_to_numpy(model({k: v[None] for k, v in inputs.items()}))[0]
         grammar = Grammar(TOK, 1, plan)
@@ -112,3 +117,29 @@ def test_choose_inverts_the_masked_distribution():
     cdf = np.cumsum(probs, axis=1) / probs.sum(axis=1, keepdims=True)
     expected = (cdf < u[:, None]).sum(axis=1)
     assert (ids == expected).mean() > 0.99  # float32 rounding may move a draw that lands on a boundary
+
+
+def test_interval_logits_place_the_table_around_the_last_pitch():
+    layer = IntervalLogits(TOK.size, TOK.first("pitch"), reach=12)
+    layer.build(None)
+    table = np.arange(26 * 25, dtype=np.float32).reshape(26, 25)
+    layer.set_weights([table])
+    slot = lambda p: 1 + p - LOWEST_PITCH  # noqa: E731
+    last = np.array([[slot(60), slot(60), 0]], dtype="int32")
+    previous = np.array([[slot(58), 0, 0]], dtype="int32")
+    out = keras.ops.convert_to_numpy(layer([last, previous]))[0]
+    pitch = lambda p: TOK.index[f"pitch:{p}"]  # noqa: E731
+    assert out[0, pitch(62)] == table[12 + 2, 12 + 2]  # after +2, the score of +2
+    assert out[0, pitch(48)] == table[14, 0] and out[0, pitch(47)] == 0.0  # beyond the reach: no bias
+    assert out[1, pitch(59)] == table[25, 11]  # no previous note: the "unknown" row
+    assert not out[2].any()  # no note yet
+    assert not out[:, :TOK.first("pitch")].any() and not out[:, TOK.first("dur"):].any()
+
+
+def test_model_with_every_path_saves_and_loads(tmp_path):
+    model = skip_model(CONDITION_SIZE)
+    solo = Solo([Note(60, 0, 12), Note(62, 12, 6), Note(65, 24, 6)], [Bar(0)], chords=[ChordChange(0, "F7")])
+    inputs = {k: v[None] for k, v in model_inputs(TOK, solo, skip_config(CONDITION_SIZE)).items()}
+    model.save(tmp_path / "m.keras")
+    again = keras.saving.load_model(tmp_path / "m.keras")
+    assert np.allclose(keras.ops.convert_to_numpy(model(inputs)), keras.ops.convert_to_numpy(again(inputs)))
