@@ -11,8 +11,8 @@ from jazz.features import (
     ChordTimeline,
     chord_condition,
     chord_tables,
-    pitch_memory,
     model_inputs,
+    pitch_memory,
 )
 from jazz.midi_read import LOWEST_PITCH, read_midi
 from jazz.model import IntervalLogits, ModelConfig, build_model
@@ -43,7 +43,7 @@ def test_last_pitch_of_hand_made_solo():
     solo = Solo([Note(60, 0, 12), Note(67, 60, 6)], [Bar(0), Bar(48)])
     ids = TOK.encode(solo)  # <bos> bar pos pitch dur bar pos pitch dur <eos>
     latest, before = pitch_memory(TOK, ids)
-    slot = lambda p: 0 if p == 0 else 1 + p - LOWEST_PITCH  # noqa: E731
+    slot = lambda p: 0 if p == 0 else 1 + p - LOWEST_PITCH
     assert latest.tolist() == [slot(p) for p in [0, 0, 0, 60, 60, 60, 60, 67, 67, 67]]
     assert before.tolist() == [slot(p) for p in [0, 0, 0, 0, 0, 0, 0, 60, 60, 60]]
 
@@ -124,11 +124,11 @@ def test_interval_logits_place_the_table_around_the_last_pitch():
     layer.build(None)
     table = np.arange(26 * 25, dtype=np.float32).reshape(26, 25)
     layer.set_weights([table])
-    slot = lambda p: 1 + p - LOWEST_PITCH  # noqa: E731
+    slot = lambda p: 1 + p - LOWEST_PITCH
     last = np.array([[slot(60), slot(60), 0]], dtype="int32")
     previous = np.array([[slot(58), 0, 0]], dtype="int32")
     out = keras.ops.convert_to_numpy(layer([last, previous]))[0]
-    pitch = lambda p: TOK.index[f"pitch:{p}"]  # noqa: E731
+    pitch = lambda p: TOK.index[f"pitch:{p}"]
     assert out[0, pitch(62)] == table[12 + 2, 12 + 2]  # after +2, the score of +2
     assert out[0, pitch(48)] == table[14, 0] and out[0, pitch(47)] == 0.0  # beyond the reach: no bias
     assert out[1, pitch(59)] == table[25, 11]  # no previous note: the "unknown" row
