@@ -5,7 +5,9 @@ Three measurements on the solos under ``paths``:
 
 1. **Likelihood.** Every solo is tokenized as for training (no transposition) and run through the model
    whole (a few solos of similar length per call, padded at the end); every token after ``<bos>`` is scored
-   once. Reported in bits per token and bits per note.
+   once. Reported in bits per token and bits per note. The same pass measures calibration: how much
+   probability the model gives, with the true context, to three melodic events against how often the
+   soloists play them (``melodic_expectations``).
 2. **Baseline.** An interpolated Kneser–Ney n-gram (jazz.ngram) trained on the model's own training solos
    (``config.json`` ``split.train``, looked up in ``paths`` and in the training corpus), its order chosen on
    a tenth of them, scored on the same tokens. Without those solos, each evaluated solo is scored by an
@@ -21,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -30,14 +33,15 @@ import numpy as np
 
 from jazz.bundle import Bundle
 from jazz.corpus import load_corpus
-from jazz.features import model_inputs
+from jazz.features import model_inputs, pitch_memory, token_times
 from jazz.files import UsageError, atomic_path, atomic_write_text
+from jazz.midi_read import LOWEST_PITCH
 from jazz.ngram import NGram, choose_order
 from jazz.notes import Solo
 from jazz.progress import Progress
 from jazz.sample import Sampler, sample
 from jazz.settings import TOP_P
-from jazz.stats import STAT_KEYS, compare, median, solo_stats
+from jazz.stats import STAT_KEYS, chord_pitch_classes, compare, median, solo_stats
 from jazz.tokens import TokenError, Tokenizer
 from jazz.train import split_by_solo
 
@@ -98,8 +102,8 @@ def forward_function(model: keras.Model):
     return forward
 
 
-def batch_nats(forward, encoded: list[dict[str, np.ndarray]]) -> list[float]:
-    """Negative log-likelihood (nats) of each sequence's tokens after the first, in one forward call.
+def batch_logits(forward, encoded: list[dict[str, np.ndarray]]) -> list[np.ndarray]:
+    """Each sequence's logits (float64, one row per token but the last), from one forward call.
 
     Shorter sequences are padded at the end; the network is causal, so padding never changes a real step.
     """
@@ -112,8 +116,12 @@ def batch_nats(forward, encoded: list[dict[str, np.ndarray]]) -> list[float]:
             batch[row, :len(e[name])] = e[name]
         inputs[name] = batch
     logits = keras.ops.convert_to_numpy(forward(inputs if len(inputs) > 1 else inputs["tokens"]))
-    logits = logits.astype(np.float64)
-    return [_nats(logits[row, :len(e["tokens"]) - 1], e["tokens"][1:]) for row, e in enumerate(encoded)]
+    return [logits[row, :len(e["tokens"]) - 1].astype(np.float64) for row, e in enumerate(encoded)]
+
+
+def batch_nats(forward, encoded: list[dict[str, np.ndarray]]) -> list[float]:
+    """Negative log-likelihood (nats) of each sequence's tokens after the first, in one forward call."""
+    return [_nats(logits, e["tokens"][1:]) for logits, e in zip(batch_logits(forward, encoded), encoded)]
 
 
 def _nats(logits: np.ndarray, targets: np.ndarray) -> float:
@@ -122,17 +130,62 @@ def _nats(logits: np.ndarray, targets: np.ndarray) -> float:
     return float((log_z - logits[np.arange(len(targets)), targets.astype(np.int64)]).sum())
 
 
-def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False) -> float:
-    """Total negative log-likelihood in nats of all the solos under the model (batched by similar length)."""
+def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False) -> tuple[float, dict]:
+    """Total negative log-likelihood in nats of all the solos under the model (batched by similar length),
+    and the teacher-forced calibration of three melodic events (see ``melodic_expectations``)."""
     forward = forward_function(bundle.model)
-    encoded = sorted((encode(bundle, s) for s in solos), key=lambda e: len(e["tokens"]))
-    total = 0.0
+    order = sorted(range(len(solos)), key=lambda i: len(bundle.tokenizer.encode(solos[i])))
+    total, sums = 0.0, {key: np.zeros(3) for key in CALIBRATION_KEYS}
     bar = Progress("scoring solos with the model", len(solos), enabled=progress)
-    for start in range(0, len(encoded), SCORE_BATCH):
-        total += sum(batch_nats(forward, encoded[start:start + SCORE_BATCH]))
-        bar.update(min(start + SCORE_BATCH, len(encoded)))
+    for start in range(0, len(order), SCORE_BATCH):
+        rows = order[start:start + SCORE_BATCH]
+        encoded = [encode(bundle, solos[i]) for i in rows]
+        for i, e, logits in zip(rows, encoded, batch_logits(forward, encoded)):
+            total += _nats(logits, e["tokens"][1:])
+            for key, values in melodic_expectations(bundle.tokenizer, solos[i], e["tokens"], logits).items():
+                sums[key] += values
+        bar.update(min(start + SCORE_BATCH, len(order)))
     bar.close()
-    return total
+    calibration = {key: {"model": s[0] / s[2] if s[2] else None, "real": s[1] / s[2] if s[2] else None}
+                   for key, s in sums.items()}
+    return total, calibration
+
+
+CALIBRATION_KEYS = ("repeated_pitch", "chord_tone_on_beats", "interval_continued")
+
+
+def melodic_expectations(tok: Tokenizer, solo: Solo, ids: np.ndarray, logits: np.ndarray) -> dict:
+    """Per event, [the model's expected count, the real count, the chances] over the solo's notes, with the
+    true context (teacher forcing): the next pitch repeats the last one; an on-beat note under a chord is a
+    chord tone; the last interval (not a repeat) is played again. The model's probabilities are its
+    pitch-token probabilities renormalized over the pitches."""
+    first = tok.first("pitch")
+    count = tok.high - tok.low + 1
+    steps = np.flatnonzero((ids[1:] >= first) & (ids[1:] < first + count))  # predictions of a pitch
+    pitch_logits = logits[steps, first:first + count]
+    probs = np.exp(pitch_logits - pitch_logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    played = ids[steps + 1] - first  # pitch index of each note
+    latest, before = pitch_memory(tok, ids)
+    offset = tok.low - LOWEST_PITCH + 1  # pitch index = slot - offset
+    out = {key: np.zeros(3) for key in CALIBRATION_KEYS}
+    times = token_times(tok, ids)
+    changes = sorted(solo.chords, key=lambda c: c.onset)
+    onsets = [c.onset for c in changes]
+    for row, (t, note) in enumerate(zip(steps, played)):
+        last, prev = latest[t] - offset, before[t] - offset
+        if latest[t]:
+            out["repeated_pitch"] += (probs[row, last], note == last, 1)
+        if latest[t] and before[t] and last != prev and 0 <= 2 * last - prev < count:
+            out["interval_continued"] += (probs[row, 2 * last - prev], note == 2 * last - prev, 1)
+        onset = int(times[t])
+        if changes and (onset - solo.bars[solo.bar_index(onset)].start) % tok.grid == 0:
+            index = bisect_right(onsets, onset) - 1
+            tones = chord_pitch_classes(changes[index].symbol) if index >= 0 else frozenset()
+            if tones:
+                member = np.isin((tok.low + np.arange(count)) % 12, list(tones))
+                out["chord_tone_on_beats"] += (probs[row, member].sum(), member[note], 1)
+    return out
 
 
 # -- the n-gram baseline ---------------------------------------------------------------------------
@@ -255,7 +308,8 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
     solos = load_solos(paths, tok, progress)
     tokens = sum(len(tok.encode(s)) - 1 for s in solos)
     notes = sum(len(s.notes) for s in solos)
-    model_bits = model_likelihood(bundle, solos, progress) / LN2
+    model_nats, calibration = model_likelihood(bundle, solos, progress)
+    model_bits = model_nats / LN2
     baseline = ngram_baseline(bundle, solos, seed, progress)
     ngram_bits = None if baseline["nats"] is None else baseline["nats"] / LN2
     real = [first_bars(s) for s in solos]
@@ -272,6 +326,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
         "ngram_validation_bits_per_token": {str(k): v for k, v in baseline["validation_bits"].items()},
         "baseline_data": baseline["data"],
         "improvement_over_ngram": None if ngram_bits is None else 1.0 - model_bits / ngram_bits,
+        "calibration": calibration,
         "solos_in_training_split": sum(s.name in train_names for s in solos),
         "generated": n,
         "sampling": {"temperature": temperature, "top_p": top_p},
@@ -311,6 +366,9 @@ def format_report(result: dict) -> str:
     lines.append(f"n-gram trained on {result['baseline_data']}")
     if result["solos_in_training_split"]:
         lines.append(f"note: {result['solos_in_training_split']} of these solos were in the model's training split")
+    lines += ["", "teacher-forced (true context), share of notes:", f"{'':<28}{'model':>12}{'real':>12}"]
+    lines += [f"{key:<28}{_number(row['model']):>12}{_number(row['real']):>12}"
+              for key, row in result["calibration"].items()]
     lines += ["", f"{'statistic':<28}{'real median':>12}{'generated':>12}{'in real 5-95%':>15}"]
     for key, row in result["stats"].items():
         share = "-" if row["in_range"] is None else f"{row['in_range']:.0%}"

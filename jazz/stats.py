@@ -131,13 +131,14 @@ def chord_tone_share_on_beats(solo: Solo) -> float | None:
         if (note.onset - solo.bars[solo.bar_index(note.onset)].start) % solo.grid:
             continue
         index = bisect_right(onsets, note.onset) - 1
-        tones = _pitch_classes(changes[index].symbol) if index >= 0 else frozenset()
+        tones = chord_pitch_classes(changes[index].symbol) if index >= 0 else frozenset()
         if tones:
             hits.append(note.pitch % 12 in tones)
     return _share(hits)
 
 
-def _pitch_classes(symbol: str) -> frozenset[int]:
+def chord_pitch_classes(symbol: str) -> frozenset[int]:
+    """The pitch classes of a chord symbol (empty for N.C. or a symbol that does not parse)."""
     try:
         return to_chord(symbol).pitch_classes
     except ChordError:

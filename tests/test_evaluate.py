@@ -107,6 +107,8 @@ def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
         assert (tmp_path / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     from jazz.tunes import TUNES
 
+    assert set(written["calibration"]) == {"repeated_pitch", "chord_tone_on_beats", "interval_continued"}
+    assert all(0 <= v <= 1 for row in written["calibration"].values() for v in row.values() if v is not None)
     assert list(written["tunes"]) == list(TUNES)  # a chord-aware model plays every built-in tune
     assert all(0.0 <= share <= 1.0 for share in written["tunes"].values())
     report = format_report(result)
@@ -190,3 +192,17 @@ def test_tune_forms_fill_the_bars_with_each_tunes_changes():
         assert len(form.bars) == MAX_BARS and form.chords and form.chords[0].onset == 0
         assert form.chords[-1].onset < form.bars[-1].start + form.bars[-1].length(TOK.grid)
         assert {b.meter for b in form.bars} == {TUNES[form.name].meter}
+
+
+def test_teacher_forced_calibration_counts_each_event():
+    from jazz.evaluate import melodic_expectations
+
+    solo = Solo([Note(p, 12 * i, 12) for i, p in enumerate([60, 62, 64, 64, 62])], [Bar(0), Bar(48)],
+                chords=[ChordChange(0, "C7")])
+    ids = TOK.encode(solo)
+    found = melodic_expectations(TOK, solo, ids, np.zeros((len(ids) - 1, TOK.size)))  # a uniform model
+    pitches = np.arange(TOK.low, TOK.high + 1)
+    c7 = np.isin(pitches % 12, [0, 4, 7, 10]).mean()
+    assert np.allclose(found["repeated_pitch"], [4 / 88, 1, 4])  # 64 -> 64
+    assert np.allclose(found["interval_continued"], [2 / 88, 1, 2])  # 60 62 [64]; 62 64 [66, not played]
+    assert np.allclose(found["chord_tone_on_beats"], [5 * c7, 3, 5])  # C, E, E of C D E E D
