@@ -93,8 +93,8 @@ def add_train(commands) -> None:
     p.add_argument("--no-chords", action="store_true", help="ignore chord symbols in the files (a chord-free model)")
     p.add_argument("--no-skip", action="store_true",
                    help="no direct paths from the last pitch and the chords to the output layer")
-    p.add_argument("--intervals", action="store_true",
-                   help="add a direct path from the last interval to the next (runs and trills)")
+    p.add_argument("--no-intervals", action="store_true",
+                   help="no direct path from the last interval to the next (runs and trills)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     p.add_argument("--force", action="store_true", help="replace a model already in --out")
     p.add_argument("--mixed-precision", action="store_true",
@@ -260,7 +260,7 @@ def run_train(args) -> int:
           file=sys.stderr)
     model_cfg = ModelConfig(tokenizer.size, args.embedding, args.hidden, args.layers, args.dropout, args.cell,
                             condition=CONDITION_SIZE if with_chords else 0, skip=not args.no_skip,
-                            intervals=args.intervals, first_pitch=tokenizer.first("pitch"))
+                            intervals=not args.no_intervals, first_pitch=tokenizer.first("pitch"))
     cfg = TrainConfig(epochs=args.epochs, seq_len=args.seq_len, batch_size=args.batch_size, lr=args.lr,
                       val_split=args.val_split, seed=args.seed, patience=args.patience,
                       augment=not args.no_augment, max_files=args.max_files, corpus=corpus,
