@@ -52,7 +52,7 @@ def card_text(config: dict, parameters: int) -> str:
         "## Model",
         f"- Cell: `{model['cell']}`, layers: {model['layers']}, units: {model['hidden']}, embedding: {model['embedding']}, "
         f"dropout: {model['dropout']}, condition features: {model.get('condition', 0)}, "
-        f"skip paths to the output: {'yes' if model.get('skip') else 'no'}",
+        f"skip paths to the output: {_skips(model)}",
         f"- Parameters: {parameters:,}; vocabulary: {model['vocab_size']} tokens",
         f"- Training: {train['epochs']} epochs max (early stopping patience {train['patience']}), sequence length "
         f"{train['seq_len']}, batch {train['batch_size']}, Adam lr {train['lr']}, gradient clip norm {train['clipnorm']}",
@@ -73,6 +73,12 @@ def card_text(config: dict, parameters: int) -> str:
     for title, body in config.get("card_sections", {}).items():
         lines += ["", f"## {title}", body]
     return "\n".join(lines) + "\n"
+
+
+def _skips(model: dict) -> str:
+    paths = ["last pitch"] * bool(model.get("skip")) + ["chords"] * bool(model.get("skip") and model.get("condition"))
+    paths += ["last interval"] * bool(model.get("intervals"))
+    return ", ".join(paths) or "none"
 
 
 def write_card(out: Path, config: dict, parameters: int) -> None:
