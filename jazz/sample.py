@@ -38,7 +38,7 @@ from jazz.tokens import (
 )
 
 CHUNK = 64  # steps per call of the compiled function
-NUCLEUS_ROUNDS = 24  # bisection steps for the top-p threshold
+NUCLEUS_ROUNDS = 20  # bisection steps for the top-p threshold
 
 
 def _state_sizes(cell) -> list[int]:
@@ -61,7 +61,8 @@ def nucleus(probs, top_p, rounds: int = NUCLEUS_ROUNDS):
     set to zero.
 
     Instead of sorting the vocabulary (the slowest part of a step at batch 64), bisect for the highest
-    threshold whose tokens still hold ``top_p``: after ``rounds`` halvings it is exact to float32 precision.
+    threshold whose tokens still hold ``top_p``: after 20 halvings it is within a millionth of the largest
+    probability, which keeps the tokens a sort keeps (tested).
     The most likely token always stays; tokens tied at the threshold stay together; top_p 1 keeps all.
     """
     def halve(_, bounds):
