@@ -100,7 +100,7 @@ def bench_sample(model, tokenizer, quick: bool) -> dict[str, float]:
     re-feed."""
     from jazz.sample import Sampler, sample
 
-    sampler = Sampler(model)
+    sampler = Sampler(model, tokenizer)
     bars = 8 if quick else 32
     rates = {}
     for batch in (1, 64):

@@ -257,7 +257,7 @@ def pick_forms(real: list[Solo], n: int) -> list[Solo]:
 def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False,
                   temperature: float = 1.0, top_p: float = TOP_P) -> list[Solo]:
     """One sampled solo over each form's meters (and chords), batched by identical meters."""
-    tok, sampler = bundle.tokenizer, Sampler(bundle.model)
+    tok, sampler = bundle.tokenizer, Sampler(bundle.model, bundle.tokenizer)
     groups: dict[tuple[str, ...], list[int]] = {}
     for i, form in enumerate(forms):
         groups.setdefault(tuple(b.meter for b in form.bars), []).append(i)

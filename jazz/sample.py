@@ -46,10 +46,19 @@ def _state_sizes(cell) -> list[int]:
     return list(size) if isinstance(size, (list, tuple)) else [size]
 
 
-def choose(logits, mask, u, temperature, top_p):
-    """Token ids drawn from softmax(logits / T) restricted to ``mask`` and to the top-p nucleus."""
+def choose(logits, mask, u, temperature, top_p, cut: tuple[int, int] | None = None):
+    """Token ids drawn from softmax(logits / T) restricted to ``mask`` and to the top-p nucleus.
+
+    ``cut`` (first, end) limits the nucleus search to those columns: exact where the mask allows no other
+    token, and cheaper; rows whose ``top_p`` is 1 are not cut at all.
+    """
     logits = ops.where(mask, ops.cast(logits, "float32"), -1e9) / temperature
-    probs = nucleus(ops.softmax(logits, axis=-1), top_p)
+    probs = ops.softmax(logits, axis=-1)
+    if cut is None:
+        probs = nucleus(probs, top_p)
+    else:
+        first, end = cut
+        probs = ops.concatenate([probs[:, :first], nucleus(probs[:, first:end], top_p), probs[:, end:]], axis=-1)
     cumulative = ops.cumsum(probs, axis=-1)
     target = u[:, None] * cumulative[:, -1:]
     index = ops.sum(ops.cast(cumulative < target, "int32"), axis=-1)
@@ -83,7 +92,8 @@ class Sampler:
     The recurrent states of all layers travel side by side in one (batch, total) array.
     """
 
-    def __init__(self, model: keras.Model):
+    def __init__(self, model: keras.Model, tokenizer: Tokenizer):
+        self.pitch_columns = (tokenizer.first("pitch"), tokenizer.first("dur"))  # where the nucleus cuts
         self.embedding = model.get_layer("embedding")
         self.cells = recurrent_cells(model)
         self.head = Head.of(model)
@@ -108,7 +118,7 @@ class Sampler:
             i += len(sizes)
         logits = self.head(x, {"condition": condition, "last_pitch": grammar["last_pitch"],
                                "previous_pitch": grammar["previous_pitch"]})
-        ids = choose(logits, mask, u, settings[0], top_p)
+        ids = choose(logits, mask, u, settings[0], top_p, self.pitch_columns)
         return ids, ops.concatenate(new_states, axis=-1) if len(new_states) > 1 else new_states[0]
 
     def _run(self, tokens, states, grammar, tables, chords, uniforms, forced, settings):
@@ -175,7 +185,7 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
     ``chords`` gives every row its chord changes (for a chord-aware model). ``primer`` (token ids after
     <bos>) is forced at the start of every sequence; the rest is sampled.
     """
-    sampler = sampler or Sampler(model)
+    sampler = sampler or Sampler(model, tokenizer)
     rng = np.random.default_rng(seed)
     tables = grammar_tables(tokenizer, plan, plan_slots=_bucket(len(plan) + 1, 256))
     rows = chords if chords is not None else [[] for _ in range(n)]

@@ -143,3 +143,18 @@ def test_model_with_every_path_saves_and_loads(tmp_path):
     model.save(tmp_path / "m.keras")
     again = keras.saving.load_model(tmp_path / "m.keras")
     assert np.allclose(keras.ops.convert_to_numpy(model(inputs)), keras.ops.convert_to_numpy(again(inputs)))
+
+
+def test_the_nucleus_cut_to_the_pitch_columns_draws_the_same_tokens():
+    rng = np.random.default_rng(5)
+    logits = rng.normal(scale=3.0, size=(300, TOK.size)).astype(np.float32)
+    first, end = TOK.first("pitch"), TOK.first("dur")
+    mask = np.zeros((300, TOK.size), dtype=bool)
+    mask[:200, first:end] = True  # rows choosing a pitch
+    mask[200:, end:] = True  # rows choosing a duration, not cut (top-p 1)
+    top_p = np.where(np.arange(300) < 200, 0.7, 1.0).astype(np.float32)
+    u = rng.random(300).astype(np.float32)
+    whole = keras.ops.convert_to_numpy(choose(logits, mask, u, 1.0, top_p))
+    cut = keras.ops.convert_to_numpy(choose(logits, mask, u, 1.0, top_p, cut=(first, end)))
+    assert np.array_equal(whole, cut)
+    assert mask[np.arange(300), cut].all()
