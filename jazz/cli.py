@@ -261,6 +261,10 @@ def run_train(args) -> int:
     model_cfg = ModelConfig(tokenizer.size, args.embedding, args.hidden, args.layers, args.dropout, args.cell,
                             condition=CONDITION_SIZE if with_chords else 0, skip=not args.no_skip,
                             intervals=not args.no_intervals, first_pitch=tokenizer.first("pitch"))
+    saved = _saved_config(args.out) if args.resume else {}
+    if saved:  # the checkpoint's layout, whatever today's defaults are; the card keeps its sections
+        model_cfg = ModelConfig.from_dict(saved["model"])
+    sections = dict(saved.get("card_sections") or {}) | ({"Notes": args.card_note} if args.card_note else {})
     cfg = TrainConfig(epochs=args.epochs, seq_len=args.seq_len, batch_size=args.batch_size, lr=args.lr,
                       val_split=args.val_split, seed=args.seed, patience=args.patience,
                       augment=not args.no_augment, max_files=args.max_files, corpus=corpus,
@@ -268,10 +272,22 @@ def run_train(args) -> int:
     tempi = sorted(s.tempo for s in solos)
     result = train(solos, args.out, model_cfg, cfg, tokenizer, resume=args.resume,
                    extra_config={"default_tempo": round(tempi[len(tempi) // 2]),
-                                 "card_sections": {"Notes": args.card_note} if args.card_note else {}})
+                                 "card_sections": sections})
     print(f"trained in {result['train_seconds']} s: validation {result['val_bits_per_note']:.3f} bits per note "
           f"(best epoch {result['best_epoch']}); model in {args.out}")
     return 0
+
+
+def _saved_config(folder: Path) -> dict:
+    """The config.json of a model folder being resumed (its model layout must match the checkpoint)."""
+    import json
+
+    try:
+        saved = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        saved["model"]["vocab_size"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UsageError(f"cannot resume {folder}: its config.json is not a jazz model config ({error})") from None
+    return saved
 
 
 DEFAULT_TUNE = "blues-bb"

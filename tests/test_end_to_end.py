@@ -100,6 +100,20 @@ def test_resume_extends_a_finished_run(trained, small_corpus, tmp_path):
     assert result["train_seconds"] > first["train_seconds"]  # the card counts both runs
 
 
+def test_resume_keeps_the_saved_layout_and_card_note(small_corpus, tmp_path):
+    """Resuming without the original flags uses the checkpoint's layout, and the card keeps its note."""
+    out = tmp_path / "plain"
+    first = ["train", str(small_corpus), "--out", str(out), *SMALL, "--no-skip", "--no-intervals",
+             "--card-note", "Made for the resume test."]
+    assert main(first) == 0
+    longer = [a if a != "2" else "3" for a in SMALL]
+    assert main(["train", str(small_corpus), "--out", str(out), *longer, "--resume"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"]["skip"] is False and config["model"]["intervals"] is False
+    assert config["result"]["epochs_run"] == 3
+    assert "Made for the resume test." in (out / "card.md").read_text()
+
+
 @pytest.mark.parametrize("argv, message", [
     (["corpus", "/no/such/folder"], "does not exist"),
     (["train", "/no/such/folder", "--out", "{tmp}/m"], "does not exist"),
