@@ -35,7 +35,6 @@ from jazz.bundle import Bundle
 from jazz.corpus import load_corpus
 from jazz.features import model_inputs, pitch_memory, token_times
 from jazz.files import UsageError, atomic_path, atomic_write_text
-from jazz.midi_read import LOWEST_PITCH
 from jazz.ngram import NGram, choose_order
 from jazz.notes import Solo
 from jazz.progress import Progress
@@ -134,15 +133,15 @@ def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False) 
     """Total negative log-likelihood in nats of all the solos under the model (batched by similar length),
     and the teacher-forced calibration of three melodic events (see ``melodic_expectations``)."""
     forward = forward_function(bundle.model)
-    order = sorted(range(len(solos)), key=lambda i: len(bundle.tokenizer.encode(solos[i])))
+    encoded = [encode(bundle, s) for s in solos]
+    order = sorted(range(len(solos)), key=lambda i: len(encoded[i]["tokens"]))
     total, sums = 0.0, {key: np.zeros(3) for key in CALIBRATION_KEYS}
     bar = Progress("scoring solos with the model", len(solos), enabled=progress)
     for start in range(0, len(order), SCORE_BATCH):
         rows = order[start:start + SCORE_BATCH]
-        encoded = [encode(bundle, solos[i]) for i in rows]
-        for i, e, logits in zip(rows, encoded, batch_logits(forward, encoded)):
-            total += _nats(logits, e["tokens"][1:])
-            for key, values in melodic_expectations(bundle.tokenizer, solos[i], e["tokens"], logits).items():
+        for i, logits in zip(rows, batch_logits(forward, [encoded[i] for i in rows])):
+            total += _nats(logits, encoded[i]["tokens"][1:])
+            for key, values in melodic_expectations(bundle.tokenizer, solos[i], encoded[i]["tokens"], logits).items():
                 sums[key] += values
         bar.update(min(start + SCORE_BATCH, len(order)))
     bar.close()
@@ -167,7 +166,7 @@ def melodic_expectations(tok: Tokenizer, solo: Solo, ids: np.ndarray, logits: np
     probs /= probs.sum(axis=1, keepdims=True)
     played = ids[steps + 1] - first  # pitch index of each note
     latest, before = pitch_memory(tok, ids)
-    offset = tok.low - LOWEST_PITCH + 1  # pitch index = slot - offset
+    offset = tok.pitch_slots[first]  # pitch index = slot - offset
     out = {key: np.zeros(3) for key in CALIBRATION_KEYS}
     times = token_times(tok, ids)
     changes = sorted(solo.chords, key=lambda c: c.onset)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 
 from jazz.chords import CHORD_FEATURES, chord_features
-from jazz.midi_read import LOWEST_PITCH
 from jazz.model import ModelConfig
 from jazz.notes import ChordChange, Solo
 from jazz.tokens import Tokenizer
@@ -55,11 +54,9 @@ class ChordTimeline:
 def pitch_memory(tokenizer: Tokenizer, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For every token, the latest pitch at or before it and the one before that, as the ``last_pitch`` and
     ``previous_pitch`` inputs (slots: 0 for none yet, else 1 + pitch - LOWEST_PITCH)."""
-    ids = np.asarray(ids, dtype=np.int64)
-    first, last = tokenizer.first("pitch"), tokenizer.first("pitch") + tokenizer.high - tokenizer.low
-    is_pitch = (ids >= first) & (ids <= last)
-    played = np.concatenate([[0, 0], 1 + tokenizer.low + ids[is_pitch] - first - LOWEST_PITCH])
-    count = np.cumsum(is_pitch)  # pitches so far
+    slots = tokenizer.pitch_slots[np.asarray(ids, dtype=np.int64)]
+    played = np.concatenate([[0, 0], slots[slots > 0]])
+    count = np.cumsum(slots > 0)  # pitches so far
     return played[count + 1].astype(np.int32), played[count].astype(np.int32)
 
 

@@ -77,6 +77,12 @@ class Tokenizer:
         return np.array([Bar(0, *_meter(t[4:])).length(self.grid) if t.startswith("bar:") else 0
                          for t in self.vocab], dtype=np.int64)
 
+    @property
+    def pitch_slots(self) -> np.ndarray:
+        """For every token id: the pitch as a model input slot (1 + pitch - LOWEST_PITCH; 0 for other tokens)."""
+        return np.array([1 + int(t[6:]) - LOWEST_PITCH if t.startswith("pitch:") else 0 for t in self.vocab],
+                        dtype=np.int64)
+
     def first(self, kind: str) -> int:
         """Id of the first token of a kind ("bar", "pos", "pitch", "dur")."""
         return next(i for i, t in enumerate(self.vocab) if t.startswith(kind + ":"))
@@ -208,7 +214,7 @@ def grammar_tables(tokenizer: Tokenizer, plan: list[str] | None = None, plan_slo
     tables = {
         "ids": ids, "pos_k": pos_k, "dur_v": dur_v, "is_bar": is_bar, "is_pitch": is_pitch,
         "bar_len": tokenizer.bar_steps,
-        "pitch_slot": np.where(is_pitch, 1 + tokenizer.low + ids - first_pitch - LOWEST_PITCH, 0),
+        "pitch_slot": tokenizer.pitch_slots,
         "phase_after": np.select([ids == tokenizer.index[EOS], is_bar, pos_k >= 0, is_pitch, dur_v > 0],
                                  [END, BAR, POS, PITCH, DUR], default=-1),
         "eos": one_hot[tokenizer.index[EOS]], "pad": one_hot[tokenizer.index[PAD]],
@@ -289,9 +295,6 @@ class Grammar:
     """
 
     def __init__(self, tokenizer: Tokenizer, batch: int, plan: list[str] | None = None):
-        self.tok = tokenizer
-        self.plan = plan
-        self.lengths = [Bar(0, *_meter(m)).length(tokenizer.grid) for m in plan] if plan else None
         self.tables = grammar_tables(tokenizer, plan)
         self.state = grammar_start(batch)
 
