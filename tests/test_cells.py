@@ -41,13 +41,19 @@ def as_numpy(values) -> list[np.ndarray]:
     return [keras.ops.convert_to_numpy(v) for v in values]
 
 
-@pytest.mark.parametrize("name", PAIRS)
-def test_single_step_matches_builtin(name: str) -> None:
-    rng = np.random.default_rng(0)
+def loaded_pair(name: str, rng: np.random.Generator):
+    """Keras' built-in cell with random weights, and the hand-built cell loaded with the same weights."""
     hand_class, make = PAIRS[name]
     builtin = builtin_with_random_weights(make, rng)
     hand = hand_class(UNITS)
     hand.load_keras_weights(builtin)
+    return builtin, hand
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_single_step_matches_builtin(name: str) -> None:
+    rng = np.random.default_rng(0)
+    builtin, hand = loaded_pair(name, rng)
 
     x, states = randn(rng, BATCH, N_X), states_for(builtin, rng)
     want, want_states = builtin(x, states)
@@ -63,10 +69,7 @@ def test_single_step_matches_builtin(name: str) -> None:
 @pytest.mark.parametrize("name", PAIRS)
 def test_sequence_matches_builtin(name: str) -> None:
     rng = np.random.default_rng(1)
-    hand_class, make = PAIRS[name]
-    builtin = builtin_with_random_weights(make, rng)
-    hand = hand_class(UNITS)
-    hand.load_keras_weights(builtin)
+    builtin, hand = loaded_pair(name, rng)
 
     x, initial = randn(rng, BATCH, STEPS, N_X), states_for(builtin, rng)
     want = keras.layers.RNN(builtin, return_sequences=True, return_state=True)(x, initial_state=initial)

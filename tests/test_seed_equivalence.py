@@ -28,12 +28,16 @@ def data():
     return rng, rng.normal(size=(M, T, N_X))
 
 
-def test_lstm(data):
-    rng, x = data
-    cell = LSTMCell(N_A)
+def random_run(cell, rng: np.random.Generator, x: np.ndarray):
+    """The cell built with random weights, and its outputs over ``x``."""
     cell.build((None, N_X))
     randomize(cell, rng)
-    ours = keras_run(cell, x)
+    return cell, keras_run(cell, x)
+
+
+def test_lstm(data):
+    rng, x = data
+    cell, ours = random_run(LSTMCell(N_A), rng, x)
     params = reference.lstm_params_from_keras(*(w.astype("float64") for w in cell.get_weights()))
     a, _, _ = reference.lstm_forward(np.transpose(x, (2, 0, 1)), np.zeros((N_A, M)), params)
     np.testing.assert_allclose(ours, a, atol=1e-5)
@@ -55,10 +59,7 @@ def test_gru(data):
 
 def test_simple_rnn(data):
     rng, x = data
-    cell = SimpleRNNCell(N_A)
-    cell.build((None, N_X))
-    randomize(cell, rng)
-    ours = keras_run(cell, x)
+    cell, ours = random_run(SimpleRNNCell(N_A), rng, x)
     kernel, recurrent, bias = (w.astype("float64") for w in cell.get_weights())
     params = {"Wax": kernel.T, "Waa": recurrent.T, "ba": bias[:, None],
               "Wya": rng.normal(size=(2, N_A)), "by": np.zeros((2, 1))}
