@@ -136,7 +136,8 @@ def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> floa
         x = np.array([sequence[-window:]], dtype="int32")
         latest, before = pitch_memory(tokenizer, x[0])
         inputs = {"tokens": x, "condition": np.zeros((1, x.shape[1], width), "float32"),
-                  "last_pitch": latest[None], "previous_pitch": before[None]}
+                  "last_pitch": latest[None], "previous_pitch": before[None],
+                  "register": np.full_like(latest[None], 0)}
         inputs = {name: inputs[name] for name in names} if len(names) > 1 else x
         logits = model.predict(inputs, verbose=0)[0, -1]
         probs = np.exp(logits - logits.max())

@@ -77,7 +77,7 @@ def card_text(config: dict, parameters: int) -> str:
 
 def _skips(model: dict) -> str:
     paths = ["last pitch"] * bool(model.get("skip")) + ["chords"] * bool(model.get("skip") and model.get("condition"))
-    paths += ["last interval"] * bool(model.get("intervals"))
+    paths += ["last interval"] * bool(model.get("intervals")) + ["register"] * bool(model.get("register"))
     return ", ".join(paths) or "none"
 
 

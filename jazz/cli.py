@@ -95,6 +95,10 @@ def add_train(commands) -> None:
                    help="no direct paths from the last pitch and the chords to the output layer")
     p.add_argument("--no-intervals", action="store_true",
                    help="no direct path from the last interval to the next (runs and trills)")
+    p.add_argument("--no-register", action="store_true",
+                   help="do not tell the model each solo's register (its median pitch)")
+    p.add_argument("--max-minutes", type=float, metavar="M",
+                   help="stop after the first epoch that ends past M minutes, keeping the best model")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     p.add_argument("--force", action="store_true", help="replace a model already in --out")
     p.add_argument("--mixed-precision", action="store_true",
@@ -123,6 +127,8 @@ def add_generate(commands) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--primer", help="a MIDI file whose melody the solos continue")
     p.add_argument("--program", type=int, default=66, help="General MIDI program of the solo, 0-127 (66: tenor sax)")
+    p.add_argument("--register", metavar="NOTE",
+                   help="centre pitch of the solo, e.g. Eb4 or 63 (default: typical for --program)")
     p.add_argument("--no-band", action="store_true", help="write the solo alone (no comping, bass, drums)")
     p.add_argument("--musicxml", action="store_true", help="also write a MusicXML lead sheet per solo")
     p.add_argument("--force", action="store_true", help="overwrite existing files")
@@ -260,7 +266,8 @@ def run_train(args) -> int:
           file=sys.stderr)
     model_cfg = ModelConfig(tokenizer.size, args.embedding, args.hidden, args.layers, args.dropout, args.cell,
                             condition=CONDITION_SIZE if with_chords else 0, skip=not args.no_skip,
-                            intervals=not args.no_intervals, first_pitch=tokenizer.first("pitch"))
+                            intervals=not args.no_intervals, register=not args.no_register,
+                            first_pitch=tokenizer.first("pitch"))
     saved = _saved_config(args.out) if args.resume else {}
     if saved:  # the checkpoint's layout, whatever today's defaults are; the card keeps its sections
         model_cfg = ModelConfig.from_dict(saved["model"])
@@ -268,10 +275,17 @@ def run_train(args) -> int:
     cfg = TrainConfig(epochs=args.epochs, seq_len=args.seq_len, batch_size=args.batch_size, lr=args.lr,
                       val_split=args.val_split, seed=args.seed, patience=args.patience,
                       augment=not args.no_augment, max_files=args.max_files, corpus=corpus,
+                      max_minutes=args.max_minutes,
                       command=shlex.join(["jazz"] + sys.argv[1:]))
+    if args.max_minutes is not None and args.max_minutes <= 0:
+        raise UsageError("--max-minutes must be positive")
+    from jazz.features import solo_centre
+
     tempi = sorted(s.tempo for s in solos)
+    centres = sorted(c for c in map(solo_centre, solos) if c is not None)
     result = train(solos, args.out, model_cfg, cfg, tokenizer, resume=args.resume,
                    extra_config={"default_tempo": round(tempi[len(tempi) // 2]),
+                                 "default_register": centres[len(centres) // 2] if centres else None,
                                  "card_sections": sections})
     print(f"trained in {result['train_seconds']} s: validation {result['val_bits_per_note']:.3f} bits per note "
           f"(best epoch {result['best_epoch']}); model in {args.out}")
@@ -314,6 +328,10 @@ def run_generate(args) -> int:
                            program=args.program, meter=meter, force=args.force, band=not args.no_band,
                            musicxml=args.musicxml, progress=True, title=tune.title if tune else "")
     opts.check()
+    if args.register is not None:
+        from jazz.registers import parse_register
+
+        opts.register = parse_register(args.register)
     if args.primer and not Path(args.primer).is_file():
         raise UsageError(f"primer {args.primer} does not exist")
     bundle = load_bundle(args.model)

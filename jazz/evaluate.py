@@ -33,7 +33,7 @@ import numpy as np
 
 from jazz.bundle import Bundle
 from jazz.corpus import load_corpus
-from jazz.features import model_inputs, pitch_memory, token_times
+from jazz.features import model_inputs, pitch_memory, solo_centre, token_times
 from jazz.files import UsageError, atomic_path, atomic_write_text
 from jazz.ngram import NGram, choose_order
 from jazz.notes import Solo
@@ -255,15 +255,18 @@ def pick_forms(real: list[Solo], n: int) -> list[Solo]:
 
 def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False,
                   temperature: float = 1.0, top_p: float = TOP_P) -> list[Solo]:
-    """One sampled solo over each form's meters (and chords), batched by identical meters."""
+    """One sampled solo over each form's meters (and chords), batched by identical meters; in the form's
+    register (its median pitch) where it has notes, else the model's default register."""
     tok, sampler = bundle.tokenizer, Sampler(bundle.model, bundle.tokenizer)
+    centres = [solo_centre(form) or bundle.config.get("default_register") for form in forms]
     groups: dict[tuple[str, ...], list[int]] = {}
     for i, form in enumerate(forms):
         groups.setdefault(tuple(b.meter for b in form.bars), []).append(i)
     out: list[Solo | None] = [None] * len(forms)
     for g, (plan, rows) in enumerate(groups.items()):
         sequences = sample(bundle.model, tok, len(rows), list(plan), temperature, top_p, seed=seed + g,
-                           chords=[forms[i].chords for i in rows], progress=progress, sampler=sampler)
+                           chords=[forms[i].chords for i in rows], progress=progress, sampler=sampler,
+                           register=[centres[i] for i in rows])
         for i, ids in zip(rows, sequences):
             solo = tok.decode(ids, tempo=forms[i].tempo, name=f"generated over {forms[i].name}")
             out[i] = replace(solo, chords=list(forms[i].chords))

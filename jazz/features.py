@@ -6,7 +6,8 @@ chord of the next change (so a line can lead into it), each as jazz.chords.chord
 pitch-class set, bass, no-chord flag). Training computes it from the solo's chord changes; sampling
 computes the same thing from the grammar's position over the chosen changes, so both see one quantity.
 A model with skip paths also gets the latest pitch (and the one before) at every step (``pitch_memory``;
-the grammar tracks the same values while sampling).
+the grammar tracks the same values while sampling), and a model with a register path the solo's centre
+(``register_slot``: its median pitch; when sampling, the register the user asks for).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from jazz.chords import CHORD_FEATURES, chord_features
+from jazz.midi_read import HIGHEST_PITCH, LOWEST_PITCH
 from jazz.model import ModelConfig
 from jazz.notes import ChordChange, Solo
 from jazz.tokens import Tokenizer
@@ -60,6 +62,20 @@ def pitch_memory(tokenizer: Tokenizer, ids: np.ndarray) -> tuple[np.ndarray, np.
     return played[count + 1].astype(np.int32), played[count].astype(np.int32)
 
 
+def solo_centre(solo: Solo) -> int | None:
+    """The solo's register: the median pitch of its notes, rounded down (None without notes)."""
+    if not solo.notes:
+        return None
+    return int(np.median([n.pitch for n in solo.notes]))
+
+
+def register_slot(centre: int | None) -> int:
+    """A centre pitch as the ``register`` input: 0 for unknown, else 1 + pitch - LOWEST_PITCH."""
+    if centre is None:
+        return 0
+    return 1 + min(max(int(centre), LOWEST_PITCH), HIGHEST_PITCH) - LOWEST_PITCH
+
+
 def encode_with_condition(tokenizer: Tokenizer, solo: Solo) -> tuple[np.ndarray, np.ndarray]:
     """Token ids of ``solo`` and the condition row of every token."""
     ids = tokenizer.encode(solo)
@@ -74,7 +90,8 @@ def model_inputs(tokenizer: Tokenizer, solo: Solo, config: ModelConfig) -> dict[
     else:
         inputs = {"tokens": tokenizer.encode(solo)}
     latest, before = pitch_memory(tokenizer, inputs["tokens"])
-    memory = {"last_pitch": latest, "previous_pitch": before}
+    memory = {"last_pitch": latest, "previous_pitch": before,
+              "register": np.full(len(latest), register_slot(solo_centre(solo)), dtype=np.int32)}
     return inputs | {name: memory[name] for name in config.input_names if name in memory}
 
 

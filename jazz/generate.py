@@ -11,6 +11,7 @@ from jazz.midi_read import MidiError, read_midi
 from jazz.midi_write import TENOR_SAX, Part, write_midi
 from jazz.notes import Bar, ChordChange, Solo
 from jazz.performance import add_velocities
+from jazz.registers import default_centre
 from jazz.sample import sample
 from jazz.settings import TOP_P
 
@@ -31,6 +32,7 @@ class GenerateOptions:
     musicxml: bool = False
     progress: bool = False
     title: str = ""
+    register: int | None = None  # centre pitch; None: typical for the program (jazz.registers)
 
     def check(self) -> None:
         if self.n < 1:
@@ -116,8 +118,9 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     for meter in plan:
         tok.bar_id(meter)  # an unknown meter is a clear error before sampling
     chords = (primer.chords if primer else []) + _shift(form.chords, primer)
+    register = opts.register if opts.register is not None else default_centre(opts.program, bundle.config)
     sequences = sample(bundle.model, tok, opts.n, plan, opts.temperature, opts.top_p, opts.seed,
-                       primer_ids, chords=[chords] * opts.n, progress=opts.progress)
+                       primer_ids, chords=[chords] * opts.n, progress=opts.progress, register=register)
     tempo = opts.tempo or bundle.config.get("default_tempo", 160.0)
     out.mkdir(parents=True, exist_ok=True)
     for i, (ids, path) in enumerate(zip(sequences, paths)):

@@ -5,14 +5,18 @@ Besides the tokens, a model may take per-step inputs (computed by jazz.features)
 
 * ``condition``: the chord sounding and the next chord, concatenated with the token embedding;
 * ``last_pitch``: the pitch of the latest note (0 before the first), with ``skip`` or ``intervals`` on;
-* ``previous_pitch``: the pitch of the note before it, with ``intervals`` on.
+* ``previous_pitch``: the pitch of the note before it, with ``intervals`` on;
+* ``register``: the solo's centre (its median pitch), the same at every step, with ``register`` on.
 
 With ``skip`` the output layer also gets direct paths around the recurrent stack: a learned table of
 biases from the latest pitch to every token, and a linear map from the chord features. A soloist's next
 pitch depends sharply on the last one (steps are common, an exact repeat is rare), and an absolute-pitch
 vocabulary makes that a different pattern for every pitch; the table states it once per pitch instead of
 asking the recurrent memory to carry it. Likewise chord tones get their lift without passing through it.
-With ``intervals`` a third path scores the next interval given the last one (``IntervalLogits``).
+With ``intervals`` a third path scores the next interval given the last one (``IntervalLogits``), and
+with ``register`` a fourth scores each pitch by its distance from the solo's centre (``RegisterLogits``):
+a trumpet and a baritone sax play the same lines an octave apart, and a model that is told which register
+it plays in stops wandering out of it.
 """
 
 from __future__ import annotations
@@ -39,19 +43,20 @@ class ModelConfig:
     condition: int = 0  # width of the per-step condition features; 0: tokens only
     skip: bool = False  # direct paths from the latest pitch (and the condition) to the logits
     intervals: bool = False  # a direct path from the last interval to the next (needs first_pitch)
-    first_pitch: int = 0  # token id of the lowest pitch (the interval path places its scores from here)
+    register: bool = False  # a direct path from the solo's centre pitch to the pitch logits (needs first_pitch)
+    first_pitch: int = 0  # token id of the lowest pitch (the interval and register paths place scores from here)
 
     def __post_init__(self) -> None:
         if self.cell not in CELL_KINDS:
             raise ValueError(f"unknown cell {self.cell!r} (choose from {', '.join(CELL_KINDS)})")
-        if self.intervals and self.first_pitch <= 0:
-            raise ValueError("the interval path needs first_pitch, the token id of the lowest pitch")
+        if (self.intervals or self.register) and self.first_pitch <= 0:
+            raise ValueError("the interval and register paths need first_pitch, the token id of the lowest pitch")
 
     @property
     def input_names(self) -> list[str]:
         """The model's inputs, in order."""
         pitches = ["last_pitch"] * (self.skip or self.intervals) + ["previous_pitch"] * self.intervals
-        return ["tokens"] + ["condition"] * bool(self.condition) + pitches
+        return ["tokens"] + ["condition"] * bool(self.condition) + pitches + ["register"] * self.register
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,7 +72,7 @@ def build_model(config: ModelConfig) -> keras.Model:
     inputs = {"tokens": keras.Input(shape=(None,), dtype="int32", name="tokens")}
     if config.condition:
         inputs["condition"] = keras.Input(shape=(None, config.condition), name="condition")
-    for name in ("last_pitch", "previous_pitch"):
+    for name in ("last_pitch", "previous_pitch", "register"):
         if name in config.input_names:
             inputs[name] = keras.Input(shape=(None,), dtype="int32", name=name)
     x = keras.layers.Embedding(config.vocab_size, config.embedding, name="embedding")(inputs["tokens"])
@@ -108,9 +113,7 @@ class IntervalLogits(keras.layers.Layer):
         offset = slots - last[..., None] + self.reach
         inside = (offset >= 0) & (offset <= 2 * self.reach) & (last[..., None] > 0)
         scores = ops.take_along_axis(rows, ops.clip(offset, 0, 2 * self.reach), axis=-1)
-        scores = ops.where(inside, scores, 0.0)
-        after = self.vocab_size - self.first_pitch - (PITCH_SLOTS - 1)
-        return ops.pad(scores, [(0, 0)] * (len(scores.shape) - 1) + [(self.first_pitch, after)])
+        return at_pitch_tokens(ops.where(inside, scores, 0.0), self.vocab_size, self.first_pitch)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[0], self.vocab_size)
@@ -120,8 +123,44 @@ class IntervalLogits(keras.layers.Layer):
                 "reach": self.reach}
 
 
+@keras.saving.register_keras_serializable(package="jazz")
+class RegisterLogits(keras.layers.Layer):
+    """Logit biases for every pitch from its distance to the solo's centre (both as pitch slots): one
+    learned score per distance, shared by all solos, so it says "stay near your register" once for every
+    instrument. Distances beyond ``reach`` semitones share the outermost score; centre 0 (unknown) gets none.
+    """
+
+    def __init__(self, vocab_size: int, first_pitch: int, reach: int = 30, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size, self.first_pitch, self.reach = vocab_size, first_pitch, reach
+
+    def build(self, input_shape):
+        self.table = self.add_weight(shape=(2 * self.reach + 1,), initializer="zeros", name="table")
+
+    def call(self, centre):
+        centre = ops.cast(centre, "int32")[..., None]
+        slots = ops.arange(1, PITCH_SLOTS, dtype="int32")
+        distance = ops.clip(slots - centre, -self.reach, self.reach) + self.reach
+        scores = ops.where(centre > 0, ops.take(self.table, distance), 0.0)
+        return at_pitch_tokens(scores, self.vocab_size, self.first_pitch)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.vocab_size)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "vocab_size": self.vocab_size, "first_pitch": self.first_pitch,
+                "reach": self.reach}
+
+
+def at_pitch_tokens(scores, vocab_size: int, first_pitch: int):
+    """Scores for the pitch tokens, one per pitch slot (..., PITCH_SLOTS - 1), padded with zeros to the
+    whole vocabulary (the pitch tokens start at id ``first_pitch``)."""
+    after = vocab_size - first_pitch - (PITCH_SLOTS - 1)
+    return ops.pad(scores, [(0, 0)] * (len(scores.shape) - 1) + [(first_pitch, after)])
+
+
 SKIP_INPUTS = {"pitch_logits": ("last_pitch",), "chord_logits": ("condition",),
-               "interval_logits": ("last_pitch", "previous_pitch")}
+               "interval_logits": ("last_pitch", "previous_pitch"), "register_logits": ("register",)}
 
 
 class Head:
@@ -148,6 +187,9 @@ class Head:
         if config.intervals:
             skips["interval_logits"] = IntervalLogits(config.vocab_size, config.first_pitch,
                                                       name="interval_logits", dtype="float32")
+        if config.register:
+            skips["register_logits"] = RegisterLogits(config.vocab_size, config.first_pitch,
+                                                      name="register_logits", dtype="float32")
         return cls(dense, skips)
 
     @classmethod

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from jazz.features import chord_condition, chord_tables
+from jazz.features import chord_condition, chord_tables, register_slot
 from jazz.model import Head, recurrent_cells
 from jazz.notes import ChordChange
 from jazz.progress import Progress
@@ -104,7 +104,7 @@ class Sampler:
     def initial_states(self, batch: int) -> np.ndarray:
         return np.zeros((batch, sum(sum(sizes) for sizes in self.sizes)), dtype="float32")
 
-    def _step(self, tokens, condition, grammar, states, mask, u, settings, top_p):
+    def _step(self, tokens, condition, grammar, register, states, mask, u, settings, top_p):
         """One token for every row: (next ids, new states)."""
         x = self.embedding(tokens)
         if self.conditioned:
@@ -117,18 +117,19 @@ class Sampler:
             new_states += list(updated) if isinstance(updated, (list, tuple)) else [updated]
             i += len(sizes)
         logits = self.head(x, {"condition": condition, "last_pitch": grammar["last_pitch"],
-                               "previous_pitch": grammar["previous_pitch"]})
+                               "previous_pitch": grammar["previous_pitch"], "register": register})
         ids = choose(logits, mask, u, settings[0], top_p, self.pitch_columns)
         return ids, ops.concatenate(new_states, axis=-1) if len(new_states) > 1 else new_states[0]
 
-    def _run(self, tokens, states, grammar, tables, chords, uniforms, forced, settings):
+    def _run(self, tokens, states, grammar, tables, chords, register, uniforms, forced, settings):
         """``len(uniforms)`` steps; ``forced`` holds a token id to take instead of sampling, or -1."""
         def body(i, carry):
             tokens, states, grammar, out = carry
             condition = chord_condition(chords, grammar_time(grammar, ops), ops) if self.conditioned else None
             mask = grammar_mask(grammar, tables, ops)
             top_p = ops.where(grammar["phase"] == POS, settings[1], 1.0)  # the cut applies to pitches only
-            ids, states = self._step(tokens, condition, grammar, states, mask, uniforms[i], settings, top_p)
+            ids, states = self._step(tokens, condition, grammar, register, states, mask, uniforms[i], settings,
+                                     top_p)
             ids = ops.where(forced[i] >= 0, forced[i], ops.cast(ids, "int32"))
             grammar = grammar_advance(grammar, ids, tables, ops)
             return ids, states, grammar, ops.slice_update(out, [i, 0], ids[None])
@@ -136,9 +137,9 @@ class Sampler:
         out = ops.zeros(ops.shape(forced), dtype="int32")
         return ops.fori_loop(0, forced.shape[0], body, (tokens, states, grammar, out))
 
-    def __call__(self, tokens, states, grammar, tables, chords, uniforms, forced, temperature, top_p):
+    def __call__(self, tokens, states, grammar, tables, chords, register, uniforms, forced, temperature, top_p):
         settings = np.array([max(temperature, 1e-4), top_p], dtype="float32")
-        return self._compiled(tokens, states, grammar, tables, chords, uniforms, forced, settings)
+        return self._compiled(tokens, states, grammar, tables, chords, register, uniforms, forced, settings)
 
 
 def compile_function(function):
@@ -179,17 +180,20 @@ class _ConcreteTF:
 def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], temperature: float = 1.0,
            top_p: float = TOP_P, seed: int = 0, primer: np.ndarray | None = None,
            chords: list[list[ChordChange]] | None = None, progress: bool = False,
-           sampler: Sampler | None = None) -> list[np.ndarray]:
+           sampler: Sampler | None = None, register: int | list[int | None] | None = None) -> list[np.ndarray]:
     """``n`` token sequences (from <bos> to <eos>) whose bars follow ``plan`` (a meter per bar).
 
-    ``chords`` gives every row its chord changes (for a chord-aware model). ``primer`` (token ids after
-    <bos>) is forced at the start of every sequence; the rest is sampled.
+    ``chords`` gives every row its chord changes (for a chord-aware model). ``register`` is the centre
+    pitch to play around (for a model with a register path), one for all rows or one per row; None leaves
+    it open. ``primer`` (token ids after <bos>) is forced at the start of every sequence; the rest is sampled.
     """
     sampler = sampler or Sampler(model, tokenizer)
     rng = np.random.default_rng(seed)
     tables = grammar_tables(tokenizer, plan, plan_slots=_bucket(len(plan) + 1, 256))
     rows = chords if chords is not None else [[] for _ in range(n)]
     harmony = chord_tables(rows, slots=_bucket(max(len(c) for c in rows), 64))
+    centres = register if isinstance(register, (list, tuple)) else [register] * n
+    registers = np.array([register_slot(c) for c in centres], dtype=np.int32)
     forced = np.asarray(primer if primer is not None else [], dtype=np.int32)
     steps = sum(int(tokenizer.bar_steps[tokenizer.bar_id(m)]) for m in plan)
     limit = len(forced) + 2 + len(plan) + 3 * steps  # at most a note per grid step
@@ -201,8 +205,8 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
         primed = forced[start:start + CHUNK]
         take[:len(primed)] = primed[:, None]
         uniforms = rng.random((CHUNK, n), dtype=np.float32)
-        tokens, states, grammar, ids = sampler(tokens, states, grammar, tables, harmony, uniforms, take,
-                                               temperature, top_p)
+        tokens, states, grammar, ids = sampler(tokens, states, grammar, tables, harmony, registers, uniforms,
+                                               take, temperature, top_p)
         out.append(np.asarray(ops.convert_to_numpy(ids)).T)
         phase = np.asarray(ops.convert_to_numpy(grammar["phase"]))
         bar.update(int(np.asarray(ops.convert_to_numpy(grammar["bars"])).min()))

@@ -43,6 +43,7 @@ class TrainConfig:
     max_files: int | None = None
     corpus: list[str] = field(default_factory=list)
     command: str = ""
+    max_minutes: float | None = None
 
 
 def split_by_solo(solos: list[Solo], val_split: float, seed: int) -> tuple[list[Solo], list[Solo]]:
@@ -195,7 +196,24 @@ def make_callbacks(out: Path, cfg: TrainConfig, train_data: WindowData, val_data
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience),
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=resume),
-    ]
+    ] + ([TimeLimit(cfg.max_minutes * 60)] if cfg.max_minutes else [])
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stops training after the first epoch that ends past ``seconds`` (the best checkpoint is kept)."""
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.seconds = seconds
+        self.started = time.time()
+
+    def on_train_begin(self, logs=None) -> None:
+        self.started = time.time()
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if time.time() - self.started > self.seconds:
+            print(f"time limit: stopping after epoch {epoch + 1}", file=sys.stderr)
+            self.model.stop_training = True
 
 
 def _best_val_loss(history_csv: Path) -> float | None:

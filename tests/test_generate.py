@@ -32,6 +32,39 @@ def chord_model(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def register_model(tmp_path_factory):
+    """An untrained model whose register path alone decides the pitch: a steep pull to the centre."""
+    out = tmp_path_factory.mktemp("register_model")
+    config = ModelConfig(TOK.size, embedding=8, hidden=16, layers=1, dropout=0.0, condition=CONDITION_SIZE,
+                         skip=True, register=True, first_pitch=TOK.first("pitch"))
+    model = build_model(config)
+    reach = model.get_layer("register_logits").reach
+    model.get_layer("register_logits").set_weights([-2.0 * np.abs(np.arange(-reach, reach + 1, dtype="float32"))])
+    publish_model(model, out / "model.keras")
+    (out / "tokenizer.json").write_text(TOK.to_json())
+    (out / "config.json").write_text(json.dumps({"model": config.to_dict(), "default_register": 65}))
+    return out
+
+
+@pytest.mark.parametrize("argv, centre", [
+    (["--register", "C3"], 48), (["--register", "84"], 84), (["--register", "Bb4"], 70),
+    (["--program", "56"], 70), (["--program", "67"], 55), (["--program", "40"], 65),  # violin: the model's own
+])
+def test_solos_play_around_the_asked_register(register_model, tmp_path, argv, centre):
+    assert main(["generate", "--model", str(register_model), "--tune", "blues-f", "--seed", "2", "--no-band",
+                 "--out", str(tmp_path), *argv]) == 0
+    solo, _ = read_midi(tmp_path / "solo_001.mid")
+    assert len(solo.notes) > 10 and abs(np.median([n.pitch for n in solo.notes]) - centre) <= 1
+
+
+@pytest.mark.parametrize("value, message", [("Eb", "needs an octave"), ("H2", "note name"), ("120", "range")])
+def test_bad_register_is_one_sentence(register_model, tmp_path, capsys, value, message):
+    assert main(["generate", "--model", str(register_model), "--register", value, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
 def markers(path) -> list[tuple[int, str]]:
     midi, now, found = mido.MidiFile(path), 0, []
     for message in midi.tracks[0]:

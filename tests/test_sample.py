@@ -13,9 +13,11 @@ from jazz.features import (
     chord_tables,
     model_inputs,
     pitch_memory,
+    register_slot,
+    solo_centre,
 )
 from jazz.midi_read import LOWEST_PITCH, read_midi
-from jazz.model import IntervalLogits, ModelConfig, build_model
+from jazz.model import IntervalLogits, ModelConfig, RegisterLogits, build_model
 from jazz.notes import Bar, ChordChange, Note, Solo
 from jazz.sample import choose, nucleus, sample
 from jazz.tokens import Grammar, Tokenizer
@@ -25,7 +27,7 @@ TOK = Tokenizer()
 
 def skip_config(condition: int, cell: str = "lstm") -> ModelConfig:
     return ModelConfig(TOK.size, embedding=8, hidden=16, layers=2, dropout=0.0, cell=cell, condition=condition,
-                       skip=True, intervals=True, first_pitch=TOK.first("pitch"))
+                       skip=True, intervals=True, register=True, first_pitch=TOK.first("pitch"))
 
 
 def skip_model(condition: int, cell: str = "lstm") -> keras.Model:
@@ -33,7 +35,7 @@ def skip_model(condition: int, cell: str = "lstm") -> keras.Model:
     keras.utils.set_random_seed(0)
     model = build_model(skip_config(condition, cell))
     rng = np.random.default_rng(1)
-    for name in ("pitch_logits", "interval_logits", "chord_logits")[:2 + bool(condition)]:
+    for name in ("pitch_logits", "interval_logits", "register_logits", "chord_logits")[:3 + bool(condition)]:
         layer = model.get_layer(name)
         layer.set_weights([rng.normal(scale=2.0, size=w.shape) for w in layer.get_weights()])
     return model
@@ -65,12 +67,14 @@ def test_sampler_takes_the_whole_models_best_token(condition, cell):
     model = skip_model(condition, cell)
     changes = [ChordChange(0, "Dm7"), ChordChange(48, "G7"), ChordChange(96, "Cmaj7")]
     plan = ["4/4"] * 4
-    rows = sample(model, TOK, 2, plan, temperature=1e-6, top_p=1.0, seed=3, chords=[changes, changes])
-    for ids in rows:
+    rows = sample(model, TOK, 2, plan, temperature=1e-6, top_p=1.0, seed=3, chords=[changes, changes],
+                  register=[58, 74])
+    for ids, centre in zip(rows, [58, 74]):
         solo = TOK.decode(ids)
         solo = Solo(solo.notes, solo.bars, chords=changes)
         inputs = model_inputs(TOK, solo, skip_config(condition, cell))
         assert inputs["tokens"].tolist() == ids.tolist()
+        inputs["register"] = np.full_like(inputs["register"], register_slot(centre))  # as sampled, not as played
         logits = keras.ops.convert_to_numpy(model({k: v[None] for k, v in inputs.items()}))[0]
         grammar = Grammar(TOK, 1, plan)
         grammar.advance(ids[:1])
@@ -134,6 +138,29 @@ def test_interval_logits_place_the_table_around_the_last_pitch():
     assert out[1, pitch(59)] == table[25, 11]  # no previous note: the "unknown" row
     assert not out[2].any()  # no note yet
     assert not out[:, :TOK.first("pitch")].any() and not out[:, TOK.first("dur"):].any()
+
+
+def test_register_logits_score_each_pitch_by_its_distance_from_the_centre():
+    layer = RegisterLogits(TOK.size, TOK.first("pitch"), reach=30)
+    layer.build(None)
+    table = np.arange(61, dtype=np.float32) - 30.0  # the score of a distance d is d
+    layer.set_weights([table])
+    centre = np.array([[register_slot(63), 0]], dtype="int32")
+    out = keras.ops.convert_to_numpy(layer(centre))[0]
+    pitch = lambda p: TOK.index[f"pitch:{p}"]
+    assert out[0, pitch(63)] == 0.0 and out[0, pitch(70)] == 7.0 and out[0, pitch(51)] == -12.0
+    assert out[0, pitch(100)] == 30.0 and out[0, pitch(21)] == -30.0  # beyond the reach: the outermost score
+    assert not out[1].any()  # an unknown register: no bias
+    assert not out[:, :TOK.first("pitch")].any() and not out[:, TOK.first("dur"):].any()
+
+
+def test_the_register_input_is_the_solos_median_pitch_at_every_step():
+    solo = Solo([Note(p, 12 * i, 6) for i, p in enumerate([60, 72, 64, 67, 62])], [Bar(0), Bar(48)])
+    assert solo_centre(solo) == 64 and solo_centre(Solo([], [Bar(0)])) is None
+    inputs = model_inputs(TOK, solo, skip_config(0))
+    assert set(inputs["register"].tolist()) == {register_slot(64)}
+    assert len(inputs["register"]) == len(inputs["tokens"])
+    assert register_slot(None) == 0 and register_slot(12) == register_slot(LOWEST_PITCH) == 1
 
 
 def test_model_with_every_path_saves_and_loads(tmp_path):

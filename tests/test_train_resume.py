@@ -100,3 +100,12 @@ def test_existing_model_needs_resume_or_force(melodies, tmp_path, capsys):
     assert main(["train", str(melodies), "--out", str(out), "--epochs", "1", *TINY]) == 2
     assert "--resume" in capsys.readouterr().err
     assert (out / "model.keras").read_bytes() == b"old"
+
+
+def test_time_limit_stops_after_the_first_epoch_past_it(melodies, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("JAZZ_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "limited"
+    assert main(["train", str(melodies), "--out", str(out), "--epochs", "5", *TINY, "--max-minutes", "0.0001"]) == 0
+    assert epochs_logged(out) == [0] and (out / "model.keras").exists()
+    assert "time limit" in capsys.readouterr().err
+    assert main(["train", str(melodies), "--out", str(tmp_path / "x"), "--max-minutes", "0", *TINY]) == 2
