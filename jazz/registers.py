@@ -32,10 +32,11 @@ def parse_register(text: str) -> int:
         pitch = int(text)
     else:
         from music21 import pitch as m21pitch
+        from music21.exceptions21 import Music21Exception
 
         try:
             parsed = m21pitch.Pitch(text.replace("b", "-") if len(text) > 1 and text[1] == "b" else text)
-        except Exception:  # music21 raises several kinds on a bad name
+        except (Music21Exception, ValueError):
             raise UsageError(f"--register {text!r} is not a MIDI note number or a note name like Eb4") from None
         if parsed.octave is None:
             raise UsageError(f"--register {text!r} needs an octave, e.g. {text}4")
