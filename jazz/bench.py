@@ -127,6 +127,7 @@ def _condition_width(model) -> int:
 def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> float:
     """The approach of the well-known Keras jazz demos: re-feed a window to model.predict for every token."""
     from jazz.features import pitch_memory
+    from jazz.motifs import echo_inputs
 
     rng = np.random.default_rng(0)
     sequence = [tokenizer.index["<bos>"]]
@@ -137,7 +138,8 @@ def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> floa
         latest, before = pitch_memory(tokenizer, x[0])
         inputs = {"tokens": x, "condition": np.zeros((1, x.shape[1], width), "float32"),
                   "last_pitch": latest[None], "previous_pitch": before[None],
-                  "register": np.full_like(latest[None], 0)}
+                  "register": np.full_like(latest[None], 0),
+                  "echo": echo_inputs(tokenizer.pitch_slots[x[0]])[None]}
         inputs = {name: inputs[name] for name in names} if len(names) > 1 else x
         logits = model.predict(inputs, verbose=0)[0, -1]
         probs = np.exp(logits - logits.max())

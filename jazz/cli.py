@@ -97,6 +97,8 @@ def add_train(commands) -> None:
                    help="no direct path from the last interval to the next (runs and trills)")
     p.add_argument("--no-register", action="store_true",
                    help="do not tell the model each solo's register (its median pitch)")
+    p.add_argument("--no-echo", action="store_true",
+                   help="no motif memory (where the current figure went the last time it was played)")
     p.add_argument("--max-minutes", type=float, metavar="M",
                    help="stop after the first epoch that ends past M minutes, keeping the best model")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
@@ -266,7 +268,7 @@ def run_train(args) -> int:
           file=sys.stderr)
     model_cfg = ModelConfig(tokenizer.size, args.embedding, args.hidden, args.layers, args.dropout, args.cell,
                             condition=CONDITION_SIZE if with_chords else 0, skip=not args.no_skip,
-                            intervals=not args.no_intervals, register=not args.no_register,
+                            intervals=not args.no_intervals, register=not args.no_register, echo=not args.no_echo,
                             first_pitch=tokenizer.first("pitch"))
     saved = _saved_config(args.out) if args.resume else {}
     if saved:  # the checkpoint's layout, whatever today's defaults are; the card keeps its sections

@@ -7,7 +7,8 @@ pitch-class set, bass, no-chord flag). Training computes it from the solo's chor
 computes the same thing from the grammar's position over the chosen changes, so both see one quantity.
 A model with skip paths also gets the latest pitch (and the one before) at every step (``pitch_memory``;
 the grammar tracks the same values while sampling), and a model with a register path the solo's centre
-(``register_slot``: its median pitch; when sampling, the register the user asks for).
+(``register_slot``: its median pitch; when sampling, the register the user asks for), and a model with a
+motif path the echoes of earlier figures (jazz.motifs).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from jazz.chords import CHORD_FEATURES, chord_features
 from jazz.midi_read import HIGHEST_PITCH, LOWEST_PITCH
 from jazz.model import ModelConfig
+from jazz.motifs import echo_inputs
 from jazz.notes import ChordChange, Solo
 from jazz.tokens import Tokenizer
 
@@ -92,6 +94,8 @@ def model_inputs(tokenizer: Tokenizer, solo: Solo, config: ModelConfig) -> dict[
     latest, before = pitch_memory(tokenizer, inputs["tokens"])
     memory = {"last_pitch": latest, "previous_pitch": before,
               "register": np.full(len(latest), register_slot(solo_centre(solo)), dtype=np.int32)}
+    if config.echo:
+        memory["echo"] = echo_inputs(tokenizer.pitch_slots[inputs["tokens"]])
     return inputs | {name: memory[name] for name in config.input_names if name in memory}
 
 

@@ -6,7 +6,8 @@ Besides the tokens, a model may take per-step inputs (computed by jazz.features)
 * ``condition``: the chord sounding and the next chord, concatenated with the token embedding;
 * ``last_pitch``: the pitch of the latest note (0 before the first), with ``skip`` or ``intervals`` on;
 * ``previous_pitch``: the pitch of the note before it, with ``intervals`` on;
-* ``register``: the solo's centre (its median pitch), the same at every step, with ``register`` on.
+* ``register``: the solo's centre (its median pitch), the same at every step, with ``register`` on;
+* ``echo``: where the current figure went the last time it was played (jazz.motifs), with ``echo`` on.
 
 With ``skip`` the output layer also gets direct paths around the recurrent stack: a learned table of
 biases from the latest pitch to every token, and a linear map from the chord features. A soloist's next
@@ -16,7 +17,9 @@ asking the recurrent memory to carry it. Likewise chord tones get their lift wit
 With ``intervals`` a third path scores the next interval given the last one (``IntervalLogits``), and
 with ``register`` a fourth scores each pitch by its distance from the solo's centre (``RegisterLogits``):
 a trumpet and a baritone sax play the same lines an octave apart, and a model that is told which register
-it plays in stops wandering out of it.
+it plays in stops wandering out of it. With ``echo`` a fifth path lifts the pitch that repeats an earlier
+figure (``EchoLogits``): riffs and sequences come back, which a recurrent memory that forgets after a few
+bars rarely reproduces.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from keras import ops
 
 from jazz.cells import CELL_KINDS, recurrent_layer
 from jazz.midi_read import HIGHEST_PITCH, LOWEST_PITCH
+from jazz.motifs import ECHO_ORDERS
 
 PITCH_SLOTS = 1 + HIGHEST_PITCH - LOWEST_PITCH + 1  # last_pitch: 0 (no note yet), 1 + pitch - LOWEST_PITCH
 
@@ -44,19 +48,21 @@ class ModelConfig:
     skip: bool = False  # direct paths from the latest pitch (and the condition) to the logits
     intervals: bool = False  # a direct path from the last interval to the next (needs first_pitch)
     register: bool = False  # a direct path from the solo's centre pitch to the pitch logits (needs first_pitch)
+    echo: bool = False  # a direct path from the motif memory's echoes to the pitch logits (needs first_pitch)
     first_pitch: int = 0  # token id of the lowest pitch (the interval and register paths place scores from here)
 
     def __post_init__(self) -> None:
         if self.cell not in CELL_KINDS:
             raise ValueError(f"unknown cell {self.cell!r} (choose from {', '.join(CELL_KINDS)})")
-        if (self.intervals or self.register) and self.first_pitch <= 0:
-            raise ValueError("the interval and register paths need first_pitch, the token id of the lowest pitch")
+        if (self.intervals or self.register or self.echo) and self.first_pitch <= 0:
+            raise ValueError("the interval, register and echo paths need first_pitch, the token id of the lowest pitch")
 
     @property
     def input_names(self) -> list[str]:
         """The model's inputs, in order."""
         pitches = ["last_pitch"] * (self.skip or self.intervals) + ["previous_pitch"] * self.intervals
-        return ["tokens"] + ["condition"] * bool(self.condition) + pitches + ["register"] * self.register
+        extra = ["register"] * self.register + ["echo"] * self.echo
+        return ["tokens"] + ["condition"] * bool(self.condition) + pitches + extra
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -75,6 +81,8 @@ def build_model(config: ModelConfig) -> keras.Model:
     for name in ("last_pitch", "previous_pitch", "register"):
         if name in config.input_names:
             inputs[name] = keras.Input(shape=(None,), dtype="int32", name=name)
+    if config.echo:
+        inputs["echo"] = keras.Input(shape=(None, len(ECHO_ORDERS)), dtype="int32", name="echo")
     x = keras.layers.Embedding(config.vocab_size, config.embedding, name="embedding")(inputs["tokens"])
     if config.condition:
         x = keras.layers.Concatenate(name="with_condition")([x, inputs["condition"]])
@@ -152,6 +160,31 @@ class RegisterLogits(keras.layers.Layer):
                 "reach": self.reach}
 
 
+@keras.saving.register_keras_serializable(package="jazz")
+class EchoLogits(keras.layers.Layer):
+    """Logit biases for the pitches the motif memory echoes (jazz.motifs): one learned weight per order,
+    added at the echoed pitch of that order (slot 0: no echo, no bias)."""
+
+    def __init__(self, vocab_size: int, first_pitch: int, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size, self.first_pitch = vocab_size, first_pitch
+
+    def build(self, input_shape):
+        self.weight = self.add_weight(shape=(input_shape[-1],), initializer="zeros", name="weight")
+
+    def call(self, echo):
+        slots = ops.arange(1, PITCH_SLOTS, dtype="int32")
+        hits = ops.cast(ops.expand_dims(ops.cast(echo, "int32"), -1) == slots, "float32")  # (..., orders, slots)
+        scores = ops.sum(hits * ops.expand_dims(self.weight, -1), axis=-2)
+        return at_pitch_tokens(scores, self.vocab_size, self.first_pitch)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.vocab_size)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "vocab_size": self.vocab_size, "first_pitch": self.first_pitch}
+
+
 def at_pitch_tokens(scores, vocab_size: int, first_pitch: int):
     """Scores for the pitch tokens, one per pitch slot (..., PITCH_SLOTS - 1), padded with zeros to the
     whole vocabulary (the pitch tokens start at id ``first_pitch``)."""
@@ -160,7 +193,8 @@ def at_pitch_tokens(scores, vocab_size: int, first_pitch: int):
 
 
 SKIP_INPUTS = {"pitch_logits": ("last_pitch",), "chord_logits": ("condition",),
-               "interval_logits": ("last_pitch", "previous_pitch"), "register_logits": ("register",)}
+               "interval_logits": ("last_pitch", "previous_pitch"), "register_logits": ("register",),
+               "echo_logits": ("echo",)}
 
 
 class Head:
@@ -190,6 +224,9 @@ class Head:
         if config.register:
             skips["register_logits"] = RegisterLogits(config.vocab_size, config.first_pitch,
                                                       name="register_logits", dtype="float32")
+        if config.echo:
+            skips["echo_logits"] = EchoLogits(config.vocab_size, config.first_pitch, name="echo_logits",
+                                              dtype="float32")
         return cls(dense, skips)
 
     @classmethod

@@ -4,7 +4,7 @@ One compiled function runs ``CHUNK`` steps of the whole inner loop on the backen
 the grammar's moment, embed the last token, advance every recurrent cell by one step, compute logits,
 mask the tokens the grammar forbids, apply the temperature and, for pitches, the top-p (nucleus) cut,
 draw the next token by inverting the cumulative distribution at a uniform number supplied from NumPy (so
-a seed gives the same solo on every backend), and advance the grammar. Python only sees the sequences
+a seed gives the same solo on every backend), and advance the grammar and the motif memory. Python only sees the sequences
 every ``CHUNK`` steps. N solos are sampled as one batch.
 
 Why the nucleus cuts pitches only: the unlikely pitches are mostly wrong notes and wild leaps, while the
@@ -21,6 +21,7 @@ from keras import ops
 
 from jazz.features import chord_condition, chord_tables, register_slot
 from jazz.model import Head, recurrent_cells
+from jazz.motifs import history_echo, history_push, history_start
 from jazz.notes import ChordChange
 from jazz.progress import Progress
 from jazz.settings import TOP_P
@@ -99,12 +100,13 @@ class Sampler:
         self.head = Head.of(model)
         self.sizes = [_state_sizes(cell) for cell in self.cells]
         self.conditioned = "condition" in [t.name for t in model.inputs]
+        self.echoes = "echo" in [t.name for t in model.inputs]
         self._compiled = compile_function(self._run)
 
     def initial_states(self, batch: int) -> np.ndarray:
         return np.zeros((batch, sum(sum(sizes) for sizes in self.sizes)), dtype="float32")
 
-    def _step(self, tokens, condition, grammar, register, states, mask, u, settings, top_p):
+    def _step(self, tokens, condition, grammar, register, echo, states, mask, u, settings, top_p):
         """One token for every row: (next ids, new states)."""
         x = self.embedding(tokens)
         if self.conditioned:
@@ -117,29 +119,33 @@ class Sampler:
             new_states += list(updated) if isinstance(updated, (list, tuple)) else [updated]
             i += len(sizes)
         logits = self.head(x, {"condition": condition, "last_pitch": grammar["last_pitch"],
-                               "previous_pitch": grammar["previous_pitch"], "register": register})
+                               "previous_pitch": grammar["previous_pitch"], "register": register, "echo": echo})
         ids = choose(logits, mask, u, settings[0], top_p, self.pitch_columns)
         return ids, ops.concatenate(new_states, axis=-1) if len(new_states) > 1 else new_states[0]
 
-    def _run(self, tokens, states, grammar, tables, chords, register, uniforms, forced, settings):
+    def _run(self, tokens, states, grammar, history, tables, chords, register, uniforms, forced, settings):
         """``len(uniforms)`` steps; ``forced`` holds a token id to take instead of sampling, or -1."""
         def body(i, carry):
-            tokens, states, grammar, out = carry
+            tokens, states, grammar, history, out = carry
             condition = chord_condition(chords, grammar_time(grammar, ops), ops) if self.conditioned else None
+            echo = history_echo(history, ops) if self.echoes else None
             mask = grammar_mask(grammar, tables, ops)
             top_p = ops.where(grammar["phase"] == POS, settings[1], 1.0)  # the cut applies to pitches only
-            ids, states = self._step(tokens, condition, grammar, register, states, mask, uniforms[i], settings,
-                                     top_p)
+            ids, states = self._step(tokens, condition, grammar, register, echo, states, mask, uniforms[i],
+                                     settings, top_p)
             ids = ops.where(forced[i] >= 0, forced[i], ops.cast(ids, "int32"))
             grammar = grammar_advance(grammar, ids, tables, ops)
-            return ids, states, grammar, ops.slice_update(out, [i, 0], ids[None])
+            history = history_push(history, ops.take(tables["pitch_slot"], ids), ops)
+            return ids, states, grammar, history, ops.slice_update(out, [i, 0], ids[None])
 
         out = ops.zeros(ops.shape(forced), dtype="int32")
-        return ops.fori_loop(0, forced.shape[0], body, (tokens, states, grammar, out))
+        return ops.fori_loop(0, forced.shape[0], body, (tokens, states, grammar, history, out))
 
-    def __call__(self, tokens, states, grammar, tables, chords, register, uniforms, forced, temperature, top_p):
+    def __call__(self, tokens, states, grammar, history, tables, chords, register, uniforms, forced, temperature,
+                 top_p):
         settings = np.array([max(temperature, 1e-4), top_p], dtype="float32")
-        return self._compiled(tokens, states, grammar, tables, chords, register, uniforms, forced, settings)
+        return self._compiled(tokens, states, grammar, history, tables, chords, register, uniforms, forced,
+                              settings)
 
 
 def compile_function(function):
@@ -198,15 +204,15 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
     steps = sum(int(tokenizer.bar_steps[tokenizer.bar_id(m)]) for m in plan)
     limit = len(forced) + 2 + len(plan) + 3 * steps  # at most a note per grid step
     tokens = np.full(n, tokenizer.index[BOS], dtype=np.int32)
-    states, grammar, out = sampler.initial_states(n), grammar_start(n), [tokens]
+    states, grammar, history, out = sampler.initial_states(n), grammar_start(n), history_start(n), [tokens]
     bar = Progress(f"sampling {n} solo{'s' * (n > 1)}, bars", len(plan), enabled=progress)
     for start in range(0, limit, CHUNK):
         take = np.full((CHUNK, n), -1, dtype=np.int32)
         primed = forced[start:start + CHUNK]
         take[:len(primed)] = primed[:, None]
         uniforms = rng.random((CHUNK, n), dtype=np.float32)
-        tokens, states, grammar, ids = sampler(tokens, states, grammar, tables, harmony, registers, uniforms,
-                                               take, temperature, top_p)
+        tokens, states, grammar, history, ids = sampler(tokens, states, grammar, history, tables, harmony,
+                                                        registers, uniforms, take, temperature, top_p)
         out.append(np.asarray(ops.convert_to_numpy(ids)).T)
         phase = np.asarray(ops.convert_to_numpy(grammar["phase"]))
         bar.update(int(np.asarray(ops.convert_to_numpy(grammar["bars"])).min()))

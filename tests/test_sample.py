@@ -27,7 +27,8 @@ TOK = Tokenizer()
 
 def skip_config(condition: int, cell: str = "lstm") -> ModelConfig:
     return ModelConfig(TOK.size, embedding=8, hidden=16, layers=2, dropout=0.0, cell=cell, condition=condition,
-                       skip=True, intervals=True, register=True, first_pitch=TOK.first("pitch"))
+                       skip=True, intervals=True, register=True, echo=True,
+                       first_pitch=TOK.first("pitch"))
 
 
 def skip_model(condition: int, cell: str = "lstm") -> keras.Model:
@@ -35,7 +36,8 @@ def skip_model(condition: int, cell: str = "lstm") -> keras.Model:
     keras.utils.set_random_seed(0)
     model = build_model(skip_config(condition, cell))
     rng = np.random.default_rng(1)
-    for name in ("pitch_logits", "interval_logits", "register_logits", "chord_logits")[:3 + bool(condition)]:
+    names = ("pitch_logits", "interval_logits", "register_logits", "echo_logits", "chord_logits")
+    for name in names[:4 + bool(condition)]:
         layer = model.get_layer(name)
         layer.set_weights([rng.normal(scale=2.0, size=w.shape) for w in layer.get_weights()])
     return model

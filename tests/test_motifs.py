@@ -1,0 +1,92 @@
+"""The motif memory: echoes of earlier figures, in NumPy for training and step by step for sampling."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from jazz.midi_read import LOWEST_PITCH, read_midi
+from jazz.model import EchoLogits
+from jazz.motifs import ECHO_ORDERS, WINDOW, echo_inputs, echo_slots, history_echo, history_push, history_start
+from jazz.notes import Bar, Note, Solo
+from jazz.tokens import Tokenizer
+
+TOK = Tokenizer()
+ORDER_2 = ECHO_ORDERS.index(2)
+
+
+def slots(pitches: list[int]) -> np.ndarray:
+    return np.array([1 + p - LOWEST_PITCH for p in pitches])
+
+
+def pitch(slot: int) -> int:
+    return slot - 1 + LOWEST_PITCH
+
+
+def test_a_figure_played_again_echoes_where_it_went_in_any_key():
+    # +2 +2 +1, a leap, then +2 +2 again: the order-2 echo is the +1 that followed the first time
+    echoes = echo_slots(slots([60, 62, 64, 65, 70, 72, 74]))
+    assert pitch(echoes[6, ORDER_2]) == 75
+    assert echoes[2, ORDER_2] == 0  # the first time, nothing to echo
+    assert not echoes[6, ECHO_ORDERS.index(3)]  # +5 +2 +2 was never played before
+
+
+def test_echoes_that_leave_the_piano_or_the_window_are_dropped():
+    assert echo_slots(slots([60, 62, 64, 34, 30, 32, 34]))[6, ORDER_2] == 0  # 34 - 30 is below A0
+    near = echo_slots(slots([60, 62, 64, 65] + [65] * 10 + [67, 69]))
+    far = echo_slots(slots([60, 62, 64, 65] + [65] * WINDOW + [67, 69]))
+    assert pitch(near[-1, ORDER_2]) == 70 and far[-1, ORDER_2] == 0
+
+
+def random_solo_slots(seed: int, notes: int = 600) -> np.ndarray:
+    """A random walk that now and then replays one of a few figures: plenty of echoes of every order."""
+    rng = np.random.default_rng(seed)
+    figures = [rng.integers(-5, 6, size=int(rng.integers(3, 7))) for _ in range(4)]
+    steps: list[int] = []
+    while len(steps) < notes:
+        steps += list(figures[rng.integers(4)]) if rng.random() < 0.5 else list(rng.integers(-7, 8, size=3))
+    return np.clip(40 + np.cumsum([0] + steps[:notes - 1]), 1, 88)
+
+
+def stepwise_echoes(played: np.ndarray) -> np.ndarray:
+    history, out = history_start(1), []
+    for slot in played:
+        history = history_push(history, np.array([slot], dtype=np.int32))
+        out.append(history_echo(history)[0])
+    return np.array(out)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_samplers_history_gives_the_same_echoes(seed):
+    played = random_solo_slots(seed)
+    expected = echo_slots(played)
+    assert (expected > 0).mean(axis=0).min() > 0.1  # the test sees echoes of every order
+    assert np.array_equal(stepwise_echoes(played), expected)
+
+
+def test_the_samplers_history_on_a_real_solo(wjazzd_midi):
+    solo, _ = read_midi(wjazzd_midi / "ArtPepper_Anthropology_FINAL.mid")
+    played = slots([n.pitch for n in solo.notes])
+    assert np.array_equal(stepwise_echoes(played), echo_slots(played))
+
+
+def test_the_history_in_keras_ops_matches_numpy():
+    played = random_solo_slots(3, notes=200)
+    history, batch = history_start(2), np.stack([played, played[::-1]], axis=1).astype(np.int32)
+    for row in batch:
+        history = history_push(history, keras.ops.convert_to_tensor(row), keras.ops)
+    got = keras.ops.convert_to_numpy(history_echo(history, keras.ops))
+    assert got.tolist() == [echo_slots(played)[-1].tolist(), echo_slots(played[::-1])[-1].tolist()]
+
+
+def test_every_token_carries_the_echoes_after_the_latest_note():
+    melody = [60, 62, 64, 60, 62, 64]
+    solo = Solo([Note(p, 6 * i, 6) for i, p in enumerate(melody)], [Bar(0)])
+    ids = TOK.encode(solo)
+    per_token = echo_inputs(TOK.pitch_slots[ids])
+    per_note = echo_slots(slots(melody))
+    notes_so_far = np.cumsum(TOK.pitch_slots[ids] > 0)
+    for t, count in enumerate(notes_so_far):
+        assert per_token[t].tolist() == (per_note[count - 1].tolist() if count else [0] * len(ECHO_ORDERS))
+    assert pitch(per_note[5, ORDER_2]) == 60  # +2 +2 went down a third the first time
