@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import platform
 from pathlib import Path
-
-import keras
 
 from jazz.files import atomic_write_text
 
@@ -54,7 +51,8 @@ def card_text(config: dict, parameters: int) -> str:
         f"dropout: {model['dropout']}, condition features: {model.get('condition', 0)}, "
         f"skip paths to the output: {_skips(model)}",
         f"- Parameters: {parameters:,}; vocabulary: {model['vocab_size']} tokens",
-        f"- Training: {train['epochs']} epochs max (early stopping patience {train['patience']}), sequence length "
+        f"- Training: {train['epochs']} epochs max (early stopping patience {train['patience']}"
+        + (f", time budget {train['max_minutes']} min" if train.get("max_minutes") else "") + "), sequence length "
         f"{train['seq_len']}, batch {train['batch_size']}, Adam lr {train['lr']}, gradient clip norm {train['clipnorm']}",
         "",
         "## Results",
@@ -62,8 +60,7 @@ def card_text(config: dict, parameters: int) -> str:
         f"- Training loss: {_fmt(result.get('train_bits_per_note'))} bits per note",
         f"- Validation loss: {_fmt(result.get('val_bits_per_note'))} bits per note "
         f"({_fmt(result.get('val_bits_per_token'))} bits per token)",
-        f"- Training time: {_fmt(result.get('train_seconds'), 1)} s on {platform.machine()} "
-        f"({platform.processor() or 'CPU'}), Keras {keras.__version__} with the {keras.backend.backend()} backend",
+        f"- Training time: {_fmt(result.get('train_seconds'), 1)} s on {result.get('hardware') or 'unrecorded hardware'}",
         "",
         "## How it was made",
         "```",
@@ -78,6 +75,7 @@ def card_text(config: dict, parameters: int) -> str:
 def _skips(model: dict) -> str:
     paths = ["last pitch"] * bool(model.get("skip")) + ["chords"] * bool(model.get("skip") and model.get("condition"))
     paths += ["last interval"] * bool(model.get("intervals")) + ["register"] * bool(model.get("register"))
+    paths += ["motif echoes"] * bool(model.get("echo"))
     return ", ".join(paths) or "none"
 
 

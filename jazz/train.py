@@ -263,6 +263,34 @@ def publish_model(model: keras.Model, path: Path) -> None:
         keras.saving.save_model(clean, tmp)
 
 
+def hardware() -> str:
+    """What trained the model: the accelerator the backend used (else the CPU cores), Keras and its backend."""
+    import os
+    import platform
+
+    backend = keras.backend.backend()
+    device = None
+    try:
+        if backend == "jax":
+            import jax
+
+            first = jax.devices()[0]
+            device = first.device_kind if first.platform != "cpu" else None
+        elif backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            device = tf.config.experimental.get_device_details(gpus[0]).get("device_name") if gpus else None
+        elif backend == "torch":
+            import torch
+
+            device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    except Exception:  # noqa: BLE001 - a device query must never fail a finished training run
+        device = None
+    where = device or f"{os.cpu_count()} CPU cores ({platform.machine()})"
+    return f"{where}, Keras {keras.__version__} with the {backend} backend"
+
+
 def summarize(rows: list[dict], elapsed: float, train_data: WindowData, val_data: WindowData) -> dict:
     best = min(rows, key=lambda r: r.get("val_loss", math.inf)) if rows else {}
     return {
@@ -272,6 +300,7 @@ def summarize(rows: list[dict], elapsed: float, train_data: WindowData, val_data
         "val_bits_per_note": best.get("val_bits_per_note"),
         "val_bits_per_token": best.get("val_loss", math.nan) / LN2,
         "train_seconds": round(elapsed, 1),
+        "hardware": hardware(),
         "train_solos": len(train_data.solos),
         "val_solos": len(val_data.solos),
         "train_notes": train_data.notes,
