@@ -34,6 +34,7 @@ import numpy as np
 from jazz.bundle import Bundle
 from jazz.corpus import load_corpus
 from jazz.features import model_inputs, pitch_memory, solo_centre, token_times
+from jazz.motifs import ECHO_ORDERS, echo_inputs
 from jazz.files import UsageError, atomic_path, atomic_write_text
 from jazz.ngram import NGram, choose_order
 from jazz.notes import Solo
@@ -131,7 +132,7 @@ def _nats(logits: np.ndarray, targets: np.ndarray) -> float:
 
 def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False) -> tuple[float, dict]:
     """Total negative log-likelihood in nats of all the solos under the model (batched by similar length),
-    and the teacher-forced calibration of three melodic events (see ``melodic_expectations``)."""
+    and the teacher-forced calibration of four melodic events (see ``melodic_expectations``)."""
     forward = forward_function(bundle.model)
     encoded = [encode(bundle, s) for s in solos]
     order = sorted(range(len(solos)), key=lambda i: len(encoded[i]["tokens"]))
@@ -150,13 +151,14 @@ def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False) 
     return total, calibration
 
 
-CALIBRATION_KEYS = ("repeated_pitch", "chord_tone_on_beats", "interval_continued")
+CALIBRATION_KEYS = ("repeated_pitch", "chord_tone_on_beats", "interval_continued", "motif_echoed")
 
 
 def melodic_expectations(tok: Tokenizer, solo: Solo, ids: np.ndarray, logits: np.ndarray) -> dict:
     """Per event, [the model's expected count, the real count, the chances] over the solo's notes, with the
     true context (teacher forcing): the next pitch repeats the last one; an on-beat note under a chord is a
-    chord tone; the last interval (not a repeat) is played again. The model's probabilities are its
+    chord tone; the last interval (not a repeat) is played again; the last three intervals continue as they
+    did the latest time they were played (jazz.motifs, order 3). The model's probabilities are its
     pitch-token probabilities renormalized over the pitches."""
     first = tok.first("pitch")
     count = tok.high - tok.low + 1
@@ -166,6 +168,7 @@ def melodic_expectations(tok: Tokenizer, solo: Solo, ids: np.ndarray, logits: np
     probs /= probs.sum(axis=1, keepdims=True)
     played = ids[steps + 1] - first  # pitch index of each note
     latest, before = pitch_memory(tok, ids)
+    echoes = echo_inputs(tok.pitch_slots[ids])[:, ECHO_ORDERS.index(3)]
     offset = tok.pitch_slots[first]  # pitch index = slot - offset
     out = {key: np.zeros(3) for key in CALIBRATION_KEYS}
     times = token_times(tok, ids)
@@ -177,6 +180,9 @@ def melodic_expectations(tok: Tokenizer, solo: Solo, ids: np.ndarray, logits: np
             out["repeated_pitch"] += (probs[row, last], note == last, 1)
         if latest[t] and before[t] and last != prev and 0 <= 2 * last - prev < count:
             out["interval_continued"] += (probs[row, 2 * last - prev], note == 2 * last - prev, 1)
+        echo = echoes[t] - offset
+        if echoes[t] and 0 <= echo < count:
+            out["motif_echoed"] += (probs[row, echo], note == echo, 1)
         onset = int(times[t])
         if changes and (onset - solo.bars[solo.bar_index(onset)].start) % tok.grid == 0:
             index = bisect_right(onsets, onset) - 1

@@ -2,4 +2,4 @@
 
 # Nucleus (top-p) mass for each pitch; rhythm tokens are always drawn from the whole distribution.
 # Chosen on the bundled model's validation statistics (see the notes of issue 5 and jazz.sample).
-TOP_P = 0.9
+TOP_P = 0.93

@@ -107,7 +107,7 @@ def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
         assert (tmp_path / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     from jazz.tunes import TUNES
 
-    assert set(written["calibration"]) == {"repeated_pitch", "chord_tone_on_beats", "interval_continued"}
+    assert set(written["calibration"]) == {"repeated_pitch", "chord_tone_on_beats", "interval_continued", "motif_echoed"}
     assert all(0 <= v <= 1 for row in written["calibration"].values() for v in row.values() if v is not None)
     assert list(written["tunes"]) == list(TUNES)  # a chord-aware model plays every built-in tune
     assert all(0.0 <= share <= 1.0 for share in written["tunes"].values())
@@ -206,3 +206,13 @@ def test_teacher_forced_calibration_counts_each_event():
     assert np.allclose(found["repeated_pitch"], [4 / 88, 1, 4])  # 64 -> 64
     assert np.allclose(found["interval_continued"], [2 / 88, 1, 2])  # 60 62 [64]; 62 64 [66, not played]
     assert np.allclose(found["chord_tone_on_beats"], [5 * c7, 3, 5])  # C, E, E of C D E E D
+
+
+def test_teacher_forced_calibration_counts_motif_echoes():
+    from jazz.evaluate import melodic_expectations
+
+    # +2 +2 -4 comes back after three notes, and goes on with +2 as it did the first time
+    solo = Solo([Note(p, 12 * i, 12) for i, p in enumerate([60, 62, 64, 60, 62, 64, 60, 62])], [Bar(0), Bar(48)])
+    ids = TOK.encode(solo)
+    found = melodic_expectations(TOK, solo, ids, np.zeros((len(ids) - 1, TOK.size)))
+    assert np.allclose(found["motif_echoed"], [1 / 88, 1, 1])
