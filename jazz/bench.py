@@ -150,9 +150,11 @@ def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> floa
 def machine() -> dict:
     import keras
 
+    from jazz.train import hardware
+
     info = {"cores": os.cpu_count(), "platform": platform.platform(), "processor": platform.processor(),
             "python": platform.python_version(), "keras": keras.__version__, "backend": keras.backend.backend(),
-            "numpy": np.__version__}
+            "numpy": np.__version__, "hardware": hardware()}
     if info["backend"] == "tensorflow":
         import tensorflow as tf
 
@@ -197,6 +199,5 @@ def format_bench(result: dict) -> str:
     lines += [f"ratio {name:<12} {value}" for name, value in result["ratios"].items()]
     lines.append(f"input pipeline: {result['input_pipeline_share']:.1%} of a training step (lstm)")
     m = result["machine"]
-    lines.append(f"peak RSS {result['peak_rss_mb']:.0f} MB; {m['cores']} cores, {m['backend']} backend, "
-                 f"Keras {m['keras']}, {m['processor'] or m['platform']}")
+    lines.append(f"peak RSS {result['peak_rss_mb']:.0f} MB; {m['cores']} cores; ran on {m['hardware']}")
     return "\n".join(lines)
