@@ -199,5 +199,5 @@ def format_bench(result: dict) -> str:
     lines += [f"ratio {name:<12} {value}" for name, value in result["ratios"].items()]
     lines.append(f"input pipeline: {result['input_pipeline_share']:.1%} of a training step (lstm)")
     m = result["machine"]
-    lines.append(f"peak RSS {result['peak_rss_mb']:.0f} MB; {m['cores']} cores; ran on {m['hardware']}")
+    lines.append(f"peak RSS {result['peak_rss_mb']:.0f} MB; ran on {m['hardware']}")
     return "\n".join(lines)

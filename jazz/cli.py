@@ -7,6 +7,7 @@ message and the hint to rerun with --debug, which shows the traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shlex
 import sys
@@ -100,7 +101,7 @@ def add_train(commands) -> None:
     p.add_argument("--no-echo", action="store_true",
                    help="no motif memory (where the current figure went the last time it was played)")
     p.add_argument("--max-minutes", type=float, metavar="M",
-                   help="stop after the first epoch that ends past M minutes, keeping the best model")
+                   help="stop after the first epoch that ends past M minutes of this run, keeping the best model")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     p.add_argument("--force", action="store_true", help="replace a model already in --out")
     p.add_argument("--mixed-precision", action="store_true",
@@ -130,7 +131,8 @@ def add_generate(commands) -> None:
     p.add_argument("--primer", help="a MIDI file whose melody the solos continue")
     p.add_argument("--program", type=int, default=66, help="General MIDI program of the solo, 0-127 (66: tenor sax)")
     p.add_argument("--register", metavar="NOTE",
-                   help="centre pitch of the solo, e.g. Eb4 or 63 (default: typical for --program)")
+                   help="centre pitch of the solo, e.g. Eb4 or 63 (default: the primer's, else typical for "
+                        "--program, else the model's training solos')")
     p.add_argument("--no-band", action="store_true", help="write the solo alone (no comping, bass, drums)")
     p.add_argument("--musicxml", action="store_true", help="also write a MusicXML lead sheet per solo")
     p.add_argument("--force", action="store_true", help="overwrite existing files")
@@ -246,6 +248,8 @@ def run_train(args) -> int:
         raise UsageError("--val-split must be between 0 and 1")
     if not 0 <= args.dropout < 1:
         raise UsageError("--dropout must be in [0, 1)")
+    if args.max_minutes is not None and not (math.isfinite(args.max_minutes) and args.max_minutes > 0):
+        raise UsageError("--max-minutes must be a positive number")
     if (args.out / "model.keras").exists() and not (args.resume or args.force):
         raise UsageError(f"{args.out} already holds a model (use --resume to continue it or --force to replace it)")
     if args.resume and not (args.out / "config.json").exists():
@@ -279,8 +283,6 @@ def run_train(args) -> int:
                       augment=not args.no_augment, max_files=args.max_files, corpus=corpus,
                       max_minutes=args.max_minutes,
                       command=shlex.join(["jazz"] + sys.argv[1:]))
-    if args.max_minutes is not None and args.max_minutes <= 0:
-        raise UsageError("--max-minutes must be positive")
     from jazz.features import solo_centre
 
     tempi = sorted(s.tempo for s in solos)
@@ -344,6 +346,9 @@ def run_generate(args) -> int:
         opts.tempo, meter = opts.tempo or tune.tempo, tune.meter
         args.choruses = -(-args.bars // len(tune.bars))  # enough choruses, cut to --bars below
         print(f"no --chords or --tune given: playing {args.bars} bars of {DEFAULT_TUNE} (see --list-tunes)",
+              file=sys.stderr)
+    if opts.register is not None and not bundle.model_config.register:
+        print("note: this model was trained without registers; --register does not change its solos",
               file=sys.stderr)
     if progression is not None and not bundle.conditioned:
         print("note: this model was trained without chords; the changes go into the file and the band only",

@@ -6,14 +6,16 @@ Three measurements on the solos under ``paths``:
 1. **Likelihood.** Every solo is tokenized as for training (no transposition) and run through the model
    whole (a few solos of similar length per call, padded at the end); every token after ``<bos>`` is scored
    once. Reported in bits per token and bits per note. The same pass measures calibration: how much
-   probability the model gives, with the true context, to three melodic events against how often the
-   soloists play them (``melodic_expectations``).
+   probability the model gives, with the true context, to four melodic events against how often the
+   soloists play them (``melodic_expectations``). A model with a register path is told each solo's median
+   pitch, one number per solo that the n-gram does not get.
 2. **Baseline.** An interpolated Kneser–Ney n-gram (jazz.ngram) trained on the model's own training solos
    (``config.json`` ``split.train``, looked up in ``paths`` and in the training corpus), its order chosen on
    a tenth of them, scored on the same tokens. Without those solos, each evaluated solo is scored by an
    n-gram fitted on the other folds of the evaluated solos (cross-fitting); ``baseline_data`` says which.
 3. **Music.** ``n`` solos sampled over the first ``MAX_BARS`` bars of real solos (their meters and, for a
-   chord-aware model, their chords), compared statistic by statistic (jazz.stats) with those real bars.
+   chord-aware model, their chords, and for a model with a register path, their median pitch), compared
+   statistic by statistic (jazz.stats) with those real bars.
    A chord-aware model also plays ``TUNE_SOLOS`` solos of ``MAX_BARS`` bars over each built-in tune
    (jazz.tunes); their chord-tone share on beats is reported per tune.
 """

@@ -1,12 +1,14 @@
 """Where a solo sits: the centre pitch a model with a register path plays around (``jazz generate --register``).
 
-A register is given as a MIDI note number ("63") or a note name ("Eb4", with C4 = 60). Without one, the
+A register is given as a MIDI note number ("63") or a note name with its octave ("Eb4", with C4 = 60). Without one, the
 solo's General MIDI program picks it: ``PROGRAM_CENTRES`` holds, for the instruments of the Weimar Jazz
 Database, the median over its 410 solos of each solo's median sounding pitch, measured on the import
 (``jazz import-weimar``) in issue 5. Other programs fall back to the centre of the model's training solos.
 """
 
 from __future__ import annotations
+
+import re
 
 from jazz.files import UsageError
 from jazz.midi_read import HIGHEST_PITCH, LOWEST_PITCH
@@ -25,22 +27,27 @@ PROGRAM_CENTRES = {
 }  # fmt: skip
 
 
+NOTE_NAME = re.compile(r"^([A-Ga-g])([#b\u266f\u266d]*)(-?\d+)?$")  # letter, sharps or flats, octave
+
+
 def parse_register(text: str) -> int:
-    """A MIDI note number from "63" or a note name such as "Eb4" (music21 spelling, C4 = 60)."""
+    """A MIDI note number from "63" or a note name with its octave: "Eb4", "C#5", "bb3" (C4 = 60)."""
     text = text.strip()
     if text.lstrip("-").isdigit():
         pitch = int(text)
     else:
-        from music21 import pitch as m21pitch
-        from music21.exceptions21 import Music21Exception
-
-        try:
-            parsed = m21pitch.Pitch(text.replace("b", "-") if len(text) > 1 and text[1] == "b" else text)
-        except (Music21Exception, ValueError):
-            raise UsageError(f"--register {text!r} is not a MIDI note number or a note name like Eb4") from None
-        if parsed.octave is None:
+        match = NOTE_NAME.match(text)
+        if not match:
+            raise UsageError(f"--register {text!r} is not a MIDI note number or a note name like Eb4")
+        letter, accidentals, octave = match.groups()
+        if octave is None:
             raise UsageError(f"--register {text!r} needs an octave, e.g. {text}4")
-        pitch = int(parsed.midi)
+        from music21 import pitch as m21pitch
+
+        spelled = accidentals.replace("b", "-").replace("\u266d", "-").replace("\u266f", "#")  # music21's spelling
+        named = m21pitch.Pitch(letter.upper() + spelled)
+        named.octave = int(octave)
+        pitch = int(named.midi)
     if not LOWEST_PITCH <= pitch <= HIGHEST_PITCH:
         raise UsageError(f"--register {text!r} is outside the piano's range ({LOWEST_PITCH}-{HIGHEST_PITCH})")
     return pitch

@@ -198,7 +198,9 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
     tables = grammar_tables(tokenizer, plan, plan_slots=_bucket(len(plan) + 1, 256))
     rows = chords if chords is not None else [[] for _ in range(n)]
     harmony = chord_tables(rows, slots=_bucket(max(len(c) for c in rows), 64))
-    centres = register if isinstance(register, (list, tuple)) else [register] * n
+    centres = list(register) if isinstance(register, (list, tuple, np.ndarray)) else [register] * n
+    if len(centres) != n:
+        raise ValueError(f"register: {len(centres)} centres for {n} rows")
     registers = np.array([register_slot(c) for c in centres], dtype=np.int32)
     forced = np.asarray(primer if primer is not None else [], dtype=np.int32)
     steps = sum(int(tokenizer.bar_steps[tokenizer.bar_id(m)]) for m in plan)

@@ -50,6 +50,7 @@ def register_model(tmp_path_factory):
 @pytest.mark.parametrize("argv, centre", [
     (["--register", "C3"], 48), (["--register", "84"], 84), (["--register", "Bb4"], 70),
     (["--program", "56"], 70), (["--program", "67"], 55), (["--program", "40"], 65),  # violin: the model's own
+    (["--program", "56", "--register", "C3"], 48),
 ])
 def test_solos_play_around_the_asked_register(register_model, tmp_path, argv, centre):
     assert main(["generate", "--model", str(register_model), "--tune", "blues-f", "--seed", "2", "--no-band",

@@ -8,7 +8,15 @@ import pytest
 
 from jazz.midi_read import LOWEST_PITCH, read_midi
 from jazz.model import EchoLogits
-from jazz.motifs import ECHO_ORDERS, WINDOW, echo_inputs, echo_slots, history_echo, history_push, history_start
+from jazz.motifs import (
+    ECHO_ORDERS,
+    WINDOW,
+    echo_inputs,
+    echo_slots,
+    history_echo,
+    history_push,
+    history_start,
+)
 from jazz.notes import Bar, Note, Solo
 from jazz.tokens import Tokenizer
 
@@ -34,9 +42,11 @@ def test_a_figure_played_again_echoes_where_it_went_in_any_key():
 
 def test_echoes_that_leave_the_piano_or_the_window_are_dropped():
     assert echo_slots(slots([60, 62, 64, 34, 30, 32, 34]))[6, ORDER_2] == 0  # 34 - 30 is below A0
-    near = echo_slots(slots([60, 62, 64, 65] + [65] * 10 + [67, 69]))
-    far = echo_slots(slots([60, 62, 64, 65] + [65] * WINDOW + [67, 69]))
-    assert pitch(near[-1, ORDER_2]) == 70 and far[-1, ORDER_2] == 0
+    def last_echo(filler: int) -> int:  # +2 +2 +1, repeated notes, then +2 +2 again
+        return int(echo_slots(slots([60, 62, 64, 65] + [65] * filler + [67, 69]))[-1, ORDER_2])
+
+    assert pitch(last_echo(10)) == 70
+    assert pitch(last_echo(WINDOW - 6)) == 70 and last_echo(WINDOW - 5) == 0  # the first 60 just leaves the window
 
 
 def random_solo_slots(seed: int, notes: int = 600) -> np.ndarray:
@@ -71,13 +81,15 @@ def test_the_samplers_history_on_a_real_solo(wjazzd_midi):
     assert np.array_equal(stepwise_echoes(played), echo_slots(played))
 
 
-def test_the_history_in_keras_ops_matches_numpy():
-    played = random_solo_slots(3, notes=200)
-    history, batch = history_start(2), np.stack([played, played[::-1]], axis=1).astype(np.int32)
-    for row in batch:
-        history = history_push(history, keras.ops.convert_to_tensor(row), keras.ops)
-    got = keras.ops.convert_to_numpy(history_echo(history, keras.ops))
-    assert got.tolist() == [echo_slots(played)[-1].tolist(), echo_slots(played[::-1])[-1].tolist()]
+def test_the_history_in_keras_ops_matches_numpy_at_every_step():
+    played = random_solo_slots(3, notes=WINDOW + 40)  # a window filling up, then full
+    rows = [played, played[::-1]]
+    expected = [echo_slots(row) for row in rows]
+    history = history_start(2)
+    for n, step in enumerate(np.stack(rows, axis=1).astype(np.int32)):
+        history = history_push(history, keras.ops.convert_to_tensor(step), keras.ops)
+        got = keras.ops.convert_to_numpy(history_echo(history, keras.ops))
+        assert got.tolist() == [expected[0][n].tolist(), expected[1][n].tolist()], f"note {n}"
 
 
 def test_every_token_carries_the_echoes_after_the_latest_note():
@@ -90,3 +102,16 @@ def test_every_token_carries_the_echoes_after_the_latest_note():
     for t, count in enumerate(notes_so_far):
         assert per_token[t].tolist() == (per_note[count - 1].tolist() if count else [0] * len(ECHO_ORDERS))
     assert pitch(per_note[5, ORDER_2]) == 60  # +2 +2 went down a third the first time
+
+
+def test_echo_logits_lift_each_echoed_pitch_by_its_orders_weight():
+    layer = EchoLogits(TOK.size, TOK.first("pitch"))
+    layer.build((None, None, len(ECHO_ORDERS)))
+    layer.set_weights([np.array([1.0, 2.0, 4.0])])
+    echo = np.array([[slots([60, 60, 0]), slots([60, 62, 64]), [0, 0, 0]]], dtype="int32")
+    echo[0, 0, 2] = 0  # no order-4 echo in the first step
+    out = keras.ops.convert_to_numpy(layer(echo))[0]
+    at = lambda p: TOK.index[f"pitch:{p}"]
+    assert out[0, at(60)] == 3.0 and np.count_nonzero(out[0]) == 1  # two orders agree: their weights add
+    assert (out[1, at(60)], out[1, at(62)], out[1, at(64)]) == (1.0, 2.0, 4.0) and np.count_nonzero(out[1]) == 3
+    assert not out[2].any()

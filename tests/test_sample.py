@@ -18,6 +18,7 @@ from jazz.features import (
 )
 from jazz.midi_read import LOWEST_PITCH, read_midi
 from jazz.model import IntervalLogits, ModelConfig, RegisterLogits, build_model
+from jazz.motifs import ECHO_ORDERS
 from jazz.notes import Bar, ChordChange, Note, Solo
 from jazz.sample import choose, nucleus, sample
 from jazz.tokens import Grammar, Tokenizer
@@ -40,6 +41,7 @@ def skip_model(condition: int, cell: str = "lstm") -> keras.Model:
     for name in names[:4 + bool(condition)]:
         layer = model.get_layer(name)
         layer.set_weights([rng.normal(scale=2.0, size=w.shape) for w in layer.get_weights()])
+    model.get_layer("echo_logits").set_weights([8.0 * 2.0 ** np.arange(len(ECHO_ORDERS))])  # strong: figures come back
     return model
 
 
@@ -68,15 +70,17 @@ def test_sampler_takes_the_whole_models_best_token(condition, cell):
     """Near-zero temperature: every sampled token is the argmax of the full model's allowed logits."""
     model = skip_model(condition, cell)
     changes = [ChordChange(0, "Dm7"), ChordChange(48, "G7"), ChordChange(96, "Cmaj7")]
-    plan = ["4/4"] * 4
+    plan = ["4/4"] * 8
     rows = sample(model, TOK, 2, plan, temperature=1e-6, top_p=1.0, seed=3, chords=[changes, changes],
                   register=[58, 74])
+    echoed = np.zeros(len(ECHO_ORDERS), dtype=bool)
     for ids, centre in zip(rows, [58, 74]):
         solo = TOK.decode(ids)
         solo = Solo(solo.notes, solo.bars, chords=changes)
         inputs = model_inputs(TOK, solo, skip_config(condition, cell))
         assert inputs["tokens"].tolist() == ids.tolist()
         inputs["register"] = np.full_like(inputs["register"], register_slot(centre))  # as sampled, not as played
+        echoed |= (inputs["echo"] > 0).any(axis=0)
         logits = keras.ops.convert_to_numpy(model({k: v[None] for k, v in inputs.items()}))[0]
         grammar = Grammar(TOK, 1, plan)
         grammar.advance(ids[:1])
@@ -85,6 +89,7 @@ def test_sampler_takes_the_whole_models_best_token(condition, cell):
             assert ids[t] == int(np.argmax(allowed))
             grammar.advance(ids[t:t + 1])
         assert len(solo.notes) > 0
+    assert echoed.all(), "the sampled solos should exercise the motif memory of every order"
 
 
 def test_batched_chord_lookup_equals_the_training_timeline(metheny):
@@ -187,3 +192,18 @@ def test_the_nucleus_cut_to_the_pitch_columns_draws_the_same_tokens():
     cut = keras.ops.convert_to_numpy(choose(logits, mask, u, 1.0, top_p, cut=(first, end)))
     assert np.array_equal(whole, cut)
     assert mask[np.arange(300), cut].all()
+
+
+def test_the_sampler_follows_a_figure_the_primer_plays():
+    """The motif memory is wired into the compiled loop: after a primer that plays +2 +2 +1 and then +2 +2
+    again, a model whose echo weights dominate plays the +1 (65); with the echo weights at zero it does not."""
+    figure = [60, 62, 64, 65, 60, 62, 64]
+    primer = TOK.encode(Solo([Note(p, 6 * i, 6) for i, p in enumerate(figure)], [Bar(0)]))[1:-1]
+    model = skip_model(0)
+    first_new_pitch = []
+    for weight in (20.0, 0.0):
+        model.get_layer("echo_logits").set_weights([np.full(len(ECHO_ORDERS), weight)])
+        ids = sample(model, TOK, 1, ["4/4"] * 3, temperature=1e-6, top_p=1.0, seed=0, primer=primer,
+                     register=62)[0]
+        first_new_pitch.append([n.pitch for n in TOK.decode(ids).notes][len(figure)])
+    assert first_new_pitch[0] == 65 and first_new_pitch[1] != 65
