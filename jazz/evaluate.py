@@ -36,8 +36,8 @@ import numpy as np
 from jazz.bundle import Bundle
 from jazz.corpus import load_corpus
 from jazz.features import model_inputs, pitch_memory, solo_centre, token_times
-from jazz.motifs import ECHO_ORDERS, echo_inputs
 from jazz.files import UsageError, atomic_path, atomic_write_text
+from jazz.motifs import ECHO_ORDERS, echo_inputs
 from jazz.ngram import NGram, choose_order
 from jazz.notes import Solo
 from jazz.progress import Progress

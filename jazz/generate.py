@@ -119,8 +119,9 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     for meter in plan:
         tok.bar_id(meter)  # an unknown meter is a clear error before sampling
     chords = (primer.chords if primer else []) + _shift(form.chords, primer)
-    register = opts.register if opts.register is not None else solo_centre(primer) if primer and primer.notes \
-        else default_centre(opts.program, bundle.config)
+    register = opts.register
+    if register is None:  # the primer's register, else the instrument's
+        register = (primer and solo_centre(primer)) or default_centre(opts.program, bundle.config)
     sequences = sample(bundle.model, tok, opts.n, plan, opts.temperature, opts.top_p, opts.seed,
                        primer_ids, chords=[chords] * opts.n, progress=opts.progress, register=register)
     tempo = opts.tempo or bundle.config.get("default_tempo", 160.0)

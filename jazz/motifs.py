@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from jazz.midi_read import HIGHEST_PITCH, LOWEST_PITCH
+
 ECHO_ORDERS = (2, 3, 4)  # intervals of context
 WINDOW = 128  # notes looked back over
-SLOTS = 88  # pitch slots 1..88
+SLOTS = HIGHEST_PITCH - LOWEST_PITCH + 1  # pitch slots 1..SLOTS
 
 
 def echo_slots(slots: np.ndarray) -> np.ndarray:

@@ -4,8 +4,8 @@ One compiled function runs ``CHUNK`` steps of the whole inner loop on the backen
 the grammar's moment, embed the last token, advance every recurrent cell by one step, compute logits,
 mask the tokens the grammar forbids, apply the temperature and, for pitches, the top-p (nucleus) cut,
 draw the next token by inverting the cumulative distribution at a uniform number supplied from NumPy (so
-a seed gives the same solo on every backend), and advance the grammar and the motif memory. Python only sees the sequences
-every ``CHUNK`` steps. N solos are sampled as one batch.
+a seed gives the same solo on every backend), and advance the grammar and the motif memory. Python only
+sees the sequences every ``CHUNK`` steps. N solos are sampled as one batch.
 
 Why the nucleus cuts pitches only: the unlikely pitches are mostly wrong notes and wild leaps, while the
 unlikely positions and durations are the rests and odd rhythms that make a line breathe. Cutting every

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -71,17 +72,16 @@ class Tokenizer:
     def size(self) -> int:
         return len(self.vocab)
 
-    @property
+    @cached_property
     def bar_steps(self) -> np.ndarray:
         """For every token id: the length in grid steps of the bar it opens (0 for other tokens)."""
-        return np.array([Bar(0, *_meter(t[4:])).length(self.grid) if t.startswith("bar:") else 0
-                         for t in self.vocab], dtype=np.int64)
+        return _read_only([Bar(0, *_meter(t[4:])).length(self.grid) if t.startswith("bar:") else 0
+                           for t in self.vocab])
 
-    @property
+    @cached_property
     def pitch_slots(self) -> np.ndarray:
         """For every token id: the pitch as a model input slot (1 + pitch - LOWEST_PITCH; 0 for other tokens)."""
-        return np.array([1 + int(t[6:]) - LOWEST_PITCH if t.startswith("pitch:") else 0 for t in self.vocab],
-                        dtype=np.int64)
+        return _read_only([1 + int(t[6:]) - LOWEST_PITCH if t.startswith("pitch:") else 0 for t in self.vocab])
 
     def first(self, kind: str) -> int:
         """Id of the first token of a kind ("bar", "pos", "pitch", "dur")."""
@@ -181,6 +181,13 @@ class Tokenizer:
         top = max(n.pitch for n in solo.notes)
         bottom = min(n.pitch for n in solo.notes)
         return [k for k in range(low, high + 1) if bottom + k >= self.low and top + k <= self.high]
+
+
+def _read_only(values: list[int]) -> np.ndarray:
+    """A per-token table, computed once per tokenizer and shared by every caller, so nobody may change it."""
+    table = np.array(values, dtype=np.int64)
+    table.setflags(write=False)
+    return table
 
 
 def _meter(text: str) -> tuple[int, int]:
