@@ -171,8 +171,8 @@ def add_bench(commands) -> None:
 
 
 def run_bench(args) -> int:
-    from jazz.bench import format_bench
-    from jazz.bench import run_bench as bench
+    from jazz.measure.bench import format_bench
+    from jazz.measure.bench import run_bench as bench
 
     if args.corpus is not None and not args.corpus.exists():
         raise UsageError(f"{args.corpus} does not exist")
@@ -181,8 +181,8 @@ def run_bench(args) -> int:
 
 
 def run_evaluate(args) -> int:
-    from jazz.bundle import load_bundle
-    from jazz.evaluate import evaluate, format_report
+    from jazz.model.bundle import load_bundle
+    from jazz.measure.evaluate import evaluate, format_report
 
     for path in args.paths:
         if not Path(path).exists():
@@ -193,7 +193,7 @@ def run_evaluate(args) -> int:
     report = format_report(result)
     print(report)
     if args.card:
-        from jazz.card import add_card_section
+        from jazz.report.card import add_card_section
 
         command = shlex.join(["jazz"] + sys.argv[1:]) if sys.argv[1:2] == ["evaluate"] else "jazz evaluate"
         add_card_section(bundle.path, bundle.model.count_params(), "Evaluation",
@@ -202,7 +202,7 @@ def run_evaluate(args) -> int:
 
 
 def run_import_weimar(args) -> int:
-    from jazz.weimar import run
+    from jazz.midi.weimar import run
 
     if not args.src.is_dir():
         raise UsageError(f"{args.src} is not a folder")
@@ -210,7 +210,7 @@ def run_import_weimar(args) -> int:
 
 
 def run_corpus(args) -> int:
-    from jazz.corpus import load_corpus
+    from jazz.midi.corpus import load_corpus
     from jazz.files import atomic_write_text
 
     corpus = load_corpus(args.paths, grid=args.grid, track=args.track, cache=not args.no_cache, progress=True)
@@ -223,7 +223,7 @@ def run_corpus(args) -> int:
 
 
 def load_training_corpus(paths: list, track: str | None, grid: int, max_files: int | None):
-    from jazz.corpus import load_corpus
+    from jazz.midi.corpus import load_corpus
 
     paths = paths or [DEFAULT_CORPUS]
     corpus = load_corpus(paths, grid=grid, track=track, progress=True)
@@ -240,7 +240,7 @@ def load_training_corpus(paths: list, track: str | None, grid: int, max_files: i
 
 
 def run_train(args) -> int:
-    from jazz.cells import CELL_KINDS
+    from jazz.model.cells import CELL_KINDS
 
     if args.cell not in CELL_KINDS:
         raise UsageError(f"unknown --cell {args.cell!r} (choose from {', '.join(CELL_KINDS)})")
@@ -255,10 +255,10 @@ def run_train(args) -> int:
     if args.resume and not (args.out / "config.json").exists():
         raise UsageError(f"nothing to resume in {args.out} (no config.json)")
 
-    from jazz.features import CONDITION_SIZE
-    from jazz.model import ModelConfig
-    from jazz.tokens import Tokenizer
-    from jazz.train import TrainConfig, train
+    from jazz.model.features import CONDITION_SIZE
+    from jazz.model.network import ModelConfig
+    from jazz.model.tokens import Tokenizer
+    from jazz.model.train import TrainConfig, train
 
     if args.mixed_precision:
         import keras
@@ -283,7 +283,7 @@ def run_train(args) -> int:
                       augment=not args.no_augment, max_files=args.max_files, corpus=corpus,
                       max_minutes=args.max_minutes,
                       command=shlex.join(["jazz"] + sys.argv[1:]))
-    from jazz.features import solo_centre
+    from jazz.model.features import solo_centre
 
     tempi = sorted(s.tempo for s in solos)
     centres = sorted(c for c in map(solo_centre, solos) if c is not None)
@@ -312,9 +312,9 @@ DEFAULT_TUNE = "blues-bb"
 
 
 def run_generate(args) -> int:
-    from jazz.bundle import load_bundle
+    from jazz.model.bundle import load_bundle
     from jazz.generate import GenerateOptions, chord_form, generate, plain_form
-    from jazz.tunes import TuneError, get_tune, list_tunes
+    from jazz.music.tunes import TuneError, get_tune, list_tunes
 
     if args.list_tunes:
         print(list_tunes())
@@ -333,7 +333,7 @@ def run_generate(args) -> int:
                            musicxml=args.musicxml, progress=True, title=tune.title if tune else "")
     opts.check()
     if args.register is not None:
-        from jazz.registers import parse_register
+        from jazz.music.registers import parse_register
 
         opts.register = parse_register(args.register)
     if args.primer and not Path(args.primer).is_file():
@@ -364,7 +364,7 @@ def run_generate(args) -> int:
 
 
 def _check_meter(meter: str) -> None:
-    from jazz.tunes import parse_meter
+    from jazz.music.tunes import parse_meter
 
     try:
         parse_meter(meter)

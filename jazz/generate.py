@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from jazz.bundle import Bundle
-from jazz.features import solo_centre
+from jazz.model.bundle import Bundle
+from jazz.model.features import solo_centre
 from jazz.files import UsageError
-from jazz.midi_read import MidiError, read_midi
-from jazz.midi_write import TENOR_SAX, Part, write_midi
-from jazz.notes import Bar, ChordChange, Solo
-from jazz.performance import add_velocities
-from jazz.registers import default_centre
-from jazz.sample import sample
+from jazz.midi.read import MidiError, read_midi
+from jazz.midi.write import TENOR_SAX, Part, write_midi
+from jazz.music.notes import Bar, ChordChange, Solo
+from jazz.music.performance import add_velocities
+from jazz.music.registers import default_centre
+from jazz.model.sample import sample
 from jazz.settings import TOP_P
 
 
@@ -33,7 +33,7 @@ class GenerateOptions:
     musicxml: bool = False
     progress: bool = False
     title: str = ""
-    register: int | None = None  # centre pitch; None: typical for the program (jazz.registers)
+    register: int | None = None  # centre pitch; None: typical for the program (jazz.music.registers)
 
     def check(self) -> None:
         if self.n < 1:
@@ -67,8 +67,8 @@ class Form:
 
 def chord_form(progression: str, meter: str, choruses: int, grid: int) -> Form:
     """The form of a progression text (bars between |), repeated ``choruses`` times."""
-    from jazz.chords import ChordError
-    from jazz.tunes import parse_progression, progression_changes
+    from jazz.music.chords import ChordError
+    from jazz.music.tunes import parse_progression, progression_changes
 
     if choruses < 1:
         raise UsageError("--choruses must be at least 1")
@@ -137,12 +137,12 @@ def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int) -> None
     """The .mid file (solo, and the band when there are chords) and, if asked, the lead sheet."""
     parts = [Part("Solo", solo.notes, channel=0, program=opts.program)]
     if opts.band and solo.chords:
-        from jazz.band import band_parts
+        from jazz.music.band import band_parts
 
         parts += band_parts(solo.bars, solo.chords, solo.grid, seed=seed)
     write_midi(path, solo, parts, title=opts.title)
     if opts.musicxml:
-        from jazz.leadsheet import write_lead_sheet
+        from jazz.music.leadsheet import write_lead_sheet
 
         write_lead_sheet(path.with_suffix(".musicxml"), solo, title=opts.title or path.stem)
 

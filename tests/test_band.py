@@ -8,11 +8,11 @@ from pathlib import Path
 import mido
 import pytest
 
-from jazz.band import band_parts
-from jazz.chords import chord_scale, to_chord, voicing
-from jazz.midi_write import Part, write_midi
-from jazz.notes import Bar, ChordChange, Note, Solo
-from jazz.tunes import get_tune, parse_progression, progression_changes
+from jazz.music.band import band_parts
+from jazz.music.chords import chord_scale, to_chord, voicing
+from jazz.midi.write import Part, write_midi
+from jazz.music.notes import Bar, ChordChange, Note, Solo
+from jazz.music.tunes import get_tune, parse_progression, progression_changes
 
 GRID = 12
 WALTZ = "| Cmaj7 | C/E | Fmaj7 | Dm7 G7 | Em7 | A7(b9) | N.C. | Dm7 G7 | C6 | Bb/C |"

@@ -18,9 +18,9 @@ def test_quick_bench_writes_all_keys(tmp_path, monkeypatch, capsys):
     for k in range(6):
         make_midi(corpus / f"s{k}.mid", [scale_notes(40, start_pitch=50 + k)])
     model = tmp_path / "model"
-    from jazz.model import ModelConfig, build_model
-    from jazz.tokens import Tokenizer
-    from jazz.train import publish_model
+    from jazz.model.network import ModelConfig, build_model
+    from jazz.model.tokens import Tokenizer
+    from jazz.model.train import publish_model
 
     tok = Tokenizer()
     config = ModelConfig(tok.size, embedding=8, hidden=16, layers=1, dropout=0.0)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jazz.chords import (
+from jazz.music.chords import (
     CHORD_FEATURES,
     NO_CHORD,
     TENSIONS,
@@ -26,7 +26,7 @@ from jazz.chords import (
     transpose_symbol,
     voicing,
 )
-from jazz.notes import ChordChange, Note, Solo
+from jazz.music.notes import ChordChange, Note, Solo
 
 PC = {"C": 0, "Db": 1, "D": 2, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6, "G": 7, "Ab": 8, "A": 9, "Bb": 10, "B": 11}
 

@@ -79,7 +79,7 @@ def test_primer_is_continued(trained, small_corpus, tmp_path):
     primer = sorted(small_corpus.glob("*_FINAL.mid"))[0]
     assert main(["generate", "--model", str(trained), "--bars", "4", "--primer", str(primer),
                  "--out", str(tmp_path)]) == 0
-    from jazz.midi_read import read_midi
+    from jazz.midi.read import read_midi
 
     original, _ = read_midi(primer)
     continued, _ = read_midi(tmp_path / "solo_001.mid")
@@ -87,7 +87,7 @@ def test_primer_is_continued(trained, small_corpus, tmp_path):
 
 
 def test_resume_extends_a_finished_run(trained, small_corpus, tmp_path):
-    from jazz.train import read_history
+    from jazz.model.train import read_history
 
     out = tmp_path / "copy"
     shutil.copytree(trained, out)

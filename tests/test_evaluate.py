@@ -10,8 +10,8 @@ import keras
 import numpy as np
 import pytest
 
-from jazz.bundle import load_bundle
-from jazz.evaluate import (
+from jazz.model.bundle import load_bundle
+from jazz.measure.evaluate import (
     batch_nats,
     encode,
     evaluate,
@@ -20,15 +20,15 @@ from jazz.evaluate import (
     forward_function,
     pick_forms,
 )
-from jazz.features import CONDITION_SIZE, ChordTimeline, chord_condition, chord_tables
+from jazz.model.features import CONDITION_SIZE, ChordTimeline, chord_condition, chord_tables
 from jazz.files import UsageError
-from jazz.midi_read import read_midi
-from jazz.midi_write import Part, write_midi
-from jazz.model import ModelConfig, build_model
-from jazz.notes import Bar, ChordChange, Note, Solo
-from jazz.stats import STAT_KEYS
-from jazz.tokens import Grammar, Tokenizer
-from jazz.train import publish_model
+from jazz.midi.read import read_midi
+from jazz.midi.write import Part, write_midi
+from jazz.model.network import ModelConfig, build_model
+from jazz.music.notes import Bar, ChordChange, Note, Solo
+from jazz.measure.stats import STAT_KEYS
+from jazz.model.tokens import Grammar, Tokenizer
+from jazz.model.train import publish_model
 
 TOK = Tokenizer()
 EVALUATED = ["ArtPepper_Anthropology_FINAL", "ArtPepper_InAMellowTone_FINAL", "BenWebster_ByeByeBlackbird_FINAL"]
@@ -105,7 +105,7 @@ def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
     assert written["stats"]["chord_tone_share_on_beats"]["real_median"] is not None  # WithChords.mid
     for name in ("stats.png", "piano_roll.png", "curves.png"):
         assert (tmp_path / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    from jazz.tunes import TUNES
+    from jazz.music.tunes import TUNES
 
     assert set(written["calibration"]) == {"repeated_pitch", "chord_tone_on_beats", "interval_continued", "motif_echoed"}
     assert all(0 <= v <= 1 for row in written["calibration"].values() for v in row.values() if v is not None)
@@ -183,8 +183,8 @@ def test_each_row_gets_its_own_chords():
 
 
 def test_tune_forms_fill_the_bars_with_each_tunes_changes():
-    from jazz.evaluate import MAX_BARS, tune_forms
-    from jazz.tunes import TUNES
+    from jazz.measure.evaluate import MAX_BARS, tune_forms
+    from jazz.music.tunes import TUNES
 
     forms = tune_forms(TOK.grid)
     assert [f.name for f in forms] == list(TUNES)
@@ -195,7 +195,7 @@ def test_tune_forms_fill_the_bars_with_each_tunes_changes():
 
 
 def test_teacher_forced_calibration_counts_each_event():
-    from jazz.evaluate import melodic_expectations
+    from jazz.measure.evaluate import melodic_expectations
 
     solo = Solo([Note(p, 12 * i, 12) for i, p in enumerate([60, 62, 64, 64, 62])], [Bar(0), Bar(48)],
                 chords=[ChordChange(0, "C7")])
@@ -209,7 +209,7 @@ def test_teacher_forced_calibration_counts_each_event():
 
 
 def test_teacher_forced_calibration_counts_motif_echoes():
-    from jazz.evaluate import melodic_expectations
+    from jazz.measure.evaluate import melodic_expectations
 
     # +2 +2 -4 comes back after three notes, and goes on with +2 as it did the first time
     solo = Solo([Note(p, 12 * i, 12) for i, p in enumerate([60, 62, 64, 60, 62, 64, 60, 62])], [Bar(0), Bar(48)])

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from jazz.cli import main
-from jazz.features import CONDITION_SIZE, encode_with_condition, token_times
-from jazz.midi_read import read_midi
-from jazz.model import ModelConfig, build_model
-from jazz.notes import ChordChange
-from jazz.tokens import Grammar, Tokenizer
-from jazz.train import publish_model
-from jazz.tunes import get_tune, parse_progression
+from jazz.model.features import CONDITION_SIZE, encode_with_condition, token_times
+from jazz.midi.read import read_midi
+from jazz.model.network import ModelConfig, build_model
+from jazz.music.notes import ChordChange
+from jazz.model.tokens import Grammar, Tokenizer
+from jazz.model.train import publish_model
+from jazz.music.tunes import get_tune, parse_progression
 
 TOK = Tokenizer()
 
@@ -147,7 +147,7 @@ def test_condition_follows_the_grammar_moment(wjazzd_midi):
 
 
 def test_condition_rows_name_the_sounding_and_next_chord():
-    from jazz.notes import Bar, Note, Solo
+    from jazz.music.notes import Bar, Note, Solo
 
     solo = Solo([Note(60, 0, 12), Note(62, 48, 12), Note(64, 60, 12)], [Bar(0), Bar(48)],
                 chords=[ChordChange(0, "C7"), ChordChange(60, "F7")])

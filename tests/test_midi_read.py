@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from jazz.corpus import cache_dir, load_corpus
-from jazz.midi_read import MidiError, read_midi
+from jazz.midi.corpus import cache_dir, load_corpus
+from jazz.midi.read import MidiError, read_midi
 from midi_factory import make_midi, scale_notes
 
 

@@ -6,9 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from jazz.midi_read import LOWEST_PITCH, read_midi
-from jazz.model import EchoLogits
-from jazz.motifs import (
+from jazz.midi.read import LOWEST_PITCH, read_midi
+from jazz.model.network import EchoLogits
+from jazz.model.motifs import (
     ECHO_ORDERS,
     WINDOW,
     echo_inputs,
@@ -17,8 +17,8 @@ from jazz.motifs import (
     history_push,
     history_start,
 )
-from jazz.notes import Bar, Note, Solo
-from jazz.tokens import Tokenizer
+from jazz.music.notes import Bar, Note, Solo
+from jazz.model.tokens import Tokenizer
 
 TOK = Tokenizer()
 ORDER_2 = ECHO_ORDERS.index(2)

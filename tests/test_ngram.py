@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from jazz.ngram import NGram, choose_order, discount
+from jazz.measure.ngram import NGram, choose_order, discount
 
 V = 12
 
@@ -122,8 +122,8 @@ def test_bad_input_is_refused():
 
 def test_higher_orders_beat_the_unigram_on_real_solos(wjazzd_midi, tmp_path, monkeypatch):
     monkeypatch.setenv("JAZZ_CACHE_DIR", str(tmp_path))
-    from jazz.corpus import load_corpus
-    from jazz.tokens import Tokenizer
+    from jazz.midi.corpus import load_corpus
+    from jazz.model.tokens import Tokenizer
 
     tok = Tokenizer()
     files = sorted(wjazzd_midi.glob("*.mid"))[:14]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jazz import reference as ref
+from jazz.lessons import reference as ref
 
 N_X, N_A, N_Y, M, T_X = 3, 4, 3, 2, 4
 TOLERANCE = 1e-7

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jazz.cli import main
-from jazz.corpus import load_corpus
-from jazz.midi_read import MidiError, read_midi
+from jazz.midi.corpus import load_corpus
+from jazz.midi.read import MidiError, read_midi
 from midi_factory import make_midi, scale_notes
 
 

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from jazz.features import (
+from jazz.model.features import (
     CONDITION_SIZE,
     ChordTimeline,
     chord_condition,
@@ -16,12 +16,12 @@ from jazz.features import (
     register_slot,
     solo_centre,
 )
-from jazz.midi_read import LOWEST_PITCH, read_midi
-from jazz.model import IntervalLogits, ModelConfig, RegisterLogits, build_model
-from jazz.motifs import ECHO_ORDERS
-from jazz.notes import Bar, ChordChange, Note, Solo
-from jazz.sample import choose, nucleus, sample
-from jazz.tokens import Grammar, Tokenizer
+from jazz.midi.read import LOWEST_PITCH, read_midi
+from jazz.model.network import IntervalLogits, ModelConfig, RegisterLogits, build_model
+from jazz.model.motifs import ECHO_ORDERS
+from jazz.music.notes import Bar, ChordChange, Note, Solo
+from jazz.model.sample import choose, nucleus, sample
+from jazz.model.tokens import Grammar, Tokenizer
 
 TOK = Tokenizer()
 

@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from jazz import reference
-from jazz.cells import GRUCell, LSTMCell, SimpleRNNCell
+from jazz.lessons import reference
+from jazz.model.cells import GRUCell, LSTMCell, SimpleRNNCell
 
 N_X, N_A, M, T = 5, 7, 3, 6
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jazz.corpus import load_corpus
-from jazz.notes import Bar, Note, Solo
-from jazz.tokens import EOS, FORMAT_VERSION, TOKENS_PER_NOTE, Grammar, TokenError, Tokenizer
+from jazz.midi.corpus import load_corpus
+from jazz.music.notes import Bar, Note, Solo
+from jazz.model.tokens import EOS, FORMAT_VERSION, TOKENS_PER_NOTE, Grammar, TokenError, Tokenizer
 
 TOK = Tokenizer()
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from jazz.cli import main
-from jazz.train import read_history
+from jazz.model.train import read_history
 from midi_factory import make_midi
 
 TINY = ["--seq-len", "32", "--batch-size", "8", "--hidden", "32", "--layers", "1", "--embedding", "16",
@@ -77,7 +77,7 @@ def test_same_seed_gives_the_same_first_epoch(melodies, tmp_path, monkeypatch):
 def test_nan_loss_stops_with_a_clear_message(melodies, tmp_path, monkeypatch, capsys):
     import keras
 
-    import jazz.train
+    import jazz.model.train
 
     monkeypatch.setenv("JAZZ_CACHE_DIR", str(tmp_path / "cache"))
 
@@ -85,7 +85,7 @@ def test_nan_loss_stops_with_a_clear_message(melodies, tmp_path, monkeypatch, ca
         sparse = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         model.compile(optimizer="adam", loss=lambda y, p: sparse(y, p) * keras.ops.log(-1.0))
 
-    monkeypatch.setattr(jazz.train, "compile_model", poisoned)
+    monkeypatch.setattr(jazz.model.train, "compile_model", poisoned)
     code = main(["train", str(melodies), "--out", str(tmp_path / "nan"), "--epochs", "3", *TINY])
     err = capsys.readouterr().err
     assert code == 2

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from jazz.chords import ChordError, parse_chord
-from jazz.notes import Bar, ChordChange, Solo
-from jazz.tunes import (
+from jazz.music.chords import ChordError, parse_chord
+from jazz.music.notes import Bar, ChordChange, Solo
+from jazz.music.tunes import (
     TUNES,
     TuneError,
     get_tune,

@@ -1,4 +1,4 @@
-"""jazz.weimar: Weimar Jazz Database CSVs → beat-aligned MIDI files.
+"""jazz.midi.weimar: Weimar Jazz Database CSVs → beat-aligned MIDI files.
 
 A tiny synthetic layout checks exact ticks, tempos, markers, skips, drops and the overwrite refusal without the
 shared corpus; the whole corpus (410 solos, imported once per module) checks every note's bar and beat, every
@@ -16,10 +16,10 @@ import mido
 import pytest
 
 from conftest import CORPUS, need
-from jazz.chords import parse_weimar_chord
+from jazz.music.chords import parse_weimar_chord
 from jazz.files import UsageError
-from jazz.midi_read import MidiContent, load_content, read_midi
-from jazz.weimar import PROGRAMS, TICKS_PER_BEAT, import_weimar, midi_key, parse_signature, run
+from jazz.midi.read import MidiContent, load_content, read_midi
+from jazz.midi.weimar import PROGRAMS, TICKS_PER_BEAT, import_weimar, midi_key, parse_signature, run
 
 T = TICKS_PER_BEAT
 

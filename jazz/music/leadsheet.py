@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jazz.chords import music21_symbol
+from jazz.music.chords import music21_symbol
 from jazz.files import atomic_path
-from jazz.notes import Solo
+from jazz.music.notes import Solo
 
 
 def lead_sheet(solo: Solo, title: str = ""):

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jazz.files import UsageError
-from jazz.model import ModelConfig
-from jazz.tokens import TokenError, Tokenizer
+from jazz.model.network import ModelConfig
+from jazz.model.tokens import TokenError, Tokenizer
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "default"
+DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "default"
 
 
 @dataclass
@@ -55,7 +55,7 @@ def load_bundle(path: str | Path | None = None) -> Bundle:
         raise UsageError(f"{folder}: the model has {vocab} tokens but the tokenizer {tokenizer.size}")
     import keras
 
-    import jazz.cells  # noqa: F401  (registers the hand-built cells for deserialization)
+    import jazz.model.cells  # noqa: F401  (registers the hand-built cells for deserialization)
 
     try:
         model = keras.saving.load_model(folder / "model.keras", compile=False)

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from jazz.files import atomic_path  # noqa: E402
-from jazz.notes import Solo  # noqa: E402
+from jazz.music.notes import Solo  # noqa: E402
 
 
 def _save(figure, path: Path) -> None:

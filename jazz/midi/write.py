@@ -1,7 +1,7 @@
 """Solo (and band parts) → a type 1 MIDI file that a DAW or notation program opens as it is.
 
 Track 0 holds the conductor events (tempo, meters, key, chord symbols as markers); then one track per
-part: "Solo" first, then any band parts (jazz.band). mido writes the bytes.
+part: "Solo" first, then any band parts (jazz.music.band). mido writes the bytes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import mido
 
 from jazz.files import atomic_write_bytes
-from jazz.notes import Note, Solo
+from jazz.music.notes import Note, Solo
 
 TICKS_PER_BEAT = 480
 TENOR_SAX = 66  # General MIDI program 67, counted from 0 as MIDI bytes do

@@ -13,7 +13,7 @@ Why this shape is easy to learn:
 - Rests are implicit (the gap to the next onset) and long silences are whole empty bars.
 - Every note costs exactly three tokens (``TOKENS_PER_NOTE``), so loss converts to bits per note.
 - Chords are not tokens: the model receives the sounding chord as an input feature at every step
-  (jazz.chords), which keeps sequences short and lets the user choose the changes at generation time.
+  (jazz.music.chords), which keeps sequences short and lets the user choose the changes at generation time.
 
 Decoding a sequence is exact: ``decode(encode(solo))`` equals the solo in pitches, onsets, durations,
 bar positions and meters. ``Grammar`` gives, at every step, the tokens that keep the sequence
@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from jazz.midi_read import HIGHEST_PITCH, LOWEST_PITCH
-from jazz.notes import DEFAULT_GRID, Bar, Note, Solo, duration_values
+from jazz.midi.read import HIGHEST_PITCH, LOWEST_PITCH
+from jazz.music.notes import DEFAULT_GRID, Bar, Note, Solo, duration_values
 
 FORMAT_VERSION = 1
 TOKENS_PER_NOTE = 3

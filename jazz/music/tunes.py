@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from jazz.chords import ChordError, parse_weimar_chord, split_weimar_symbols, to_chord, transpose_symbol
-from jazz.notes import DEFAULT_GRID, Bar, ChordChange
+from jazz.music.chords import ChordError, parse_weimar_chord, split_weimar_symbols, to_chord, transpose_symbol
+from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange
 
 __all__ = [
     "TUNES",

@@ -1,13 +1,13 @@
 """The network: Embedding → stacked recurrent layers → Dense logits over the token vocabulary.
 
 Written with ``keras.layers`` and ``keras.ops`` only, so the TensorFlow, JAX and torch backends all run it.
-Besides the tokens, a model may take per-step inputs (computed by jazz.features):
+Besides the tokens, a model may take per-step inputs (computed by jazz.model.features):
 
 * ``condition``: the chord sounding and the next chord, concatenated with the token embedding;
 * ``last_pitch``: the pitch of the latest note (0 before the first), with ``skip`` or ``intervals`` on;
 * ``previous_pitch``: the pitch of the note before it, with ``intervals`` on;
 * ``register``: the solo's centre (its median pitch), the same at every step, with ``register`` on;
-* ``echo``: where the current figure went the last time it was played (jazz.motifs), with ``echo`` on.
+* ``echo``: where the current figure went the last time it was played (jazz.model.motifs), with ``echo`` on.
 
 With ``skip`` the output layer also gets direct paths around the recurrent stack: a learned table of
 biases from the latest pitch to every token, and a linear map from the chord features. A soloist's next
@@ -29,9 +29,9 @@ from dataclasses import asdict, dataclass, fields
 import keras
 from keras import ops
 
-from jazz.cells import CELL_KINDS, recurrent_layer
-from jazz.midi_read import HIGHEST_PITCH, LOWEST_PITCH
-from jazz.motifs import ECHO_ORDERS
+from jazz.model.cells import CELL_KINDS, recurrent_layer
+from jazz.midi.read import HIGHEST_PITCH, LOWEST_PITCH
+from jazz.model.motifs import ECHO_ORDERS
 
 PITCH_SLOTS = 1 + HIGHEST_PITCH - LOWEST_PITCH + 1  # last_pitch: 0 (no note yet), 1 + pitch - LOWEST_PITCH
 
@@ -162,7 +162,7 @@ class RegisterLogits(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="jazz")
 class EchoLogits(keras.layers.Layer):
-    """Logit biases for the pitches the motif memory echoes (jazz.motifs): one learned weight per order,
+    """Logit biases for the pitches the motif memory echoes (jazz.model.motifs): one learned weight per order,
     added at the echoed pitch of that order (slot 0: no echo, no bias)."""
 
     def __init__(self, vocab_size: int, first_pitch: int, **kwargs):

@@ -20,11 +20,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from jazz.features import model_inputs
+from jazz.model.features import model_inputs
 from jazz.files import UsageError, atomic_path, atomic_write_text
-from jazz.model import ModelConfig, build_model
-from jazz.notes import Solo
-from jazz.tokens import TOKENS_PER_NOTE, Tokenizer
+from jazz.model.network import ModelConfig, build_model
+from jazz.music.notes import Solo
+from jazz.model.tokens import TOKENS_PER_NOTE, Tokenizer
 
 LN2 = math.log(2.0)
 
@@ -243,14 +243,14 @@ def finish(out: Path, model: keras.Model, history, cfg: TrainConfig, elapsed: fl
         raise UsageError(f"training produced {why}, so no model was saved")
     model.load_weights(best)
     publish_model(model, out / "model.keras")
-    from jazz.plots import plot_history
+    from jazz.report.plots import plot_history
 
     plot_history(rows, out / "curves.png")
     summary = summarize(rows, elapsed, train_data, val_data)
     config = json.loads((out / "config.json").read_text())
     config["result"] = summary
     atomic_write_text(out / "config.json", json.dumps(config, indent=1))
-    from jazz.card import write_card
+    from jazz.report.card import write_card
 
     write_card(out, config, model.count_params())
     return summary

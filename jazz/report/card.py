@@ -34,7 +34,7 @@ def card_text(config: dict, parameters: int) -> str:
     lines = [
         f"# jazz model card: {model['cell']} × {model['layers']} layers of {model['hidden']} units",
         "",
-        "A token-level recurrent model of monophonic jazz solos (jazz.tokens vocabulary), sampled by `jazz generate`.",
+        "A token-level recurrent model of monophonic jazz solos (jazz.model.tokens vocabulary), sampled by `jazz generate`.",
         "",
         "## Data",
         f"- Corpus: {', '.join(train.get('corpus', [])) or 'n/a'}",

@@ -19,13 +19,13 @@ import keras
 import numpy as np
 from keras import ops
 
-from jazz.features import chord_condition, chord_tables, register_slot
-from jazz.model import Head, recurrent_cells
-from jazz.motifs import history_echo, history_push, history_start
-from jazz.notes import ChordChange
+from jazz.model.features import chord_condition, chord_tables, register_slot
+from jazz.model.network import Head, recurrent_cells
+from jazz.model.motifs import history_echo, history_push, history_start
+from jazz.music.notes import ChordChange
 from jazz.progress import Progress
 from jazz.settings import TOP_P
-from jazz.tokens import (
+from jazz.model.tokens import (
     BOS,
     END,
     EOS,

@@ -27,9 +27,9 @@ import random
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from jazz.chords import chord_scale, to_chord, voicing
-from jazz.midi_write import Part
-from jazz.notes import DEFAULT_GRID, Bar, ChordChange, Note
+from jazz.music.chords import chord_scale, to_chord, voicing
+from jazz.midi.write import Part
+from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange, Note
 
 __all__ = ["Beat", "Span", "band_parts", "bar_beats", "chord_spans", "comping", "drums", "walking_bass"]
 

@@ -89,8 +89,8 @@ class Solo:
         return current
 
     def transposed(self, semitones: int) -> Solo:
-        """The same solo moved by ``semitones`` (chord symbols are moved by jazz.chords)."""
-        from jazz.chords import transpose_symbol
+        """The same solo moved by ``semitones`` (chord symbols are moved by jazz.music.chords)."""
+        from jazz.music.chords import transpose_symbol
 
         notes = [n._replace(pitch=n.pitch + semitones) for n in self.notes]
         chords = [ChordChange(c.onset, transpose_symbol(c.symbol, semitones)) for c in self.chords]

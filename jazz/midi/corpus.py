@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from jazz.files import UsageError, atomic_write_bytes
-from jazz.midi_read import MidiError, read_midi
+from jazz.midi.read import MidiError, read_midi
 from jazz.progress import Progress
-from jazz.notes import DEFAULT_GRID, Bar, ChordChange, Note, Solo
+from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange, Note, Solo
 
 PARSER_VERSION = 7  # bump when parsing or quantization changes: invalidates the cache
 MIDI_SUFFIXES = (".mid", ".midi")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import mido
 
-from jazz.notes import DEFAULT_GRID, Bar, ChordChange, Note, Solo, snap_duration
+from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange, Note, Solo, snap_duration
 
 DRUM_CHANNEL = 9  # channel 10 in 1-based numbering
 LOWEST_PITCH, HIGHEST_PITCH = 21, 108  # the piano's range; solos are folded into it by octaves
@@ -246,7 +246,7 @@ def _keep_bars(solo: Solo, keep: list[int]) -> Solo:
 
 def accompaniment_chords(melody: Part, content: MidiContent, step, bars: list[Bar], grid: int) -> list[ChordChange]:
     """Chords estimated from the pitched parts other than the melody (none in a single-part file)."""
-    from jazz.harmony import estimate_chords
+    from jazz.music.harmony import estimate_chords
 
     notes = [(step(s), step(e), p) for part in content.parts if part is not melody and part.channel != DRUM_CHANNEL
              for s, e, p, _ in part.notes]
@@ -255,7 +255,7 @@ def accompaniment_chords(melody: Part, content: MidiContent, step, bars: list[Ba
 
 def chords_from_texts(texts: list[tuple[int, str]], step) -> list[ChordChange]:
     """Chord symbols written as markers, text, cues or lyrics (texts that are not chords are ignored)."""
-    from jazz.chords import ChordError, parse_chord
+    from jazz.music.chords import ChordError, parse_chord
 
     changes = []
     for tick, text in texts:

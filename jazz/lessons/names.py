@@ -1,11 +1,11 @@
 """Character-level names with the NumPy RNN: the seed's dinosaur-names exercise, on any list.
 
-Each line of a text file is one name. A vanilla RNN (jazz.reference) reads a name one
+Each line of a text file is one name. A vanilla RNN (jazz.lessons.reference) reads a name one
 character at a time and learns to predict the next; a newline marks the end of a name.
 Training is plain SGD on one name per step, with gradients clipped. Sampling feeds each
 drawn character back in until a newline (or a length limit).
 
-    python -m jazz.names FILE [--iterations N] [--hidden N] [--samples N] [--seed N]
+    python -m jazz.lessons.names FILE [--iterations N] [--hidden N] [--samples N] [--seed N]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from jazz import reference as ref
+from jazz.lessons import reference as ref
 
 END = "\n"  # the end-of-name character
 
@@ -129,7 +129,7 @@ def sample(params: ref.Params, vocab: list[str], rng: np.random.Generator, max_l
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jazz.names", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m jazz.lessons.names", description=__doc__.splitlines()[0])
     parser.add_argument("file", help="text file, one name per line")
     parser.add_argument("--iterations", type=int, default=5000, help="names to train on (default 5000)")
     parser.add_argument("--hidden", type=int, default=50, help="hidden units n_a (default 50)")
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         names = read_names(args.file)
     except (OSError, UnicodeDecodeError, ValueError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-        print(f"jazz.names: cannot use {args.file}: {reason}.", file=sys.stderr)
+        print(f"jazz.lessons.names: cannot use {args.file}: {reason}.", file=sys.stderr)
         return 2
 
     def log(iteration: int, loss: float) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from jazz.chords import parse_chord, pitch_name
-from jazz.notes import Bar, ChordChange
+from jazz.music.chords import parse_chord, pitch_name
+from jazz.music.notes import Bar, ChordChange
 
 TEMPLATES = {  # suffix → intervals above the root; seventh chords first, so ties prefer them
     "maj7": (0, 4, 7, 11), "7": (0, 4, 7, 10), "m7": (0, 3, 7, 10), "m7b5": (0, 3, 6, 10),

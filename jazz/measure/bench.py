@@ -18,7 +18,7 @@ import numpy as np
 
 from jazz.files import atomic_write_text
 
-SHARED_WJAZZD = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "wjazzd" / "midi"
+SHARED_WJAZZD = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "wjazzd" / "midi"
 BENCH_CELLS = ("lstm", "hand-lstm", "gru")
 
 
@@ -28,7 +28,7 @@ def _say(text: str) -> None:
 
 def bench_parse(corpus: Path) -> dict:
     """Cold (empty cache, parallel processes) and warm (cached) parse of a whole corpus."""
-    from jazz.corpus import load_corpus
+    from jazz.midi.corpus import load_corpus
 
     with tempfile.TemporaryDirectory() as cache:
         previous = os.environ.get("JAZZ_CACHE_DIR")
@@ -55,7 +55,7 @@ def training_batches(solos, tokenizer, seq_len: int, batch: int, count: int):
     The pipeline cost is what one epoch of WindowData costs (re-transposing and re-encoding every
     solo, then slicing windows), divided by its number of batches.
     """
-    from jazz.train import WindowData
+    from jazz.model.train import WindowData
 
     started = time.perf_counter()
     data = WindowData(solos, tokenizer, seq_len, batch, augment=True, seed=0)
@@ -69,9 +69,9 @@ def bench_train(solos, cells: tuple[str, ...], steps: int, seq_len: int = 128, b
     """Training tokens per second for each cell on the same model size and the same batches."""
     import keras
 
-    from jazz.model import ModelConfig, build_model
-    from jazz.tokens import Tokenizer
-    from jazz.train import TrainConfig, compile_model
+    from jazz.model.network import ModelConfig, build_model
+    from jazz.model.tokens import Tokenizer
+    from jazz.model.train import TrainConfig, compile_model
 
     tokenizer = Tokenizer()
     batches, pipeline_s = training_batches(solos, tokenizer, seq_len, batch, steps)
@@ -98,7 +98,7 @@ def bench_sample(model, tokenizer, quick: bool) -> dict[str, float]:
     """Sampling tokens per second: the compiled stateful step at batch 1 and 64 (the best of ``SAMPLE_RUNS``
     runs, as timeit takes the best: other work on a shared machine only ever slows a run), and the naive
     re-feed."""
-    from jazz.sample import Sampler, sample
+    from jazz.model.sample import Sampler, sample
 
     sampler = Sampler(model, tokenizer)
     bars = 8 if quick else 32
@@ -126,8 +126,8 @@ def _condition_width(model) -> int:
 
 def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> float:
     """The approach of the well-known Keras jazz demos: re-feed a window to model.predict for every token."""
-    from jazz.features import pitch_memory
-    from jazz.motifs import echo_inputs
+    from jazz.model.features import pitch_memory
+    from jazz.model.motifs import echo_inputs
 
     rng = np.random.default_rng(0)
     sequence = [tokenizer.index["<bos>"]]
@@ -150,7 +150,7 @@ def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> floa
 def machine() -> dict:
     import keras
 
-    from jazz.train import hardware
+    from jazz.model.train import hardware
 
     info = {"cores": os.cpu_count(), "platform": platform.platform(), "processor": platform.processor(),
             "python": platform.python_version(), "keras": keras.__version__, "backend": keras.backend.backend(),
@@ -175,7 +175,7 @@ def run_bench(corpus: Path | None, model_dir: Path | None, quick: bool, json_pat
     _say("training throughput (2 x 256 units, sequence 128, batch 32)")
     train, pipeline_share = bench_train(solos, BENCH_CELLS, steps=4 if quick else 15)
     peak_train_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    from jazz.bundle import load_bundle
+    from jazz.model.bundle import load_bundle
 
     bundle = load_bundle(model_dir)
     _say(f"sampling with {bundle.path}")

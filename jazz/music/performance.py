@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from jazz.notes import Solo
+from jazz.music.notes import Solo
 
 BASE_VELOCITY = 84
 

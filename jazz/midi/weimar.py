@@ -55,7 +55,7 @@ from typing import Any, Callable
 import mido
 import numpy as np
 
-from jazz.chords import ChordError, parse_weimar_chord
+from jazz.music.chords import ChordError, parse_weimar_chord
 from jazz.files import UsageError, atomic_write_bytes
 from jazz.progress import Progress
 

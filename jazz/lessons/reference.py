@@ -22,7 +22,7 @@ and the *_backward functions add the second to the first.
 
 The LSTM and GRU here are the recurrent cells only, as in Keras (where a Dense softmax
 layer sits on top). The vanilla RNN carries its own softmax output ŷ, because the
-character-level exercise in jazz.names uses it on its own.
+character-level exercise in jazz.lessons.names uses it on its own.
 """
 
 from __future__ import annotations

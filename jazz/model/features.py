@@ -8,19 +8,19 @@ computes the same thing from the grammar's position over the chosen changes, so 
 A model with skip paths also gets the latest pitch (and the one before) at every step (``pitch_memory``;
 the grammar tracks the same values while sampling), and a model with a register path the solo's centre
 (``register_slot``: its median pitch; when sampling, the register the user asks for), and a model with a
-motif path the echoes of earlier figures (jazz.motifs).
+motif path the echoes of earlier figures (jazz.model.motifs).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from jazz.chords import CHORD_FEATURES, chord_features
-from jazz.midi_read import HIGHEST_PITCH, LOWEST_PITCH
-from jazz.model import ModelConfig
-from jazz.motifs import echo_inputs
-from jazz.notes import ChordChange, Solo
-from jazz.tokens import Tokenizer
+from jazz.music.chords import CHORD_FEATURES, chord_features
+from jazz.midi.read import HIGHEST_PITCH, LOWEST_PITCH
+from jazz.model.network import ModelConfig
+from jazz.model.motifs import echo_inputs
+from jazz.music.notes import ChordChange, Solo
+from jazz.model.tokens import Tokenizer
 
 CONDITION_SIZE = 2 * CHORD_FEATURES
 

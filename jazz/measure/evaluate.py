@@ -9,15 +9,15 @@ Three measurements on the solos under ``paths``:
    probability the model gives, with the true context, to four melodic events against how often the
    soloists play them (``melodic_expectations``). A model with a register path is told each solo's median
    pitch, one number per solo that the n-gram does not get.
-2. **Baseline.** An interpolated Kneser–Ney n-gram (jazz.ngram) trained on the model's own training solos
+2. **Baseline.** An interpolated Kneser–Ney n-gram (jazz.measure.ngram) trained on the model's own training solos
    (``config.json`` ``split.train``, looked up in ``paths`` and in the training corpus), its order chosen on
    a tenth of them, scored on the same tokens. Without those solos, each evaluated solo is scored by an
    n-gram fitted on the other folds of the evaluated solos (cross-fitting); ``baseline_data`` says which.
 3. **Music.** ``n`` solos sampled over the first ``MAX_BARS`` bars of real solos (their meters and, for a
    chord-aware model, their chords, and for a model with a register path, their median pitch), compared
-   statistic by statistic (jazz.stats) with those real bars.
+   statistic by statistic (jazz.measure.stats) with those real bars.
    A chord-aware model also plays ``TUNE_SOLOS`` solos of ``MAX_BARS`` bars over each built-in tune
-   (jazz.tunes); their chord-tone share on beats is reported per tune.
+   (jazz.music.tunes); their chord-tone share on beats is reported per tune.
 """
 
 from __future__ import annotations
@@ -33,19 +33,19 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from jazz.bundle import Bundle
-from jazz.corpus import load_corpus
-from jazz.features import model_inputs, pitch_memory, solo_centre, token_times
+from jazz.model.bundle import Bundle
+from jazz.midi.corpus import load_corpus
+from jazz.model.features import model_inputs, pitch_memory, solo_centre, token_times
 from jazz.files import UsageError, atomic_path, atomic_write_text
-from jazz.motifs import ECHO_ORDERS, echo_inputs
-from jazz.ngram import NGram, choose_order
-from jazz.notes import Solo
+from jazz.model.motifs import ECHO_ORDERS, echo_inputs
+from jazz.measure.ngram import NGram, choose_order
+from jazz.music.notes import Solo
 from jazz.progress import Progress
-from jazz.sample import Sampler, sample
+from jazz.model.sample import Sampler, sample
 from jazz.settings import TOP_P
-from jazz.stats import STAT_KEYS, chord_pitch_classes, compare, median, solo_stats
-from jazz.tokens import TokenError, Tokenizer
-from jazz.train import split_by_solo
+from jazz.measure.stats import STAT_KEYS, chord_pitch_classes, compare, median, solo_stats
+from jazz.model.tokens import TokenError, Tokenizer
+from jazz.model.train import split_by_solo
 
 LN2 = math.log(2.0)
 MAX_BARS = 32  # bars of each real solo that generation follows (and the statistics see)
@@ -160,7 +160,7 @@ def melodic_expectations(tok: Tokenizer, solo: Solo, ids: np.ndarray, logits: np
     """Per event, [the model's expected count, the real count, the chances] over the solo's notes, with the
     true context (teacher forcing): the next pitch repeats the last one; an on-beat note under a chord is a
     chord tone; the last interval (not a repeat) is played again; the last three intervals continue as they
-    did the latest time they were played (jazz.motifs, order 3). The model's probabilities are its
+    did the latest time they were played (jazz.model.motifs, order 3). The model's probabilities are its
     pitch-token probabilities renormalized over the pitches."""
     first = tok.first("pitch")
     count = tok.high - tok.low + 1
@@ -284,7 +284,7 @@ def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool =
 def tune_forms(grid: int, bars: int = MAX_BARS) -> list[Solo]:
     """Every built-in tune as an empty solo of ``bars`` bars: its changes, repeated as needed."""
     from jazz.generate import chord_form
-    from jazz.tunes import TUNES, parse_progression
+    from jazz.music.tunes import TUNES, parse_progression
 
     forms = []
     for name, tune in TUNES.items():
@@ -396,8 +396,8 @@ def format_report(result: dict) -> str:
 
 def write_plots(folder: Path, bundle: Bundle, real: list[dict], generated: list[dict], example: Solo) -> None:
     """stats.png (histograms), piano_roll.png (a generated solo) and curves.png (if the model has a history)."""
-    from jazz.plots import plot_history, plot_piano_roll
-    from jazz.train import read_history
+    from jazz.report.plots import plot_history, plot_piano_roll
+    from jazz.model.train import read_history
 
     plot_stat_histograms(real, generated, folder / "stats.png")
     plot_piano_roll(example, folder / "piano_roll.png", title=example.name)
@@ -410,7 +410,7 @@ def plot_stat_histograms(real: list[dict], generated: list[dict], path: Path) ->
     """One histogram per statistic, real and generated solos overlaid (each normalized to its own count)."""
     import matplotlib.pyplot as plt
 
-    import jazz.plots  # noqa: F401  (chooses the Agg backend: no display needed)
+    import jazz.report.plots  # noqa: F401  (chooses the Agg backend: no display needed)
 
     columns = 4
     rows = math.ceil(len(STAT_KEYS) / columns)

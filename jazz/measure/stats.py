@@ -32,8 +32,8 @@ from typing import Iterable
 
 import numpy as np
 
-from jazz.chords import ChordError, to_chord
-from jazz.notes import Solo
+from jazz.music.chords import ChordError, to_chord
+from jazz.music.notes import Solo
 
 STAT_KEYS = (
     "pitch_class_entropy", "pitch_range", "mean_abs_interval", "step_share", "leap_share", "repeat_share",
