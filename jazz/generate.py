@@ -9,7 +9,8 @@ from jazz.model.bundle import Bundle
 from jazz.model.features import solo_centre
 from jazz.files import UsageError
 from jazz.midi.read import MidiError, read_midi
-from jazz.midi.write import TENOR_SAX, Part, write_midi
+from jazz.midi.write import write_midi
+from jazz.music.notes import TENOR_SAX, Part
 from jazz.music.notes import Bar, ChordChange, Solo
 from jazz.music.performance import add_velocities
 from jazz.music.registers import default_centre

@@ -10,7 +10,8 @@ import pytest
 
 from jazz.music.band import band_parts
 from jazz.music.chords import chord_scale, to_chord, voicing
-from jazz.midi.write import Part, write_midi
+from jazz.midi.write import write_midi
+from jazz.music.notes import Part
 from jazz.music.notes import Bar, ChordChange, Note, Solo
 from jazz.music.tunes import get_tune, parse_progression, progression_changes
 

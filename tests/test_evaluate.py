@@ -23,7 +23,8 @@ from jazz.measure.evaluate import (
 from jazz.model.features import CONDITION_SIZE, ChordTimeline, chord_condition, chord_tables
 from jazz.files import UsageError
 from jazz.midi.read import read_midi
-from jazz.midi.write import Part, write_midi
+from jazz.midi.write import write_midi
+from jazz.music.notes import Part
 from jazz.model.network import ModelConfig, build_model
 from jazz.music.notes import Bar, ChordChange, Note, Solo
 from jazz.measure.stats import STAT_KEYS

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from jazz.midi.read import LOWEST_PITCH, read_midi
+from jazz.midi.read import read_midi
+from jazz.music.notes import LOWEST_PITCH
 from jazz.model.network import EchoLogits
 from jazz.model.motifs import (
     ECHO_ORDERS,

@@ -16,7 +16,8 @@ from jazz.model.features import (
     register_slot,
     solo_centre,
 )
-from jazz.midi.read import LOWEST_PITCH, read_midi
+from jazz.midi.read import read_midi
+from jazz.music.notes import LOWEST_PITCH
 from jazz.model.network import IntervalLogits, ModelConfig, RegisterLogits, build_model
 from jazz.model.motifs import ECHO_ORDERS
 from jazz.music.notes import Bar, ChordChange, Note, Solo

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import mido
 
-from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange, Note, Solo, snap_duration
+from jazz.music.notes import DEFAULT_GRID, HIGHEST_PITCH, LOWEST_PITCH, Bar, ChordChange, Note, Solo, snap_duration
 
 DRUM_CHANNEL = 9  # channel 10 in 1-based numbering
-LOWEST_PITCH, HIGHEST_PITCH = 21, 108  # the piano's range; solos are folded into it by octaves
 MAX_EMPTY_BARS = 2  # longer silences inside a solo are shortened to this many empty bars
 MIN_NOTES = 8
 MAX_BEATS = 40_000  # about two and a half hours at 250 bpm: anything longer is a damaged file
@@ -25,7 +24,7 @@ class MidiError(ValueError):
 
 
 @dataclass
-class Part:
+class TrackNotes:
     """The notes of one track (and channel) in ticks, before quantization."""
 
     track: int
@@ -43,7 +42,7 @@ class MidiContent:
     """What the parser needs from a file: parts, meters, tempo, key and text events, in ticks."""
 
     ticks_per_beat: int
-    parts: list[Part]
+    parts: list[TrackNotes]
     meters: list[tuple[int, int, int]]  # (tick, numerator, denominator)
     tempo: float
     key: str | None
@@ -82,7 +81,7 @@ def open_midi(path: str | Path) -> mido.MidiFile:
 def load_content(path: str | Path) -> MidiContent:
     """Collect notes per track and channel, and the meta events that place them in time."""
     midi = open_midi(path)
-    parts: dict[tuple[int, int], Part] = {}
+    parts: dict[tuple[int, int], TrackNotes] = {}
     meters, tempos, keys, texts = [], [], [], []
     for index, track in enumerate(midi.tracks):
         open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
@@ -97,7 +96,7 @@ def load_content(path: str | Path) -> MidiContent:
                 starts = open_notes.get((message.channel, message.note))
                 if starts:
                     start, velocity = starts.pop(0)
-                    part = parts.setdefault((index, message.channel), Part(index, message.channel, name))
+                    part = parts.setdefault((index, message.channel), TrackNotes(index, message.channel, name))
                     part.notes.append((start, tick, message.note, velocity))
             elif kind == "time_signature":
                 meters.append((tick, message.numerator, message.denominator))
@@ -108,7 +107,7 @@ def load_content(path: str | Path) -> MidiContent:
             elif kind in ("marker", "text", "cue_marker", "lyrics"):
                 texts.append((tick, message.text))
         for (channel, pitch), starts in open_notes.items():  # notes never switched off end with the track
-            part = parts.setdefault((index, channel), Part(index, channel, name))
+            part = parts.setdefault((index, channel), TrackNotes(index, channel, name))
             part.notes.extend((start, max(tick, start + 1), pitch, velocity) for start, velocity in starts)
     tempo = next((60_000_000 / t for _, t in sorted(tempos) if t > 0), 120.0)
     return MidiContent(
@@ -121,7 +120,7 @@ def load_content(path: str | Path) -> MidiContent:
     )
 
 
-def choose_melody(parts: list[Part], track: str | None = None) -> Part:
+def choose_melody(parts: list[TrackNotes], track: str | None = None) -> TrackNotes:
     """The part to learn from: the one ``track`` names, or the most melody-like one."""
     if not parts:
         raise MidiError("no notes")
@@ -133,7 +132,7 @@ def choose_melody(parts: list[Part], track: str | None = None) -> Part:
     return max(pitched, key=melody_score)
 
 
-def _named_part(parts: list[Part], track: str) -> Part:
+def _named_part(parts: list[TrackNotes], track: str) -> TrackNotes:
     if track.isdigit():
         matches = [p for p in parts if p.track == int(track)]
     else:
@@ -145,7 +144,7 @@ def _named_part(parts: list[Part], track: str) -> Part:
     return max(matches, key=lambda p: len(p.notes))
 
 
-def melody_score(part: Part) -> float:
+def melody_score(part: TrackNotes) -> float:
     """How much a part looks like a solo line: monophonic, in a melodic range, with many notes."""
     notes = sorted(part.notes)
     overlapping = sum(1 for a, b in zip(notes, notes[1:]) if b[0] < a[1] - 0.25 * (a[1] - a[0]))
@@ -154,7 +153,7 @@ def melody_score(part: Part) -> float:
     return monophony**2 * melodic * min(len(notes), 2000) ** 0.5
 
 
-def quantize(part: Part, content: MidiContent, grid: int = DEFAULT_GRID) -> Solo:
+def quantize(part: TrackNotes, content: MidiContent, grid: int = DEFAULT_GRID) -> Solo:
     """Place a part on the step grid: monophonic, bar-aligned, with capped notes and rests."""
     tpb = content.ticks_per_beat
 
@@ -244,7 +243,7 @@ def _keep_bars(solo: Solo, keep: list[int]) -> Solo:
     return Solo(notes, bars, solo.grid, solo.tempo, chords, solo.name, solo.key)
 
 
-def accompaniment_chords(melody: Part, content: MidiContent, step, bars: list[Bar], grid: int) -> list[ChordChange]:
+def accompaniment_chords(melody: TrackNotes, content: MidiContent, step, bars: list[Bar], grid: int) -> list[ChordChange]:
     """Chords estimated from the pitched parts other than the melody (none in a single-part file)."""
     from jazz.music.harmony import estimate_chords
 

@@ -7,26 +7,14 @@ part: "Solo" first, then any band parts (jazz.music.band). mido writes the bytes
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from pathlib import Path
 
 import mido
 
 from jazz.files import atomic_write_bytes
-from jazz.music.notes import Note, Solo
+from jazz.music.notes import Part, Solo
 
 TICKS_PER_BEAT = 480
-TENOR_SAX = 66  # General MIDI program 67, counted from 0 as MIDI bytes do
-
-
-@dataclass
-class Part:
-    """One instrument's notes on the solo's grid."""
-
-    name: str
-    notes: list[Note]
-    channel: int = 0
-    program: int | None = TENOR_SAX  # None for drums (channel 10 needs no program)
 
 
 def midi_bytes(solo: Solo, parts: list[Part], title: str = "") -> bytes:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from jazz.music.chords import CHORD_FEATURES, chord_features
-from jazz.midi.read import HIGHEST_PITCH, LOWEST_PITCH
+from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH
 from jazz.model.network import ModelConfig
 from jazz.model.motifs import echo_inputs
 from jazz.music.notes import ChordChange, Solo

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jazz.midi.read import HIGHEST_PITCH, LOWEST_PITCH
+from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH
 
 ECHO_ORDERS = (2, 3, 4)  # intervals of context
 WINDOW = 128  # notes looked back over

@@ -30,7 +30,7 @@ import keras
 from keras import ops
 
 from jazz.model.cells import CELL_KINDS, recurrent_layer
-from jazz.midi.read import HIGHEST_PITCH, LOWEST_PITCH
+from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH
 from jazz.model.motifs import ECHO_ORDERS
 
 PITCH_SLOTS = 1 + HIGHEST_PITCH - LOWEST_PITCH + 1  # last_pitch: 0 (no note yet), 1 + pitch - LOWEST_PITCH

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jazz.midi.read import HIGHEST_PITCH, LOWEST_PITCH
+from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH
 from jazz.music.notes import DEFAULT_GRID, Bar, Note, Solo, duration_values
 
 FORMAT_VERSION = 1

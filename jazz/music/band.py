@@ -1,6 +1,6 @@
 """The rhythm section under a solo (issue 4): piano comping, a walking bass and a swing ride, as MIDI parts.
 
-``band_parts(bars, chords)`` gives three :class:`~jazz.midi_write.Part` s on the solo's step grid, in this order
+``band_parts(bars, chords)`` gives three :class:`~jazz.music.notes.Part` s on the solo's step grid, in this order
 (channels counted from 0, as MIDI bytes do):
 
 * **Comping** (piano, channel 1): close rootless voicings (:func:`jazz.chords.voicing`) in a seeded choice of
@@ -28,8 +28,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from jazz.music.chords import chord_scale, to_chord, voicing
-from jazz.midi.write import Part
-from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange, Note
+from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange, Note, Part
 
 __all__ = ["Beat", "Span", "band_parts", "bar_beats", "chord_spans", "comping", "drums", "walking_bass"]
 

@@ -13,6 +13,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 DEFAULT_GRID = 12  # steps per quarter note: 16ths (3) and 8th-note triplets (4) are exact
+TENOR_SAX = 66  # General MIDI program 67, counted from 0 as MIDI bytes do
+LOWEST_PITCH, HIGHEST_PITCH = 21, 108  # the piano's range; solos are folded into it by octaves
 
 
 class Note(NamedTuple):
@@ -95,6 +97,16 @@ class Solo:
         notes = [n._replace(pitch=n.pitch + semitones) for n in self.notes]
         chords = [ChordChange(c.onset, transpose_symbol(c.symbol, semitones)) for c in self.chords]
         return replace(self, notes=notes, chords=chords)
+
+
+@dataclass
+class Part:
+    """One instrument's notes on the solo's grid: the solo itself, or a band part."""
+
+    name: str
+    notes: list[Note]
+    channel: int = 0
+    program: int | None = TENOR_SAX  # General MIDI program counted from 0; None for drums
 
 
 @lru_cache(maxsize=None)

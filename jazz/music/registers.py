@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from jazz.files import UsageError
-from jazz.midi.read import HIGHEST_PITCH, LOWEST_PITCH
+from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH
 
 PROGRAM_CENTRES = {
     66: 63,  # tenor sax (141 solos)
