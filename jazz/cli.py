@@ -181,8 +181,8 @@ def run_bench(args) -> int:
 
 
 def run_evaluate(args) -> int:
-    from jazz.model.bundle import load_bundle
     from jazz.measure.evaluate import evaluate, format_report
+    from jazz.model.bundle import load_bundle
 
     for path in args.paths:
         if not Path(path).exists():
@@ -210,8 +210,8 @@ def run_import_weimar(args) -> int:
 
 
 def run_corpus(args) -> int:
-    from jazz.midi.corpus import load_corpus
     from jazz.files import atomic_write_text
+    from jazz.midi.corpus import load_corpus
 
     corpus = load_corpus(args.paths, grid=args.grid, track=args.track, cache=not args.no_cache, progress=True)
     print(corpus.table())
@@ -312,8 +312,8 @@ DEFAULT_TUNE = "blues-bb"
 
 
 def run_generate(args) -> int:
-    from jazz.model.bundle import load_bundle
     from jazz.generate import GenerateOptions, chord_form, generate, plain_form
+    from jazz.model.bundle import load_bundle
     from jazz.music.tunes import TuneError, get_tune, list_tunes
 
     if args.list_tunes:

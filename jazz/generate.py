@@ -5,16 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from jazz.model.bundle import Bundle
-from jazz.model.features import solo_centre
 from jazz.files import UsageError
 from jazz.midi.read import MidiError, read_midi
 from jazz.midi.write import write_midi
-from jazz.music.notes import TENOR_SAX, Part
-from jazz.music.notes import Bar, ChordChange, Solo
+from jazz.model.bundle import Bundle
+from jazz.model.features import solo_centre
+from jazz.model.sample import sample
+from jazz.music.notes import TENOR_SAX, Bar, ChordChange, Part, Solo
 from jazz.music.performance import add_velocities
 from jazz.music.registers import default_centre
-from jazz.model.sample import sample
 from jazz.settings import TOP_P
 
 

@@ -8,12 +8,13 @@ from pathlib import Path
 import mido
 import pytest
 
-from jazz.music.band import band_parts
-from jazz.music.chords import chord_scale, to_chord, voicing
 from jazz.midi.write import write_midi
-from jazz.music.notes import Part
-from jazz.music.notes import Bar, ChordChange, Note, Solo
+from jazz.music.band import band_parts
+from jazz.music.chord_parse import to_chord
+from jazz.music.notes import Bar, ChordChange, Note, Part, Solo
+from jazz.music.scales import chord_scale
 from jazz.music.tunes import get_tune, parse_progression, progression_changes
+from jazz.music.voicings import voicing
 
 GRID = 12
 WALTZ = "| Cmaj7 | C/E | Fmaj7 | Dm7 G7 | Em7 | A7(b9) | N.C. | Dm7 G7 | C6 | Bb/C |"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from midi_factory import make_midi, scale_notes
 
 from jazz.cli import main
-from midi_factory import make_midi, scale_notes
 
 
 @pytest.mark.slow

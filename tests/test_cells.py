@@ -6,7 +6,13 @@ import keras
 import numpy as np
 import pytest
 
-from jazz.model.cells import CELL_KINDS, GRUCell, LSTMCell, SimpleRNNCell, recurrent_layer
+from jazz.model.cells import (
+    CELL_KINDS,
+    GRUCell,
+    LSTMCell,
+    SimpleRNNCell,
+    recurrent_layer,
+)
 
 TOL = 1e-5
 N_X, UNITS, BATCH, STEPS = 5, 6, 4, 9

@@ -11,22 +11,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jazz.music.chords import (
-    CHORD_FEATURES,
-    NO_CHORD,
-    TENSIONS,
-    Chord,
-    ChordError,
-    chord_features,
-    chord_scale,
-    music21_symbol,
+from jazz.model.features import CHORD_FEATURES, chord_features
+from jazz.music.chord_parse import (
     parse_chord,
     parse_weimar_chord,
     split_weimar_symbols,
     transpose_symbol,
-    voicing,
 )
+from jazz.music.chords import NO_CHORD, TENSIONS, Chord, ChordError
+from jazz.music.leadsheet import music21_symbol
 from jazz.music.notes import ChordChange, Note, Solo
+from jazz.music.scales import chord_scale
+from jazz.music.voicings import voicing
 
 PC = {"C": 0, "Db": 1, "D": 2, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6, "G": 7, "Ab": 8, "A": 9, "Bb": 10, "B": 11}
 

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from jazz.model.bundle import load_bundle
+from jazz.files import UsageError
 from jazz.measure.evaluate import (
     batch_nats,
     encode,
@@ -20,16 +20,20 @@ from jazz.measure.evaluate import (
     forward_function,
     pick_forms,
 )
-from jazz.model.features import CONDITION_SIZE, ChordTimeline, chord_condition, chord_tables
-from jazz.files import UsageError
+from jazz.measure.stats import STAT_KEYS
 from jazz.midi.read import read_midi
 from jazz.midi.write import write_midi
-from jazz.music.notes import Part
+from jazz.model.bundle import load_bundle
+from jazz.model.features import (
+    CONDITION_SIZE,
+    ChordTimeline,
+    chord_condition,
+    chord_tables,
+)
 from jazz.model.network import ModelConfig, build_model
-from jazz.music.notes import Bar, ChordChange, Note, Solo
-from jazz.measure.stats import STAT_KEYS
 from jazz.model.tokens import Grammar, Tokenizer
 from jazz.model.train import publish_model
+from jazz.music.notes import Bar, ChordChange, Note, Part, Solo
 
 TOK = Tokenizer()
 EVALUATED = ["ArtPepper_Anthropology_FINAL", "ArtPepper_InAMellowTone_FINAL", "BenWebster_ByeByeBlackbird_FINAL"]

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from jazz.cli import main
-from jazz.model.features import CONDITION_SIZE, encode_with_condition, token_times
 from jazz.midi.read import read_midi
+from jazz.model.features import CONDITION_SIZE, encode_with_condition, token_times
 from jazz.model.network import ModelConfig, build_model
-from jazz.music.notes import ChordChange
 from jazz.model.tokens import Grammar, Tokenizer
 from jazz.model.train import publish_model
+from jazz.music.notes import ChordChange
 from jazz.music.tunes import get_tune, parse_progression
 
 TOK = Tokenizer()

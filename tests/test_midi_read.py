@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from midi_factory import make_midi, scale_notes
 
 from jazz.midi.corpus import cache_dir, load_corpus
 from jazz.midi.read import MidiError, read_midi
-from midi_factory import make_midi, scale_notes
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,6 @@ import numpy as np
 import pytest
 
 from jazz.midi.read import read_midi
-from jazz.music.notes import LOWEST_PITCH
-from jazz.model.network import EchoLogits
 from jazz.model.motifs import (
     ECHO_ORDERS,
     WINDOW,
@@ -18,8 +16,9 @@ from jazz.model.motifs import (
     history_push,
     history_start,
 )
-from jazz.music.notes import Bar, Note, Solo
+from jazz.model.network import EchoLogits
 from jazz.model.tokens import Tokenizer
+from jazz.music.notes import LOWEST_PITCH, Bar, Note, Solo
 
 TOK = Tokenizer()
 ORDER_2 = ECHO_ORDERS.index(2)

@@ -10,11 +10,11 @@ import mido
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from midi_factory import make_midi, scale_notes
 
 from jazz.cli import main
 from jazz.midi.corpus import load_corpus
 from jazz.midi.read import MidiError, read_midi
-from midi_factory import make_midi, scale_notes
 
 
 @pytest.fixture(autouse=True)

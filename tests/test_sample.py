@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+from jazz.midi.read import read_midi
 from jazz.model.features import (
     CONDITION_SIZE,
     ChordTimeline,
@@ -16,13 +17,11 @@ from jazz.model.features import (
     register_slot,
     solo_centre,
 )
-from jazz.midi.read import read_midi
-from jazz.music.notes import LOWEST_PITCH
-from jazz.model.network import IntervalLogits, ModelConfig, RegisterLogits, build_model
 from jazz.model.motifs import ECHO_ORDERS
-from jazz.music.notes import Bar, ChordChange, Note, Solo
+from jazz.model.network import IntervalLogits, ModelConfig, RegisterLogits, build_model
 from jazz.model.sample import choose, nucleus, sample
 from jazz.model.tokens import Grammar, Tokenizer
+from jazz.music.notes import LOWEST_PITCH, Bar, ChordChange, Note, Solo
 
 TOK = Tokenizer()
 

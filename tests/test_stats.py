@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from jazz.music.notes import Bar, ChordChange, Note, Solo
 from jazz.measure.stats import STAT_KEYS, compare, entropy, solo_stats
+from jazz.music.notes import Bar, ChordChange, Note, Solo
 
 G = 12  # grid steps per beat
 

@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 
 from jazz.midi.corpus import load_corpus
+from jazz.model.tokens import (
+    EOS,
+    FORMAT_VERSION,
+    TOKENS_PER_NOTE,
+    Grammar,
+    TokenError,
+    Tokenizer,
+)
 from jazz.music.notes import Bar, Note, Solo
-from jazz.model.tokens import EOS, FORMAT_VERSION, TOKENS_PER_NOTE, Grammar, TokenError, Tokenizer
 
 TOK = Tokenizer()
 

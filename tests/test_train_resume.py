@@ -11,10 +11,10 @@ import time
 
 import numpy as np
 import pytest
+from midi_factory import make_midi
 
 from jazz.cli import main
 from jazz.model.train import read_history
-from midi_factory import make_midi
 
 TINY = ["--seq-len", "32", "--batch-size", "8", "--hidden", "32", "--layers", "1", "--embedding", "16",
         "--patience", "20"]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from jazz.music.chords import ChordError, parse_chord
+from jazz.music.chord_parse import parse_chord
+from jazz.music.chords import ChordError
 from jazz.music.notes import Bar, ChordChange, Solo
 from jazz.music.tunes import (
     TUNES,

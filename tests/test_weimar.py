@@ -14,12 +14,19 @@ from pathlib import Path
 
 import mido
 import pytest
-
 from conftest import CORPUS, need
-from jazz.music.chords import parse_weimar_chord
+
 from jazz.files import UsageError
 from jazz.midi.read import MidiContent, load_content, read_midi
-from jazz.midi.weimar import PROGRAMS, TICKS_PER_BEAT, import_weimar, midi_key, parse_signature, run
+from jazz.midi.weimar import (
+    PROGRAMS,
+    TICKS_PER_BEAT,
+    import_weimar,
+    midi_key,
+    parse_signature,
+    run,
+)
+from jazz.music.chord_parse import parse_weimar_chord
 
 T = TICKS_PER_BEAT
 

@@ -33,19 +33,25 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from jazz.model.bundle import Bundle
-from jazz.midi.corpus import load_corpus
-from jazz.model.features import model_inputs, pitch_memory, solo_centre, token_times
 from jazz.files import UsageError, atomic_path, atomic_write_text
-from jazz.model.motifs import ECHO_ORDERS, echo_inputs
 from jazz.measure.ngram import NGram, choose_order
-from jazz.music.notes import Solo
-from jazz.progress import Progress
+from jazz.measure.stats import (
+    STAT_KEYS,
+    chord_pitch_classes,
+    compare,
+    median,
+    solo_stats,
+)
+from jazz.midi.corpus import load_corpus
+from jazz.model.bundle import Bundle
+from jazz.model.features import model_inputs, pitch_memory, solo_centre, token_times
+from jazz.model.motifs import ECHO_ORDERS, echo_inputs
 from jazz.model.sample import Sampler, sample
-from jazz.settings import TOP_P
-from jazz.measure.stats import STAT_KEYS, chord_pitch_classes, compare, median, solo_stats
 from jazz.model.tokens import TokenError, Tokenizer
 from jazz.model.train import split_by_solo
+from jazz.music.notes import Solo
+from jazz.progress import Progress
+from jazz.settings import TOP_P
 
 LN2 = math.log(2.0)
 MAX_BARS = 32  # bars of each real solo that generation follows (and the statistics see)
@@ -396,8 +402,8 @@ def format_report(result: dict) -> str:
 
 def write_plots(folder: Path, bundle: Bundle, real: list[dict], generated: list[dict], example: Solo) -> None:
     """stats.png (histograms), piano_roll.png (a generated solo) and curves.png (if the model has a history)."""
-    from jazz.report.plots import plot_history, plot_piano_roll
     from jazz.model.train import read_history
+    from jazz.report.plots import plot_history, plot_piano_roll
 
     plot_stat_histograms(real, generated, folder / "stats.png")
     plot_piano_roll(example, folder / "piano_roll.png", title=example.name)

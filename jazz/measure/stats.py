@@ -19,7 +19,7 @@ each key of ``STAT_KEYS``:
   the fit of the best diatonic collection). Counted per note, not weighted by duration.
 * ``chord_tone_share_on_beats``: of the notes that start on a beat (a multiple of ``grid`` steps after the
   bar line) while a chord sounds, the share whose pitch class belongs to the chord: root, third, fifth,
-  seventh or sixth and named tensions (``jazz.chords.Chord.pitch_classes``). Notes under no chord, N.C. or an
+  seventh or sixth and named tensions (``jazz.music.chords.Chord.pitch_classes``). Notes under no chord, N.C. or an
   unreadable symbol do not count; None for a solo without chords.
 * ``max_polyphony``: the most notes sounding at once (1 for a monophonic solo, 0 without notes).
 """
@@ -32,7 +32,8 @@ from typing import Iterable
 
 import numpy as np
 
-from jazz.music.chords import ChordError, to_chord
+from jazz.music.chord_parse import to_chord
+from jazz.music.chords import ChordError
 from jazz.music.notes import Solo
 
 STAT_KEYS = (

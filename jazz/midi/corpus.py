@@ -19,8 +19,8 @@ import numpy as np
 
 from jazz.files import UsageError, atomic_write_bytes
 from jazz.midi.read import MidiError, read_midi
-from jazz.progress import Progress
 from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange, Note, Solo
+from jazz.progress import Progress
 
 PARSER_VERSION = 7  # bump when parsing or quantization changes: invalidates the cache
 MIDI_SUFFIXES = (".mid", ".midi")

@@ -11,7 +11,16 @@ from pathlib import Path
 
 import mido
 
-from jazz.music.notes import DEFAULT_GRID, HIGHEST_PITCH, LOWEST_PITCH, Bar, ChordChange, Note, Solo, snap_duration
+from jazz.music.notes import (
+    DEFAULT_GRID,
+    HIGHEST_PITCH,
+    LOWEST_PITCH,
+    Bar,
+    ChordChange,
+    Note,
+    Solo,
+    snap_duration,
+)
 
 DRUM_CHANNEL = 9  # channel 10 in 1-based numbering
 MAX_EMPTY_BARS = 2  # longer silences inside a solo are shortened to this many empty bars
@@ -254,7 +263,8 @@ def accompaniment_chords(melody: TrackNotes, content: MidiContent, step, bars: l
 
 def chords_from_texts(texts: list[tuple[int, str]], step) -> list[ChordChange]:
     """Chord symbols written as markers, text, cues or lyrics (texts that are not chords are ignored)."""
-    from jazz.music.chords import ChordError, parse_chord
+    from jazz.music.chord_parse import parse_chord
+    from jazz.music.chords import ChordError
 
     changes = []
     for tick, text in texts:

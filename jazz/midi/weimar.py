@@ -31,7 +31,7 @@ Decisions (each one visible in the files or in the per-solo report):
 * **Dropped notes**: a pitch outside 0-127, or a metrical position that is not after the previous kept note's
   (same tick or earlier). Neither happens in the 410 solos of the shared corpus; the report lists any by row.
 * **Chords**: a ``marker`` on the conductor track at the first beat of the track and at every beat whose chord
-  (``chord`` column, converted with :func:`jazz.chords.parse_weimar_chord` to its lead-sheet spelling such as
+  (``chord`` column, converted with :func:`jazz.music.chord_parse.parse_weimar_chord` to its lead-sheet spelling such as
   ``Dm7``, ``G7(b9)`` or ``N.C.``) differs from the previous beat's. Comparing lead-sheet spellings means two
   Weimar spellings of one chord make no extra marker. An empty chord cell continues the previous chord (none
   occur in the corpus). An unknown symbol skips the solo with a reason naming the file, row and symbol.
@@ -55,8 +55,9 @@ from typing import Any, Callable
 import mido
 import numpy as np
 
-from jazz.music.chords import ChordError, parse_weimar_chord
 from jazz.files import UsageError, atomic_write_bytes
+from jazz.music.chord_parse import parse_weimar_chord
+from jazz.music.chords import ChordError
 from jazz.progress import Progress
 
 TICKS_PER_BEAT = 5040  # = lcm(1..10) * 2: exact for every division up to 10 and for 12, 14, 15, 16, 18, 20, 24, 36

@@ -2,7 +2,7 @@
 
 After each token the sequence stands at a moment in the music (a bar line after ``bar:``, a note's
 onset after ``pos:``/``pitch:``/``dur:``). The condition at that step is the chord sounding then and the
-chord of the next change (so a line can lead into it), each as jazz.chords.chord_features (root,
+chord of the next change (so a line can lead into it), each as ``chord_features`` (root,
 pitch-class set, bass, no-chord flag). Training computes it from the solo's chord changes; sampling
 computes the same thing from the grammar's position over the chosen changes, so both see one quantity.
 A model with skip paths also gets the latest pitch (and the one before) at every step (``pitch_memory``;
@@ -13,16 +13,39 @@ motif path the echoes of earlier figures (jazz.model.motifs).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
-from jazz.music.chords import CHORD_FEATURES, chord_features
-from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH
-from jazz.model.network import ModelConfig
 from jazz.model.motifs import echo_inputs
-from jazz.music.notes import ChordChange, Solo
+from jazz.model.network import ModelConfig
 from jazz.model.tokens import Tokenizer
+from jazz.music.chord_parse import to_chord
+from jazz.music.chords import NO_CHORD
+from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH, ChordChange, Solo
 
+CHORD_FEATURES = 37  # root one-hot (12) + pitch-class set (12) + bass one-hot (12) + no-chord flag (1)
 CONDITION_SIZE = 2 * CHORD_FEATURES
+
+
+@lru_cache(maxsize=4096)
+def _features(symbol: str | None) -> np.ndarray:
+    vector = np.zeros(CHORD_FEATURES, dtype=np.float32)
+    chord = NO_CHORD if symbol is None else to_chord(symbol)
+    if chord.root is None:
+        vector[36] = 1.0
+    else:
+        vector[chord.root] = 1.0
+        vector[[12 + pc for pc in chord.pitch_classes]] = 1.0
+        vector[24 + chord.bass_pc] = 1.0
+    vector.flags.writeable = False
+    return vector
+
+
+def chord_features(symbol: str | None) -> np.ndarray:
+    """Model input for a chord: root one-hot, pitch-class set, bass one-hot (the root without a slash), no-chord
+    flag; ``CHORD_FEATURES`` float32 values. None or N.C. sets only the flag. The array is cached: read-only."""
+    return _features(symbol)
 
 
 def token_times(tokenizer: Tokenizer, ids: np.ndarray) -> np.ndarray:

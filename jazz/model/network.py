@@ -30,8 +30,8 @@ import keras
 from keras import ops
 
 from jazz.model.cells import CELL_KINDS, recurrent_layer
-from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH
 from jazz.model.motifs import ECHO_ORDERS
+from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH
 
 PITCH_SLOTS = 1 + HIGHEST_PITCH - LOWEST_PITCH + 1  # last_pitch: 0 (no note yet), 1 + pitch - LOWEST_PITCH
 

@@ -20,11 +20,8 @@ import numpy as np
 from keras import ops
 
 from jazz.model.features import chord_condition, chord_tables, register_slot
-from jazz.model.network import Head, recurrent_cells
 from jazz.model.motifs import history_echo, history_push, history_start
-from jazz.music.notes import ChordChange
-from jazz.progress import Progress
-from jazz.settings import TOP_P
+from jazz.model.network import Head, recurrent_cells
 from jazz.model.tokens import (
     BOS,
     END,
@@ -37,6 +34,9 @@ from jazz.model.tokens import (
     grammar_tables,
     grammar_time,
 )
+from jazz.music.notes import ChordChange
+from jazz.progress import Progress
+from jazz.settings import TOP_P
 
 CHUNK = 64  # steps per call of the compiled function
 NUCLEUS_ROUNDS = 20  # bisection steps for the top-p threshold

@@ -9,7 +9,7 @@ Why this shape is easy to learn:
   "on the beat", "the and of 2" and "a triplet's last third" are single symbols whose meaning never drifts,
   unlike delta-time tokens, where one wrong step shifts everything after it.
 - Pitch and duration are separate tokens, so what is learnt about a pitch is shared by all its lengths.
-  Durations use a short list (jazz.notes.duration_values): fine below a beat, coarse for long notes.
+  Durations use a short list (jazz.music.notes.duration_values): fine below a beat, coarse for long notes.
 - Rests are implicit (the gap to the next onset) and long silences are whole empty bars.
 - Every note costs exactly three tokens (``TOKENS_PER_NOTE``), so loss converts to bits per note.
 - Chords are not tokens: the model receives the sounding chord as an input feature at every step
@@ -29,8 +29,15 @@ from pathlib import Path
 
 import numpy as np
 
-from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH
-from jazz.music.notes import DEFAULT_GRID, Bar, Note, Solo, duration_values
+from jazz.music.notes import (
+    DEFAULT_GRID,
+    HIGHEST_PITCH,
+    LOWEST_PITCH,
+    Bar,
+    Note,
+    Solo,
+    duration_values,
+)
 
 FORMAT_VERSION = 1
 TOKENS_PER_NOTE = 3

@@ -20,11 +20,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from jazz.model.features import model_inputs
 from jazz.files import UsageError, atomic_path, atomic_write_text
+from jazz.model.features import model_inputs
 from jazz.model.network import ModelConfig, build_model
-from jazz.music.notes import Solo
 from jazz.model.tokens import TOKENS_PER_NOTE, Tokenizer
+from jazz.music.notes import Solo
 
 LN2 = math.log(2.0)
 
@@ -62,7 +62,7 @@ class WindowData(keras.utils.PyDataset):
     """Batches of (inputs, next tokens) windows cut from the solos laid end to end.
 
     ``encode(solo)`` gives the model's per-token inputs by name ("tokens" first; see
-    jazz.features.model_inputs); every input is cut into the same windows. With ``augment`` every epoch
+    jazz.model.features.model_inputs); every input is cut into the same windows. With ``augment`` every epoch
     transposes each solo by a fresh random interval (all 12 keys, pitches kept in range) and starts the
     windows at a fresh random offset.
     """

@@ -3,7 +3,7 @@
 ``band_parts(bars, chords)`` gives three :class:`~jazz.music.notes.Part` s on the solo's step grid, in this order
 (channels counted from 0, as MIDI bytes do):
 
-* **Comping** (piano, channel 1): close rootless voicings (:func:`jazz.chords.voicing`) in a seeded choice of
+* **Comping** (piano, channel 1): close rootless voicings (:func:`jazz.music.voicings.voicing`) in a seeded choice of
   comping patterns per bar (Charleston, a push with an anticipation, a long held chord, off-beat stabs, 2 and 4,
   laying out). An off-beat hit right before a chord change is an anticipation: it voices the coming chord and may
   ring into it. A note never sounds past the end of the chord it voices, and every chord gets voiced at least once.
@@ -27,8 +27,10 @@ import random
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from jazz.music.chords import chord_scale, to_chord, voicing
+from jazz.music.chord_parse import to_chord
 from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange, Note, Part
+from jazz.music.scales import chord_scale
+from jazz.music.voicings import voicing
 
 __all__ = ["Beat", "Span", "band_parts", "bar_beats", "chord_spans", "comping", "drums", "walking_bass"]
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from jazz.music.chords import parse_chord, pitch_name
+from jazz.music.chord_parse import parse_chord
+from jazz.music.chords import pitch_name
 from jazz.music.notes import Bar, ChordChange
 
 TEMPLATES = {  # suffix → intervals above the root; seventh chords first, so ties prefer them

@@ -92,7 +92,7 @@ class Solo:
 
     def transposed(self, semitones: int) -> Solo:
         """The same solo moved by ``semitones`` (chord symbols are moved by jazz.music.chords)."""
-        from jazz.music.chords import transpose_symbol
+        from jazz.music.chord_parse import transpose_symbol
 
         notes = [n._replace(pitch=n.pitch + semitones) for n in self.notes]
         chords = [ChordChange(c.onset, transpose_symbol(c.symbol, semitones)) for c in self.chords]

@@ -15,7 +15,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from jazz.music.chords import ChordError, parse_weimar_chord, split_weimar_symbols, to_chord, transpose_symbol
+from jazz.music.chord_parse import (
+    parse_weimar_chord,
+    split_weimar_symbols,
+    to_chord,
+    transpose_symbol,
+)
+from jazz.music.chords import ChordError
 from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange
 
 __all__ = [

@@ -1,0 +1,171 @@
+"""Chord symbols → :class:`~jazz.music.chords.Chord`: lead-sheet spellings (``Dm7``, ``C-7``, ``CΔ``, ``G7(b9)``,
+``Bø``, ``C/E``, ``N.C.``) and the Weimar Jazz Database's own (``C-7``, ``Fj7``, ``Bb79b``, ``NC``)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from jazz.music.chords import NO_CHORD, TENSION_INTERVAL, Chord, ChordError, note_pc
+
+_NC_SPELLINGS = {"NC", "N.C.", "N.C", "N/C"}
+_ROOT = re.compile(r"([A-G])([b#♭♯]?)")
+_BASS = re.compile(r"/([A-G][b#♭♯]?)$")
+_LEAD_BODY = re.compile(
+    r"(?P<tri>min|mi|m(?!aj|a\d)|-|dim|°|o|ø|Ø|aug|\+)?"
+    r"(?P<maj>maj|Maj|MA|ma(?=\d)|M|Δ|∆|j)?"
+    r"(?P<ext>69|6|7|9|11|13)?"
+    r"(?P<mods>.*)"
+)
+_MOD = re.compile(r"sus[24]?|alt|maj7|add[b#]?(?:9|11|13)|[b#+\-](?:5|9|11|13)|9|11|13")
+_TRI = {"min": "min", "mi": "min", "m": "min", "-": "min", "dim": "dim", "°": "dim", "o": "dim",
+        "ø": "hdim", "Ø": "hdim", "aug": "aug", "+": "aug"}  # fmt: skip
+
+
+def _scan_mods(text: str, symbol: str) -> list[str]:
+    """Split a run of modifiers ('b9#11', 'sus4', 'add9') into normalized names; ChordError on leftovers."""
+    out: list[str] = []
+    pos = 0
+    while pos < len(text):
+        match = _MOD.match(text, pos)
+        if not match:
+            raise ChordError(f"unknown chord symbol {symbol!r}")
+        token = match.group().removeprefix("add")
+        out.append(token.replace("+", "#").replace("-", "b"))
+        pos = match.end()
+    return out
+
+
+def _build(
+    symbol: str, root: int, tri: str | None, maj: bool, ext: str | None, mods: list[str], bass: int | None
+) -> Chord:
+    """Assemble a Chord from the pieces both parsers find (``mods``: 'sus4', 'alt', 'maj7', tension names)."""
+    sus = [m for m in mods if m.startswith("sus")]
+    explicit = {m for m in mods if m in TENSION_INTERVAL or m == "alt"}
+    maj = maj or "maj7" in mods
+    if maj and ext not in ("6", "69"):
+        seventh: str | None = "maj7"
+    elif ext in ("7", "9", "11", "13"):
+        seventh = "dim7" if tri == "dim" else "7"
+    elif ext in ("6", "69"):
+        seventh = "6"
+    elif tri == "hdim" or "alt" in explicit:
+        seventh = "7"
+    else:
+        seventh = None
+    if sus:
+        if tri is not None:
+            raise ChordError(f"unknown chord symbol {symbol!r}")
+        quality = "sus2" if sus[-1] == "sus2" else "sus"
+    else:
+        quality = tri or ("dom" if seventh == "7" else "maj")
+    tensions = explicit | _implied(ext, explicit)
+    try:
+        return Chord(root, quality, seventh, tuple(tensions), bass)
+    except ChordError as err:
+        raise ChordError(f"unknown chord symbol {symbol!r} ({err})") from None
+
+
+def _implied(ext: str | None, explicit: set[str]) -> set[str]:
+    """Tensions implied by an extension number (C13 = 7, 9, 13) unless an alteration replaces them."""
+    implied: set[str] = set()
+    if ext == "69" or (ext in ("9", "11", "13") and not explicit & {"b9", "#9"}):
+        implied.add("9")
+    if ext == "11" and "#11" not in explicit:
+        implied.add("11")
+    if ext == "13" and "b13" not in explicit:
+        implied.add("13")
+    return implied
+
+
+def _split_root_bass(text: str, symbol: str) -> tuple[int, str, int | None]:
+    root_match = _ROOT.match(text)
+    if not root_match:
+        raise ChordError(f"unknown chord symbol {symbol!r}")
+    body = text[root_match.end() :]
+    bass = None
+    bass_match = _BASS.search(body)
+    if bass_match:
+        bass = note_pc(bass_match.group(1))
+        body = body[: bass_match.start()]
+    return note_pc(root_match.group()), body, bass
+
+
+@lru_cache(maxsize=4096)
+def parse_chord(text: str) -> Chord:
+    """Parse a lead-sheet chord symbol (``Dm7``, ``C-7``, ``CΔ``, ``G7(b9)``, ``Bø``, ``C/E``, ``N.C.``...)."""
+    symbol = text.strip()
+    if symbol.upper() in _NC_SPELLINGS:
+        return NO_CHORD
+    root, body, bass = _split_root_bass(symbol, text)
+    body = body.replace("6/9", "69")
+    mods: list[str] = []
+    for group in re.findall(r"\(([^()]*)\)", body):
+        for item in re.split(r"[,\s]+", group.strip()):
+            mods.extend(_scan_mods(item, text))
+    body = re.sub(r"\([^()]*\)", "", body)
+    if "(" in body or ")" in body:
+        raise ChordError(f"unknown chord symbol {text!r}")
+    parts = _LEAD_BODY.fullmatch(body)
+    assert parts is not None  # the pattern matches any string
+    tri = _TRI.get(parts["tri"] or "")
+    mods = _scan_mods(parts["mods"], text) + mods
+    return _build(text, root, tri, parts["maj"] is not None, parts["ext"], mods, bass)
+
+
+_WEIMAR_BODY = re.compile(
+    r"(?P<tri>m7b5|-|o|\+|sus)?(?P<maj>j)?(?P<ext>6|7)?(?P<tensions>(?:(?:9|11|13)[b#]?)*)(?P<alt>alt)?"
+)
+_WEIMAR_TRI = {"m7b5": "hdim", "-": "min", "o": "dim", "+": "aug"}
+
+
+@lru_cache(maxsize=4096)
+def parse_weimar_chord(text: str) -> Chord:
+    """Parse a Weimar Jazz Database chord (``C-7``, ``Fj7``, ``Bb79b``, ``Ebj7911#``, ``Db-69/Ab``, ``NC``...)."""
+    symbol = text.strip()
+    if not symbol:
+        raise ChordError(f"empty Weimar chord symbol {text!r}")
+    if symbol == "NC":
+        return NO_CHORD
+    root, body, bass = _split_root_bass(symbol, text)
+    parts = _WEIMAR_BODY.fullmatch(body)
+    if parts is None:
+        raise ChordError(f"unknown Weimar chord symbol {text!r}")
+    mods = [m[-1] + m[:-1] if m[-1] in "b#" else m for m in re.findall(r"(?:9|11|13)[b#]?", parts["tensions"])]
+    if parts["tri"] == "sus":
+        mods.append("sus4")
+    if parts["alt"]:
+        mods.append("alt")
+    tri = _WEIMAR_TRI.get(parts["tri"] or "")
+    return _build(text, root, tri, parts["maj"] is not None, parts["ext"], mods, bass)
+
+
+_WEIMAR_RUN = re.compile(r"NC|[A-G][b#]?(?:[^A-GN/]|/[A-G][b#]?)*")
+
+
+def split_weimar_symbols(text: str) -> list[str]:
+    """Split Weimar chords written without spaces, as in meta.csv ``chord_changes``: 'F7NC' -> ['F7', 'NC']."""
+    pieces = _WEIMAR_RUN.findall(text)
+    if "".join(pieces) != text:
+        raise ChordError(f"unknown Weimar chord symbol(s) {text!r}")
+    return pieces
+
+
+@lru_cache(maxsize=4096)
+def to_chord(symbol: str) -> Chord:
+    """A lead-sheet symbol, or failing that a Weimar one, as a Chord (the error names the lead-sheet reading)."""
+    try:
+        return parse_chord(symbol)
+    except ChordError as lead_sheet_error:
+        try:
+            return parse_weimar_chord(symbol)
+        except ChordError:
+            raise lead_sheet_error from None
+
+
+
+@lru_cache(maxsize=8192)
+def transpose_symbol(symbol: str, semitones: int) -> str:
+    """Move a lead-sheet chord symbol by ``semitones`` (``transpose_symbol('Dm7', 3) == 'Fm7'``)."""
+    return to_chord(symbol).transpose(semitones).symbol
+
