@@ -181,8 +181,9 @@ def run_bench(args) -> int:
 
 
 def run_evaluate(args) -> int:
-    from jazz.measure.evaluate import evaluate, format_report
+    from jazz.measure.evaluate import evaluate
     from jazz.model.bundle import load_bundle
+    from jazz.report.evaluation import format_report
 
     for path in args.paths:
         if not Path(path).exists():

@@ -87,7 +87,7 @@ def test_primer_is_continued(trained, small_corpus, tmp_path):
 
 
 def test_resume_extends_a_finished_run(trained, small_corpus, tmp_path):
-    from jazz.model.train import read_history
+    from jazz.report.plots import read_history
 
     out = tmp_path / "copy"
     shutil.copytree(trained, out)

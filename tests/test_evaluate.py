@@ -11,15 +11,8 @@ import numpy as np
 import pytest
 
 from jazz.files import UsageError
-from jazz.measure.evaluate import (
-    batch_nats,
-    encode,
-    evaluate,
-    first_bars,
-    format_report,
-    forward_function,
-    pick_forms,
-)
+from jazz.measure.evaluate import evaluate, first_bars, pick_forms
+from jazz.measure.likelihood import batch_nats, encode, forward_function
 from jazz.measure.stats import STAT_KEYS
 from jazz.midi.read import read_midi
 from jazz.midi.write import write_midi
@@ -34,6 +27,7 @@ from jazz.model.network import ModelConfig, build_model
 from jazz.model.tokens import Grammar, Tokenizer
 from jazz.model.train import publish_model
 from jazz.music.notes import Bar, ChordChange, Note, Part, Solo
+from jazz.report.evaluation import format_report
 
 TOK = Tokenizer()
 EVALUATED = ["ArtPepper_Anthropology_FINAL", "ArtPepper_InAMellowTone_FINAL", "BenWebster_ByeByeBlackbird_FINAL"]
@@ -200,7 +194,7 @@ def test_tune_forms_fill_the_bars_with_each_tunes_changes():
 
 
 def test_teacher_forced_calibration_counts_each_event():
-    from jazz.measure.evaluate import melodic_expectations
+    from jazz.measure.likelihood import melodic_expectations
 
     solo = Solo([Note(p, 12 * i, 12) for i, p in enumerate([60, 62, 64, 64, 62])], [Bar(0), Bar(48)],
                 chords=[ChordChange(0, "C7")])
@@ -214,7 +208,7 @@ def test_teacher_forced_calibration_counts_each_event():
 
 
 def test_teacher_forced_calibration_counts_motif_echoes():
-    from jazz.measure.evaluate import melodic_expectations
+    from jazz.measure.likelihood import melodic_expectations
 
     # +2 +2 -4 comes back after three notes, and goes on with +2 as it did the first time
     solo = Solo([Note(p, 12 * i, 12) for i, p in enumerate([60, 62, 64, 60, 62, 64, 60, 62])], [Bar(0), Bar(48)])

@@ -14,7 +14,7 @@ import pytest
 from midi_factory import make_midi
 
 from jazz.cli import main
-from jazz.model.train import read_history
+from jazz.report.plots import read_history
 
 TINY = ["--seq-len", "32", "--batch-size", "8", "--hidden", "32", "--layers", "1", "--embedding", "16",
         "--patience", "20"]

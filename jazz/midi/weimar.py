@@ -56,6 +56,7 @@ import mido
 import numpy as np
 
 from jazz.files import UsageError, atomic_write_bytes
+from jazz.midi.write import events_track, valid_key
 from jazz.music.chord_parse import parse_weimar_chord
 from jazz.music.chords import ChordError
 from jazz.progress import Progress
@@ -83,7 +84,7 @@ class WeimarError(ValueError):
 
 
 @dataclass(frozen=True)
-class Beat:
+class BeatRow:
     row: int
     bar: int
     beat: int  # 1-based
@@ -104,8 +105,6 @@ class CsvNote:
     duration: float  # seconds
     pitch: int
 
-
-# ------------------------------------------------------------------------------------------ the API
 
 
 def import_weimar(src: Path, out: Path, progress: bool = False, force: bool = False) -> list[dict]:
@@ -179,8 +178,6 @@ def solo_report(name: str, status: str, reason: str = "", **fields) -> dict:
     return report
 
 
-# ------------------------------------------------------------------------------------------- reading
-
 
 def read_meta(path: Path) -> dict[str, dict]:
     """meta.csv rows keyed by solo name (``filename_sv`` without ``.sv``); empty if the file is missing."""
@@ -228,7 +225,7 @@ def parse_signature(text: str) -> tuple[int, int]:
     return numerator, denominator
 
 
-def read_beats(path: Path) -> list[Beat]:
+def read_beats(path: Path) -> list[BeatRow]:
     """The beat track, checked: onsets rising, durations positive, chords known."""
     beats = []
     for row, record in _rows(path, _BEAT_COLUMNS):
@@ -237,7 +234,7 @@ def read_beats(path: Path) -> list[Beat]:
             chord = parse_weimar_chord(symbol).symbol if symbol else (beats[-1].chord if beats else None)
         except ChordError:
             raise WeimarError(f"{_show(path)} row {row}: unknown chord symbol {symbol!r}") from None
-        beat = Beat(row, _value(path, row, record, "bar", int), _value(path, row, record, "beat", int),
+        beat = BeatRow(row, _value(path, row, record, "bar", int), _value(path, row, record, "beat", int),
                     _value(path, row, record, "onset", float), _value(path, row, record, "duration", float),
                     _value(path, row, record, "signature", parse_signature), chord)
         if beat.duration <= 0 or (beats and beat.onset <= beats[-1].onset):
@@ -270,13 +267,11 @@ def _melody_meters(path: Path) -> dict[int, tuple[int, int]]:
     return meters
 
 
-# ------------------------------------------------------------------------------------------ the timeline
-
 
 class Timeline:
     """Bars laid end to end from tick 0, and the beat track's seconds → ticks map."""
 
-    def __init__(self, beats: list[Beat], extra_meters: dict[int, tuple[int, int]]):
+    def __init__(self, beats: list[BeatRow], extra_meters: dict[int, tuple[int, int]]):
         meters = {**extra_meters, **{b.bar: b.meter for b in beats}}
         self.first_bar = min(meters)
         self.starts: list[int] = []
@@ -326,8 +321,6 @@ class Timeline:
         ticks[late] = y[-1] + (seconds[late] - x[-1]) * (y[-1] - y[-2]) / (x[-1] - x[-2])
         return ticks
 
-
-# ------------------------------------------------------------------------------------------ converting
 
 
 def convert_solo(src: Path, name: str, meta: dict | None) -> tuple[bytes, dict]:
@@ -400,70 +393,49 @@ def midi_key(text: str) -> str | None:
         return None
     suffix = "m" if mode == "min" else ""
     for name in (tonic, _ENHARMONIC.get(tonic)):
-        if name and _valid_key(name + suffix):
+        if name and valid_key(name + suffix):
             return name + suffix
     return None
 
 
-def _valid_key(key: str) -> bool:
-    try:
-        mido.MetaMessage("key_signature", key=key)
-    except (ValueError, KeyError):
-        return False
-    return True
 
 
-# ------------------------------------------------------------------------------------------ MIDI tracks
+Event = tuple[int, int, mido.Message]  # (tick, order at that tick, message), as jazz.midi.write takes them
 
 
-Event = tuple[int, int, str, dict]  # (tick, order at that tick, message type, message fields)
-_CHANNEL_TYPES = {"note_on", "note_off", "program_change"}
-
-
-def conductor_track(name: str, timeline: Timeline, beats: list[Beat], key: str | None) -> mido.MidiTrack:
+def conductor_track(name: str, timeline: Timeline, beats: list[BeatRow], key: str | None) -> mido.MidiTrack:
     """Track name, attribution, key, metres, the beat-by-beat tempo map and the chord markers."""
-    events: list[Event] = [(0, 0, "track_name", {"name": name}), (0, 1, "copyright", {"text": ATTRIBUTION})]
+    meta = mido.MetaMessage
+    events: list[Event] = [(0, 0, meta("track_name", name=name)), (0, 1, meta("copyright", text=ATTRIBUTION))]
     if key:
-        events.append((0, 2, "key_signature", {"key": key}))
+        events.append((0, 2, meta("key_signature", key=key)))
     for index, (numerator, denominator) in enumerate(timeline.meters):
         if index == 0 or timeline.meters[index - 1] != (numerator, denominator):
-            events.append((timeline.starts[index], 3, "time_signature", {
-                "numerator": numerator, "denominator": denominator,
-                "clocks_per_click": 96 // denominator, "notated_32nd_notes_per_beat": 8}))
+            events.append((timeline.starts[index], 3, meta(
+                "time_signature", numerator=numerator, denominator=denominator,
+                clocks_per_click=96 // denominator, notated_32nd_notes_per_beat=8)))
     tempo = None
     for index, beat in enumerate(beats):
         size = timeline.beat_ticks(beat.bar)
         value = min(max(round(beat.duration * 1e6 * TICKS_PER_BEAT / size), 1), 0xFFFFFF)  # µs per quarter
         if value != tempo:
             tick = 0 if index == 0 else timeline.tick(beat.bar, beat.beat)
-            events.append((tick, 4, "set_tempo", {"tempo": value}))
+            events.append((tick, 4, meta("set_tempo", tempo=value)))
             tempo = value
     for change in chord_changes(beats):
-        events.append((timeline.tick(change.bar, change.beat), 5, "marker", {"text": change.chord}))
-    return _track(events, timeline.end)
+        events.append((timeline.tick(change.bar, change.beat), 5, meta("marker", text=change.chord)))
+    return events_track(events, timeline.end)
 
 
-def chord_changes(beats: list[Beat]) -> list[Beat]:
+def chord_changes(beats: list[BeatRow]) -> list[BeatRow]:
     """The first beat with a chord and every beat whose chord differs from the previous beat's."""
     return [b for i, b in enumerate(beats) if b.chord is not None and (i == 0 or b.chord != beats[i - 1].chord)]
 
 
 def solo_track(notes: list[tuple[int, int, int]], program: int) -> mido.MidiTrack:
-    events: list[Event] = [(0, 0, "track_name", {"name": "Solo"}),
-                           (0, 1, "program_change", {"channel": 0, "program": program})]
+    events: list[Event] = [(0, 0, mido.MetaMessage("track_name", name="Solo")),
+                           (0, 1, mido.Message("program_change", channel=0, program=program))]
     for start, end, pitch in notes:  # a note-off sorts before a note-on at the same tick
-        events.append((start, 3, "note_on", {"channel": 0, "note": pitch, "velocity": VELOCITY}))
-        events.append((end, 2, "note_off", {"channel": 0, "note": pitch, "velocity": 0}))
-    return _track(events, notes[-1][1])
-
-
-def _track(events: list[Event], end: int) -> mido.MidiTrack:
-    """A track from events: sorted, in delta times, closed at ``end``."""
-    track = mido.MidiTrack()
-    now = 0
-    for tick, _, kind, fields in sorted(events, key=lambda e: e[:2]):
-        make = mido.Message if kind in _CHANNEL_TYPES else mido.MetaMessage
-        track.append(make(kind, time=tick - now, **fields))
-        now = tick
-    track.append(mido.MetaMessage("end_of_track", time=max(end - now, 0)))
-    return track
+        events.append((start, 3, mido.Message("note_on", channel=0, note=pitch, velocity=VELOCITY)))
+        events.append((end, 2, mido.Message("note_off", channel=0, note=pitch, velocity=0)))
+    return events_track(events, notes[-1][1])

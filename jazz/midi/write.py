@@ -40,7 +40,7 @@ def conductor_track(solo: Solo, title: str = "") -> mido.MidiTrack:
     scale = TICKS_PER_BEAT // solo.grid
     events = [(0, 0, mido.MetaMessage("track_name", name=title or solo.name or "jazz"))]
     events.append((0, 1, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(solo.tempo))))
-    if solo.key and _valid_key(solo.key):
+    if solo.key and valid_key(solo.key):
         events.append((0, 2, mido.MetaMessage("key_signature", key=solo.key)))
     meter = None
     for bar in solo.bars:
@@ -52,7 +52,7 @@ def conductor_track(solo: Solo, title: str = "") -> mido.MidiTrack:
     for change in solo.chords:
         events.append((change.onset * scale, 4, mido.MetaMessage("marker", text=change.symbol)))
     end = solo.total_steps * scale
-    return _track(events, end)
+    return events_track(events, end)
 
 
 def part_track(part: Part, scale: int) -> mido.MidiTrack:
@@ -66,11 +66,11 @@ def part_track(part: Part, scale: int) -> mido.MidiTrack:
         # note-offs sort before note-ons at the same tick, so repeated notes never swallow each other
         events.append((on, 3, mido.Message("note_on", channel=part.channel, note=note.pitch, velocity=note.velocity)))
         events.append((off, 2, mido.Message("note_off", channel=part.channel, note=note.pitch, velocity=0)))
-    return _track(events, end)
+    return events_track(events, end)
 
 
-def _track(events: list[tuple[int, int, mido.Message]], end: int) -> mido.MidiTrack:
-    """A track from (absolute tick, order, message) triples, in time order, with its end marker."""
+def events_track(events: list[tuple[int, int, mido.Message]], end: int) -> mido.MidiTrack:
+    """A track from (absolute tick, order at that tick, message) triples, in time order, closed at ``end``."""
     track = mido.MidiTrack()
     now = 0
     for tick, _, message in sorted(events, key=lambda e: (e[0], e[1], getattr(e[2], "note", 0))):
@@ -80,7 +80,8 @@ def _track(events: list[tuple[int, int, mido.Message]], end: int) -> mido.MidiTr
     return track
 
 
-def _valid_key(key: str) -> bool:
+def valid_key(key: str) -> bool:
+    """Whether mido can write ``key`` as a key signature (e.g. 'Bb', 'Cm', 'F#')."""
     try:
         mido.MetaMessage("key_signature", key=key)
         return True

@@ -25,6 +25,7 @@ from jazz.model.features import model_inputs
 from jazz.model.network import ModelConfig, build_model
 from jazz.model.tokens import TOKENS_PER_NOTE, Tokenizer
 from jazz.music.notes import Solo
+from jazz.report.plots import plot_history, read_history
 
 LN2 = math.log(2.0)
 
@@ -222,17 +223,6 @@ def _best_val_loss(history_csv: Path) -> float | None:
     return min(values) if values else None
 
 
-def read_history(path: Path) -> list[dict[str, float]]:
-    """The rows of a CSVLogger file as floats ([] if there is none)."""
-    import csv
-
-    try:
-        with open(path, newline="") as handle:
-            return [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(handle)]
-    except (OSError, ValueError):
-        return []
-
-
 def finish(out: Path, model: keras.Model, history, cfg: TrainConfig, elapsed: float,
            train_data: WindowData, val_data: WindowData, diverged: bool = False) -> dict:
     """Publish the best checkpoint as model.keras, draw the curves, and write the card."""
@@ -243,8 +233,6 @@ def finish(out: Path, model: keras.Model, history, cfg: TrainConfig, elapsed: fl
         raise UsageError(f"training produced {why}, so no model was saved")
     model.load_weights(best)
     publish_model(model, out / "model.keras")
-    from jazz.report.plots import plot_history
-
     plot_history(rows, out / "curves.png")
     summary = summarize(rows, elapsed, train_data, val_data)
     config = json.loads((out / "config.json").read_text())

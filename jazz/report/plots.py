@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import matplotlib
@@ -54,3 +55,12 @@ def plot_piano_roll(solo: Solo, path: Path, title: str = "") -> None:
     axis.set_ylabel("MIDI pitch")
     axis.set_title(title or solo.name)
     _save(figure, path)
+
+
+def read_history(path: Path) -> list[dict[str, float]]:
+    """The rows of a CSVLogger file as floats ([] if there is none)."""
+    try:
+        with open(path, newline="") as handle:
+            return [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(handle)]
+    except (OSError, ValueError):
+        return []

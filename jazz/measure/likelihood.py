@@ -1,0 +1,132 @@
+"""How well a model predicts real solos: every token scored with the true context (teacher forcing).
+
+Each solo is tokenized as for training (no transposition) and run through the model whole, a few solos of
+similar length per call, padded at the end; every token after ``<bos>`` is scored once. The same pass
+measures calibration: how much probability the model gives to four melodic events against how often the
+soloists play them (``melodic_expectations``).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+import keras
+import numpy as np
+
+from jazz.measure.stats import chord_pitch_classes
+from jazz.model.bundle import Bundle
+from jazz.model.features import model_inputs, pitch_memory, token_times
+from jazz.model.motifs import ECHO_ORDERS, echo_inputs
+from jazz.model.tokens import Tokenizer
+from jazz.music.notes import Solo
+from jazz.progress import Progress
+
+SCORE_BATCH = 16  # solos per forward call when scoring
+
+
+def encode(bundle: Bundle, solo: Solo) -> dict[str, np.ndarray]:
+    """The model's inputs for ``solo`` as in training (no transposition), by input name."""
+    return model_inputs(bundle.tokenizer, solo, bundle.model_config)
+
+
+def forward_function(model: keras.Model):
+    """The model's forward pass; on TensorFlow a graph traced once for every batch size and length."""
+    def forward(inputs):
+        return model(inputs, training=False)
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(forward, reduce_retracing=True)
+    return forward
+
+
+def batch_logits(forward, encoded: list[dict[str, np.ndarray]]) -> list[np.ndarray]:
+    """Each sequence's logits (float64, one row per token but the last), from one forward call.
+
+    Shorter sequences are padded at the end; the network is causal, so padding never changes a real step.
+    """
+    length = max(len(e["tokens"]) for e in encoded)
+    inputs = {}
+    for name, first in encoded[0].items():
+        dtype = "float32" if first.dtype.kind == "f" else "int32"
+        batch = np.zeros((len(encoded), length, *first.shape[1:]), dtype=dtype)
+        for row, e in enumerate(encoded):
+            batch[row, :len(e[name])] = e[name]
+        inputs[name] = batch
+    logits = keras.ops.convert_to_numpy(forward(inputs if len(inputs) > 1 else inputs["tokens"]))
+    return [logits[row, :len(e["tokens"]) - 1].astype(np.float64) for row, e in enumerate(encoded)]
+
+
+def batch_nats(forward, encoded: list[dict[str, np.ndarray]]) -> list[float]:
+    """Negative log-likelihood (nats) of each sequence's tokens after the first, in one forward call."""
+    return [_nats(logits, e["tokens"][1:]) for logits, e in zip(batch_logits(forward, encoded), encoded)]
+
+
+def _nats(logits: np.ndarray, targets: np.ndarray) -> float:
+    top = logits.max(axis=-1, keepdims=True)
+    log_z = top[:, 0] + np.log(np.exp(logits - top).sum(axis=-1))
+    return float((log_z - logits[np.arange(len(targets)), targets.astype(np.int64)]).sum())
+
+
+def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False) -> tuple[float, dict]:
+    """Total negative log-likelihood in nats of all the solos under the model (batched by similar length),
+    and the teacher-forced calibration of four melodic events (see ``melodic_expectations``)."""
+    forward = forward_function(bundle.model)
+    encoded = [encode(bundle, s) for s in solos]
+    order = sorted(range(len(solos)), key=lambda i: len(encoded[i]["tokens"]))
+    total, sums = 0.0, {key: np.zeros(3) for key in CALIBRATION_KEYS}
+    bar = Progress("scoring solos with the model", len(solos), enabled=progress)
+    for start in range(0, len(order), SCORE_BATCH):
+        rows = order[start:start + SCORE_BATCH]
+        for i, logits in zip(rows, batch_logits(forward, [encoded[i] for i in rows])):
+            total += _nats(logits, encoded[i]["tokens"][1:])
+            for key, values in melodic_expectations(bundle.tokenizer, solos[i], encoded[i]["tokens"], logits).items():
+                sums[key] += values
+        bar.update(min(start + SCORE_BATCH, len(order)))
+    bar.close()
+    calibration = {key: {"model": s[0] / s[2] if s[2] else None, "real": s[1] / s[2] if s[2] else None}
+                   for key, s in sums.items()}
+    return total, calibration
+
+
+CALIBRATION_KEYS = ("repeated_pitch", "chord_tone_on_beats", "interval_continued", "motif_echoed")
+
+
+def melodic_expectations(tok: Tokenizer, solo: Solo, ids: np.ndarray, logits: np.ndarray) -> dict:
+    """Per event, [the model's expected count, the real count, the chances] over the solo's notes, with the
+    true context (teacher forcing): the next pitch repeats the last one; an on-beat note under a chord is a
+    chord tone; the last interval (not a repeat) is played again; the last three intervals continue as they
+    did the latest time they were played (jazz.model.motifs, order 3). The model's probabilities are its
+    pitch-token probabilities renormalized over the pitches."""
+    first = tok.first("pitch")
+    count = tok.high - tok.low + 1
+    steps = np.flatnonzero((ids[1:] >= first) & (ids[1:] < first + count))  # predictions of a pitch
+    pitch_logits = logits[steps, first:first + count]
+    probs = np.exp(pitch_logits - pitch_logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    played = ids[steps + 1] - first  # pitch index of each note
+    latest, before = pitch_memory(tok, ids)
+    echoes = echo_inputs(tok.pitch_slots[ids])[:, ECHO_ORDERS.index(3)]
+    offset = tok.pitch_slots[first]  # pitch index = slot - offset
+    out = {key: np.zeros(3) for key in CALIBRATION_KEYS}
+    times = token_times(tok, ids)
+    changes = sorted(solo.chords, key=lambda c: c.onset)
+    onsets = [c.onset for c in changes]
+    for row, (t, note) in enumerate(zip(steps, played)):
+        last, prev = latest[t] - offset, before[t] - offset
+        if latest[t]:
+            out["repeated_pitch"] += (probs[row, last], note == last, 1)
+        if latest[t] and before[t] and last != prev and 0 <= 2 * last - prev < count:
+            out["interval_continued"] += (probs[row, 2 * last - prev], note == 2 * last - prev, 1)
+        echo = echoes[t] - offset
+        if echoes[t] and 0 <= echo < count:
+            out["motif_echoed"] += (probs[row, echo], note == echo, 1)
+        onset = int(times[t])
+        if changes and (onset - solo.bars[solo.bar_index(onset)].start) % tok.grid == 0:
+            index = bisect_right(onsets, onset) - 1
+            tones = chord_pitch_classes(changes[index].symbol) if index >= 0 else frozenset()
+            if tones:
+                member = np.isin((tok.low + np.arange(count)) % 12, list(tones))
+                out["chord_tone_on_beats"] += (probs[row, member].sum(), member[note], 1)
+    return out

@@ -1,0 +1,93 @@
+"""The evaluation for people: the terminal table and the PNG plots of ``jazz evaluate``."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from jazz.files import atomic_path
+from jazz.measure.stats import STAT_KEYS, median
+from jazz.music.notes import Solo
+from jazz.report.plots import plot_history, plot_piano_roll, read_history
+
+MAX_BARS = 32  # bars of each real solo that generation follows (as jazz.measure.evaluate)
+TUNE_SOLOS = 8
+
+
+def _number(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def format_report(result: dict) -> str:
+    """The result as a table for the terminal."""
+    order = result["ngram_order"]
+    bpn, bpt = result["bits_per_note"], result["bits_per_token"]
+    lines = [
+        f"{result['solos']} solos, {result['notes']} notes, {result['tokens']} tokens scored",
+        f"{'':<16}{'model':>10}{f'n-gram ({order})' if order else 'n-gram':>14}",
+        f"{'bits per note':<16}{_number(bpn['model']):>10}{_number(bpn['ngram']):>14}",
+        f"{'bits per token':<16}{_number(bpt['model']):>10}{_number(bpt['ngram']):>14}",
+    ]
+    if result["improvement_over_ngram"] is not None:
+        change = result["improvement_over_ngram"]
+        lines.append(f"the model needs {abs(change):.1%} {'fewer' if change >= 0 else 'more'} bits than the n-gram")
+    lines.append(f"n-gram trained on {result['baseline_data']}")
+    if result["solos_in_training_split"]:
+        lines.append(f"note: {result['solos_in_training_split']} of these solos were in the model's training split")
+    lines += ["", "teacher-forced (true context), share of notes:", f"{'':<28}{'model':>12}{'real':>12}"]
+    lines += [f"{key:<28}{_number(row['model']):>12}{_number(row['real']):>12}"
+              for key, row in result["calibration"].items()]
+    lines += ["", f"{'statistic':<28}{'real median':>12}{'generated':>12}{'in real 5-95%':>15}"]
+    for key, row in result["stats"].items():
+        share = "-" if row["in_range"] is None else f"{row['in_range']:.0%}"
+        lines.append(f"{key:<28}{_number(row['real_median']):>12}{_number(row['generated_median']):>12}{share:>15}")
+    lines.append(f"({result['generated']} generated solos over the first {MAX_BARS} bars of the real ones)")
+    if result.get("tunes"):
+        lines += ["", f"chord-tone share on beats, median of {TUNE_SOLOS} solos of {MAX_BARS} bars per built-in tune:"]
+        lines += [f"  {name:<26}{_number(share):>8}" for name, share in result["tunes"].items()]
+        every = [v for v in result["tunes"].values() if v is not None]
+        lines.append(f"  {'median over the tunes':<26}{_number(median(every)):>8}")
+    return "\n".join(lines)
+
+
+def write_plots(folder: Path, history: Path, real: list[dict], generated: list[dict], example: Solo) -> None:
+    """stats.png (histograms), piano_roll.png (a generated solo) and curves.png (if the model has a history)."""
+
+    plot_stat_histograms(real, generated, folder / "stats.png")
+    plot_piano_roll(example, folder / "piano_roll.png", title=example.name)
+    rows = read_history(history)
+    if rows:
+        plot_history(rows, folder / "curves.png")
+
+
+def plot_stat_histograms(real: list[dict], generated: list[dict], path: Path) -> None:
+    """One histogram per statistic, real and generated solos overlaid (each normalized to its own count)."""
+    import matplotlib.pyplot as plt
+
+    import jazz.report.plots  # noqa: F401  (chooses the Agg backend: no display needed)
+
+    columns = 4
+    rows = math.ceil(len(STAT_KEYS) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.8 * rows))
+    for axis, key in zip(axes.flat, STAT_KEYS):
+        ours = [s[key] for s in real if s.get(key) is not None]
+        theirs = [s[key] for s in generated if s.get(key) is not None]
+        axis.set_title(key.replace("_", " "), fontsize=9)
+        if not ours and not theirs:
+            axis.text(0.5, 0.5, "no values", ha="center", va="center", transform=axis.transAxes)
+            axis.axis("off")
+            continue
+        edges = np.histogram_bin_edges(ours + theirs, bins=15)
+        for values, label in ((ours, "real"), (theirs, "generated")):
+            if values:
+                axis.hist(values, bins=edges, alpha=0.55, label=label, weights=np.full(len(values), 1 / len(values)))
+        axis.tick_params(labelsize=7)
+    for axis in list(axes.flat)[len(STAT_KEYS):]:
+        axis.axis("off")
+    axes.flat[0].legend(fontsize=8)
+    figure.tight_layout()
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=100)
+    plt.close(figure)
