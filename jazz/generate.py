@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import sys
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from jazz.files import UsageError
@@ -11,80 +13,11 @@ from jazz.midi.write import write_midi
 from jazz.model.bundle import Bundle
 from jazz.model.features import solo_centre
 from jazz.model.sample import sample
-from jazz.music.notes import TENOR_SAX, Bar, ChordChange, Part, Solo
+from jazz.music.form import Form, chord_form, plain_form
+from jazz.music.notes import ChordChange, Part, Solo
 from jazz.music.performance import add_velocities
 from jazz.music.registers import default_centre
-from jazz.settings import TOP_P
-
-
-@dataclass
-class GenerateOptions:
-    n: int = 1
-    bars: int = 32
-    tempo: float | None = None
-    temperature: float = 1.0
-    top_p: float = TOP_P
-    seed: int = 0
-    primer: str | None = None
-    program: int = TENOR_SAX
-    meter: str = "4/4"
-    force: bool = False
-    band: bool = True
-    musicxml: bool = False
-    progress: bool = False
-    title: str = ""
-    register: int | None = None  # centre pitch; None: typical for the program (jazz.music.registers)
-
-    def check(self) -> None:
-        if self.n < 1:
-            raise UsageError("--num-outputs must be at least 1")
-        if self.bars < 1:
-            raise UsageError("--bars must be at least 1")
-        if self.temperature < 0:
-            raise UsageError("--temperature must not be negative")
-        if not 0 < self.top_p <= 1:
-            raise UsageError("--top-p must be in (0, 1]")
-        if self.tempo is not None and not 20 <= self.tempo <= 400:
-            raise UsageError("--tempo must be between 20 and 400 beats per minute")
-        if not 0 <= self.program <= 127:
-            raise UsageError("--program must be a General MIDI program number from 0 to 127")
-
-
-@dataclass
-class Form:
-    """What to play over: a meter per bar and the chord changes (empty without chords)."""
-
-    bars: list[Bar]
-    chords: list[ChordChange]
-
-    def first(self, count: int) -> Form:
-        """The form cut after ``count`` bars."""
-        if count >= len(self.bars):
-            return self
-        end = self.bars[count].start
-        return Form(self.bars[:count], [c for c in self.chords if c.onset < end])
-
-
-def chord_form(progression: str, meter: str, choruses: int, grid: int) -> Form:
-    """The form of a progression text (bars between |), repeated ``choruses`` times."""
-    from jazz.music.chords import ChordError
-    from jazz.music.tunes import parse_progression, progression_changes
-
-    if choruses < 1:
-        raise UsageError("--choruses must be at least 1")
-    try:
-        bars, changes = progression_changes(parse_progression(progression, meter), meter, grid, choruses)
-    except ChordError as error:
-        raise UsageError(str(error)) from None
-    except ValueError as error:
-        raise UsageError(f"bad --chords: {error}") from None
-    return Form(bars, changes)
-
-
-def plain_form(bars: int, meter: str, grid: int) -> Form:
-    numerator, denominator = (int(x) for x in meter.split("/"))
-    length = Bar(0, numerator, denominator).length(grid)
-    return Form([Bar(i * length, numerator, denominator) for i in range(bars)], [])
+from jazz.settings import GenerateOptions
 
 
 def output_paths(out: Path, n: int, force: bool, musicxml: bool = False) -> list[Path]:
@@ -151,3 +84,82 @@ def _shift(chords: list[ChordChange], primer: Solo | None) -> list[ChordChange]:
     """The form's chord changes moved after the primer's bars."""
     offset = primer.total_steps if primer else 0
     return [ChordChange(c.onset + offset, c.symbol) for c in chords]
+
+
+DEFAULT_TUNE = "blues-bb"  # what a chord-aware model plays when the user names no changes
+
+
+def generate_command(model: Path | None, out: Path, opts: GenerateOptions, chords: str | None = None,
+                     tune: str | None = None, choruses: int = 1, register: str | None = None) -> list[Path]:
+    """`jazz generate`: choose the form (the changes given, a tune, or a default for a chord-aware model),
+    the tempo and the register, check the destination, then sample and write the solos."""
+    from jazz.model.bundle import load_bundle
+    from jazz.music.registers import parse_register
+    from jazz.music.tunes import TuneError, get_tune, parse_meter
+
+    try:
+        chosen = get_tune(tune) if tune else None
+    except TuneError as error:
+        raise UsageError(str(error)) from None
+    opts.meter = opts.meter or (chosen.meter if chosen else None)
+    try:
+        parse_meter(opts.meter or "4/4")
+    except ValueError:
+        raise UsageError(f"--meter {opts.meter!r} is not a time signature like 4/4 or 3/4") from None
+    opts.check()
+    if register is not None:
+        opts.register = parse_register(register)
+    if opts.primer and not Path(opts.primer).is_file():
+        raise UsageError(f"primer {opts.primer} does not exist")
+    check_destination(out)
+    bundle = load_bundle(model)
+    progression = chords or (chosen.changes if chosen else None)
+    if chosen:
+        opts.tempo, opts.title = opts.tempo or chosen.tempo, opts.title or chosen.title
+    if progression is None and bundle.conditioned:
+        progression, choruses = _default_changes(opts)
+    _say_what_the_model_ignores(bundle, opts, progression)
+    meter = opts.meter or "4/4"
+    bundle.tokenizer.check_meter(meter)
+    grid = bundle.tokenizer.grid
+    form = chord_form(progression, meter, choruses, grid) if progression else plain_form(opts.bars, meter, grid)
+    if not (chords or tune):
+        form = form.first(opts.bars)
+    return generate(bundle, out, opts, form)
+
+
+def _default_changes(opts: GenerateOptions) -> tuple[str, int]:
+    """The built-in tune a chord-aware model plays without --chords or --tune: the blues, or a tune in the
+    user's --meter; enough choruses for --bars (the form is cut to --bars)."""
+    from jazz.music.tunes import TUNES, get_tune
+
+    tune = get_tune(DEFAULT_TUNE)
+    if opts.meter and opts.meter != tune.meter:
+        tune = next((t for t in TUNES.values() if t.meter == opts.meter), None)
+        if tune is None:
+            raise UsageError(f"no built-in tune is in {opts.meter}; give the changes with --chords")
+    opts.meter, opts.title = tune.meter, opts.title or tune.title
+    opts.tempo = opts.tempo or tune.tempo
+    print(f"no --chords or --tune given: playing {opts.bars} bars of {tune.name} (see --list-tunes)", file=sys.stderr)
+    return tune.changes, -(-opts.bars // len(tune.bars))
+
+
+def _say_what_the_model_ignores(bundle: Bundle, opts: GenerateOptions, progression: str | None) -> None:
+    if opts.register is not None and not bundle.model_config.register:
+        print("note: this model was trained without registers; --register does not change its solos",
+              file=sys.stderr)
+    if progression is not None and not bundle.conditioned:
+        print("note: this model was trained without chords; the changes go into the file and the band only",
+              file=sys.stderr)
+
+
+def check_destination(out: Path) -> None:
+    """Refuse a destination that cannot take the files, before any sampling."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".jazz-write-check"):
+            pass
+    except OSError as error:
+        raise UsageError(f"cannot write solos to {out} ({error.strerror or error})") from None

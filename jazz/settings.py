@@ -1,5 +1,136 @@
-"""Defaults shared by the command line and the library, in a module light enough for `jazz --help`."""
+"""Every default in one place: the model's layout, training and sampling settings as dataclasses.
+
+The command line builds its options from these fields (their ``help`` metadata), so a default is written
+once. The module imports nothing heavy, so `jazz --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from jazz.files import UsageError
+
+CELL_KINDS: tuple[str, ...] = ("lstm", "hand-lstm", "gru", "hand-gru", "rnn")
+TENOR_SAX = 66  # General MIDI program 67, counted from 0 as MIDI bytes do
 
 # Nucleus (top-p) mass for each pitch; rhythm tokens are always drawn from the whole distribution.
-# Chosen on the bundled model's validation statistics (see the notes of issue 5 and jazz.model.sample).
+# Chosen on the bundled model's validation statistics (see jazz.model.sample).
 TOP_P = 0.93
+
+
+def option(default, help: str, flag: str | tuple[str, ...] | None = None, **argparse_kwargs):
+    """A dataclass field that is also a command-line option (``flag`` defaults to --field-name; a boolean
+    that defaults to True becomes a --no-... switch)."""
+    return field(default=default, metadata={"help": help, "flag": flag, **argparse_kwargs})
+
+
+@dataclass
+class ModelConfig:
+    """The network's layout (jazz.model.network); saved in the model folder's config.json."""
+
+    vocab_size: int
+    embedding: int = option(64, "token embedding width")
+    hidden: int = option(256, "units per recurrent layer")
+    layers: int = option(2, "recurrent layers")
+    dropout: float = option(0.2, "dropout after each recurrent layer")
+    cell: str = option("lstm", "recurrent cell", choices=CELL_KINDS)
+    condition: int = 0  # width of the per-step chord features; 0: tokens only
+    skip: bool = option(True, "no direct paths from the last pitch and the chords to the output layer",
+                        flag="--no-skip")
+    intervals: bool = option(True, "no direct path from the last interval to the next (runs and trills)",
+                             flag="--no-intervals")
+    register: bool = option(True, "do not tell the model each solo's register (its median pitch)",
+                            flag="--no-register")
+    echo: bool = option(True, "no motif memory (where the current figure went the last time it was played)",
+                        flag="--no-echo")
+    first_pitch: int = 0  # token id of the lowest pitch (the interval and register paths place scores from here)
+
+    def __post_init__(self) -> None:
+        if self.cell not in CELL_KINDS:
+            raise ValueError(f"unknown cell {self.cell!r} (choose from {', '.join(CELL_KINDS)})")
+        if (self.intervals or self.register or self.echo) and self.first_pitch <= 0:
+            raise ValueError("the interval, register and echo paths need first_pitch, the token id of the lowest pitch")
+
+    @property
+    def input_names(self) -> list[str]:
+        """The model's inputs, in order."""
+        pitches = ["last_pitch"] * (self.skip or self.intervals) + ["previous_pitch"] * self.intervals
+        extra = ["register"] * self.register + ["echo"] * self.echo
+        return ["tokens"] + ["condition"] * bool(self.condition) + pitches + extra
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ModelConfig:
+        """A saved layout; a path missing from an older config.json was off."""
+        names = {f.name for f in fields(cls)}
+        off = {"skip": False, "intervals": False, "register": False, "echo": False}
+        return cls(**(off | {k: v for k, v in data.items() if k in names}))
+
+
+@dataclass
+class TrainConfig:
+    """How a model is fitted (jazz.model.train); saved in config.json."""
+
+    epochs: int = option(200, "most epochs; early stopping and --max-minutes usually end the run first")
+    seq_len: int = option(128, "tokens per training window")
+    batch_size: int = option(32, "windows per batch")
+    lr: float = option(2e-3, "Adam learning rate")
+    val_split: float = option(0.1, "share of solos held out for validation (split by solo)")
+    seed: int = option(0, "random seed")
+    patience: int = option(4, "early stopping patience in epochs")
+    clipnorm: float = 1.0
+    augment: bool = option(True, "do not transpose solos during training", flag="--no-augment")
+    max_files: int | None = option(None, "use only the first N usable files", type=int)
+    corpus: list[str] = field(default_factory=list)
+    command: str = ""
+    max_minutes: float | None = option(
+        30.0, "time budget: stop after the first epoch that ends past M minutes, keeping the best model",
+        type=float, metavar="M")
+
+    def check(self) -> None:
+        if not 0 < self.val_split < 1:
+            raise UsageError("--val-split must be between 0 and 1")
+        if self.max_minutes is not None and not (self.max_minutes == self.max_minutes and 0 < self.max_minutes
+                                                 < float("inf")):
+            raise UsageError("--max-minutes must be a positive number")
+        for name in ("epochs", "seq_len", "batch_size", "patience"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
+
+
+@dataclass
+class GenerateOptions:
+    """How solos are sampled and written (jazz.generate)."""
+
+    n: int = option(1, "how many solos", flag=("-n", "--num-outputs"))
+    bars: int = option(32, "bars per solo when no chords are given")
+    tempo: float | None = option(None, "beats per minute (default: the tune's, else the model's training median)",
+                                 type=float)
+    temperature: float = option(1.0, "sampling temperature; lower is safer")
+    top_p: float = option(TOP_P, "nucleus mass for each pitch (rhythm always uses the whole distribution)")
+    seed: int = option(0, "random seed")
+    primer: str | None = option(None, "a MIDI file whose melody the solos continue", type=str, metavar="FILE.mid")
+    program: int = option(TENOR_SAX, "General MIDI program of the solo, 0-127 (66: tenor sax)")
+    meter: str | None = option(None, "time signature, e.g. 4/4 or 3/4 (default 4/4, or the tune's)", type=str)
+    force: bool = option(False, "overwrite existing files")
+    band: bool = option(True, "write the solo alone (no comping, bass, drums)", flag="--no-band")
+    musicxml: bool = option(False, "also write a MusicXML lead sheet per solo")
+    progress: bool = False
+    title: str = ""
+    register: int | None = None  # centre pitch; None: the primer's, else typical for the program
+
+    def check(self) -> None:
+        if self.n < 1:
+            raise UsageError("--num-outputs must be at least 1")
+        if self.bars < 1:
+            raise UsageError("--bars must be at least 1")
+        if self.temperature < 0:
+            raise UsageError("--temperature must not be negative")
+        if not 0 < self.top_p <= 1:
+            raise UsageError("--top-p must be in (0, 1]")
+        if self.tempo is not None and not 20 <= self.tempo <= 400:
+            raise UsageError("--tempo must be between 20 and 400 beats per minute")
+        if not 0 <= self.program <= 127:
+            raise UsageError("--program must be a General MIDI program number from 0 to 127")

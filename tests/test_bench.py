@@ -18,12 +18,13 @@ def test_quick_bench_writes_all_keys(tmp_path, monkeypatch, capsys):
     for k in range(6):
         make_midi(corpus / f"s{k}.mid", [scale_notes(40, start_pitch=50 + k)])
     model = tmp_path / "model"
-    from jazz.model.network import ModelConfig, build_model
+    from jazz.model.network import build_model
     from jazz.model.tokens import Tokenizer
     from jazz.model.train import publish_model
+    from jazz.settings import ModelConfig
 
     tok = Tokenizer()
-    config = ModelConfig(tok.size, embedding=8, hidden=16, layers=1, dropout=0.0)
+    config = ModelConfig(tok.size, embedding=8, hidden=16, layers=1, dropout=0.0, skip=False, intervals=False, register=False, echo=False)
     publish_model(build_model(config), model / "model.keras")
     (model / "tokenizer.json").write_text(tok.to_json())
     (model / "config.json").write_text(json.dumps({"model": config.to_dict()}))

@@ -16,6 +16,7 @@ from jazz.music.chord_parse import (
     parse_chord,
     parse_weimar_chord,
     split_weimar_symbols,
+    transpose_solo,
     transpose_symbol,
 )
 from jazz.music.chords import NO_CHORD, TENSIONS, Chord, ChordError
@@ -276,7 +277,7 @@ def test_transpose_spelling() -> None:
 
 def test_solo_transposed_moves_chords() -> None:
     solo = Solo([Note(62, 0, 12)], [], chords=[ChordChange(0, "Dm7"), ChordChange(48, "G7(b9)")])
-    moved = solo.transposed(-2)
+    moved = transpose_solo(solo, -2)
     assert [c.symbol for c in moved.chords] == ["Cm7", "F7(b9)"]
     assert moved.notes[0].pitch == 60
 

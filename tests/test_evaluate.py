@@ -23,11 +23,12 @@ from jazz.model.features import (
     chord_condition,
     chord_tables,
 )
-from jazz.model.network import ModelConfig, build_model
+from jazz.model.network import build_model
 from jazz.model.tokens import Grammar, Tokenizer
 from jazz.model.train import publish_model
 from jazz.music.notes import Bar, ChordChange, Note, Part, Solo
 from jazz.report.evaluation import format_report
+from jazz.settings import ModelConfig
 
 TOK = Tokenizer()
 EVALUATED = ["ArtPepper_Anthropology_FINAL", "ArtPepper_InAMellowTone_FINAL", "BenWebster_ByeByeBlackbird_FINAL"]
@@ -36,7 +37,7 @@ TRAINING = ["ArtPepper_BluesForBlanche_FINAL", "ArtPepper_Desafinado_FINAL"]
 
 def model_folder(path, split: dict | None, corpus: list[str], condition: int = CONDITION_SIZE):
     """A tiny untrained model folder (chord-aware unless ``condition`` is 0), its skip paths not zero."""
-    config = ModelConfig(TOK.size, embedding=8, hidden=16, layers=1, dropout=0.0, condition=condition, skip=True)
+    config = ModelConfig(TOK.size, embedding=8, hidden=16, layers=1, dropout=0.0, condition=condition, skip=True, intervals=False, register=False, echo=False)
     keras.utils.set_random_seed(0)
     model = build_model(config)
     for name in ("pitch_logits", "chord_logits")[:1 + bool(condition)]:

@@ -12,11 +12,12 @@ import pytest
 from jazz.cli import main
 from jazz.midi.read import read_midi
 from jazz.model.features import CONDITION_SIZE, encode_with_condition, token_times
-from jazz.model.network import ModelConfig, build_model
+from jazz.model.network import build_model
 from jazz.model.tokens import Grammar, Tokenizer
 from jazz.model.train import publish_model
 from jazz.music.notes import ChordChange
 from jazz.music.tunes import get_tune, parse_progression
+from jazz.settings import ModelConfig
 
 TOK = Tokenizer()
 
@@ -25,7 +26,7 @@ TOK = Tokenizer()
 def chord_model(tmp_path_factory):
     """An untrained chord-aware model folder: enough to test everything but musical quality."""
     out = tmp_path_factory.mktemp("chord_model")
-    config = ModelConfig(TOK.size, embedding=8, hidden=16, layers=1, dropout=0.0, condition=CONDITION_SIZE)
+    config = ModelConfig(TOK.size, embedding=8, hidden=16, layers=1, dropout=0.0, condition=CONDITION_SIZE, skip=False, intervals=False, register=False, echo=False)
     publish_model(build_model(config), out / "model.keras")
     (out / "tokenizer.json").write_text(TOK.to_json())
     (out / "config.json").write_text(json.dumps({"model": config.to_dict(), "default_tempo": 140}))
@@ -37,7 +38,7 @@ def register_model(tmp_path_factory):
     """An untrained model whose register path alone decides the pitch: a steep pull to the centre."""
     out = tmp_path_factory.mktemp("register_model")
     config = ModelConfig(TOK.size, embedding=8, hidden=16, layers=1, dropout=0.0, condition=CONDITION_SIZE,
-                         skip=True, register=True, first_pitch=TOK.first("pitch"))
+                         skip=True, register=True, first_pitch=TOK.first("pitch"), intervals=False, echo=False)
     model = build_model(config)
     reach = model.get_layer("register_logits").reach
     model.get_layer("register_logits").set_weights([-2.0 * np.abs(np.arange(-reach, reach + 1, dtype="float32"))])
@@ -174,7 +175,7 @@ def test_progression_text_matches_the_form():
 @pytest.mark.parametrize("cell", ["lstm", "hand-lstm", "gru", "hand-gru", "rnn"])
 def test_generate_works_with_every_cell(cell, tmp_path):
     out = tmp_path / cell
-    config = ModelConfig(TOK.size, embedding=8, hidden=8, layers=2, dropout=0.0, cell=cell, condition=CONDITION_SIZE)
+    config = ModelConfig(TOK.size, embedding=8, hidden=8, layers=2, dropout=0.0, cell=cell, condition=CONDITION_SIZE, skip=False, intervals=False, register=False, echo=False)
     publish_model(build_model(config), out / "model.keras")
     (out / "tokenizer.json").write_text(TOK.to_json())
     (out / "config.json").write_text(json.dumps({"model": config.to_dict()}))

@@ -14,6 +14,7 @@ from jazz.model.tokens import (
     TokenError,
     Tokenizer,
 )
+from jazz.music.chord_parse import transpose_solo
 from jazz.music.notes import Bar, Note, Solo
 
 TOK = Tokenizer()
@@ -88,7 +89,7 @@ def test_transpositions_keep_pitches_in_range():
     solo = Solo([Note(100, 0, 6), Note(30, 6, 6)], [Bar(0)])
     shifts = TOK.transpositions(solo)
     assert shifts == [k for k in range(-6, 6) if 30 + k >= 21 and 100 + k <= 108]
-    assert max(n.pitch for n in solo.transposed(max(shifts)).notes) <= TOK.high
+    assert max(n.pitch for n in transpose_solo(solo, max(shifts)).notes) <= TOK.high
 
 
 def test_decode_rejects_a_broken_sequence():

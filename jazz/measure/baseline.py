@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from pathlib import Path
 
 from jazz.measure.ngram import NGram, choose_order
-from jazz.midi.corpus import load_corpus
-from jazz.model.bundle import Bundle
+from jazz.model.split import split_by_solo
 from jazz.model.tokens import TokenError, Tokenizer
-from jazz.model.train import split_by_solo
 from jazz.music.notes import Solo
 
 NGRAM_ORDERS = range(1, 9)
@@ -32,20 +29,6 @@ def encodable(tokenizer: Tokenizer, solo: Solo) -> bool:
     return True
 
 
-def training_solos(bundle: Bundle, solos: list[Solo], progress: bool = False) -> tuple[list[Solo], int]:
-    """The model's training solos found among ``solos`` or in its training corpus; and how many it names."""
-    names = list((bundle.config.get("split") or {}).get("train") or [])
-    wanted = set(names)
-    found = {s.name: s for s in solos if s.name in wanted}
-    missing = wanted - set(found)
-    corpus = [p for p in (bundle.config.get("train") or {}).get("corpus") or [] if Path(p).exists()]
-    if missing and corpus:
-        for solo in load_corpus(corpus, grid=bundle.tokenizer.grid, progress=progress).solos:
-            if solo.name in missing and solo.notes and encodable(bundle.tokenizer, solo):
-                found.setdefault(solo.name, solo)
-    return [found[name] for name in dict.fromkeys(names) if name in found], len(names)
-
-
 def fit_ngram(tokenizer: Tokenizer, train: list[Solo], seed: int) -> tuple[NGram, dict[int, float]]:
     """An n-gram of the order that does best on a tenth of ``train``, refitted on all of it."""
     fit_part, val_part = split_by_solo(train, 0.1, seed)
@@ -55,10 +38,9 @@ def fit_ngram(tokenizer: Tokenizer, train: list[Solo], seed: int) -> tuple[NGram
     return NGram(best, tokenizer.size).fit([encode(s) for s in train]), bits
 
 
-def ngram_baseline(bundle: Bundle, solos: list[Solo], seed: int, progress: bool = False) -> dict:
-    """Negative log-likelihood (nats) of ``solos`` under the n-gram, its order, and what it was trained on."""
-    tok = bundle.tokenizer
-    train, named = training_solos(bundle, solos, progress)
+def ngram_baseline(tok: Tokenizer, solos: list[Solo], train: list[Solo], named: int, seed: int) -> dict:
+    """Negative log-likelihood (nats) of ``solos`` under the n-gram trained on ``train`` (the model's training
+    solos that were found, of ``named``), its order, and what it was trained on; cross-fitted without them."""
     if len(train) >= 2:
         model, bits = fit_ngram(tok, train, seed)
         nats = -model.token_logprobs([tok.encode(s) for s in solos]).sum()

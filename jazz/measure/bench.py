@@ -69,16 +69,18 @@ def bench_train(solos, cells: tuple[str, ...], steps: int, seq_len: int = 128, b
     """Training tokens per second for each cell on the same model size and the same batches."""
     import keras
 
-    from jazz.model.network import ModelConfig, build_model
+    from jazz.model.network import build_model
     from jazz.model.tokens import Tokenizer
-    from jazz.model.train import TrainConfig, compile_model
+    from jazz.model.train import compile_model
+    from jazz.settings import ModelConfig, TrainConfig
 
     tokenizer = Tokenizer()
     batches, pipeline_s = training_batches(solos, tokenizer, seq_len, batch, steps)
     rates = {}
     for cell in cells:
         keras.utils.set_random_seed(0)
-        model = build_model(ModelConfig(tokenizer.size, 64, hidden, layers, 0.2, cell))
+        model = build_model(ModelConfig(tokenizer.size, 64, hidden, layers, 0.2, cell, skip=False, intervals=False,
+                                        register=False, echo=False))
         compile_model(model, TrainConfig())
         for x, y in batches[:2]:  # compile and warm up
             model.train_on_batch(x, y)

@@ -21,12 +21,13 @@ from jazz.measure.baseline import encodable, ngram_baseline
 from jazz.measure.likelihood import model_likelihood
 from jazz.measure.stats import compare, median, solo_stats
 from jazz.midi.corpus import load_corpus
-from jazz.model.bundle import Bundle
+from jazz.model.bundle import Bundle, load_bundle
 from jazz.model.features import solo_centre
 from jazz.model.sample import Sampler, sample
 from jazz.model.tokens import Tokenizer
 from jazz.music.notes import Solo
-from jazz.report.evaluation import MAX_BARS, TUNE_SOLOS, write_plots
+from jazz.report.card import add_card_section
+from jazz.report.evaluation import MAX_BARS, TUNE_SOLOS, format_report, write_plots
 from jazz.settings import TOP_P
 
 LN2 = math.log(2.0)
@@ -51,6 +52,22 @@ def first_bars(solo: Solo, bars: int = MAX_BARS) -> Solo:
     end = solo.bars[bars].start
     notes = [n._replace(duration=min(n.duration, end - n.onset)) for n in solo.notes if n.onset < end]
     return replace(solo, notes=notes, bars=solo.bars[:bars], chords=[c for c in solo.chords if c.onset < end])
+
+
+def training_solos(bundle: Bundle, solos: list[Solo], baseline: list | None = None,
+                   progress: bool = False) -> tuple[list[Solo], int]:
+    """The model's training solos found among ``solos``, in the ``baseline`` folders (else the training corpus
+    named in config.json, where it exists on this machine); and how many the model names."""
+    names = list((bundle.config.get("split") or {}).get("train") or [])
+    wanted = set(names)
+    found = {s.name: s for s in solos if s.name in wanted}
+    missing = wanted - set(found)
+    corpus = baseline or [p for p in (bundle.config.get("train") or {}).get("corpus") or [] if Path(p).exists()]
+    if missing and corpus:
+        for solo in load_corpus(corpus, grid=bundle.tokenizer.grid, progress=progress).solos:
+            if solo.name in missing and solo.notes and encodable(bundle.tokenizer, solo):
+                found.setdefault(solo.name, solo)
+    return [found[name] for name in dict.fromkeys(names) if name in found], len(names)
 
 
 def pick_forms(real: list[Solo], n: int) -> list[Solo]:
@@ -82,7 +99,7 @@ def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool =
 
 def tune_forms(grid: int, bars: int = MAX_BARS) -> list[Solo]:
     """Every built-in tune as an empty solo of ``bars`` bars: its changes, repeated as needed."""
-    from jazz.generate import chord_form
+    from jazz.music.form import chord_form
     from jazz.music.tunes import TUNES, parse_progression
 
     forms = []
@@ -107,8 +124,9 @@ def over_tunes(bundle: Bundle, seed: int, progress: bool = False, temperature: f
 
 def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path: str | Path | None = None,
              plots_dir: str | Path | None = None, progress: bool = True, temperature: float = 1.0,
-             top_p: float = TOP_P) -> dict:
-    """Measure ``bundle`` on the solos under ``paths``; optionally write JSON and plots. Returns the result."""
+             top_p: float = TOP_P, baseline_paths: list | None = None) -> dict:
+    """Measure ``bundle`` on the solos under ``paths``; optionally write JSON and plots. Returns the result.
+    ``baseline_paths`` name where the model's training solos are, for the n-gram baseline."""
     if n < 1:
         raise UsageError("-n must be at least 1")
     tok = bundle.tokenizer
@@ -117,7 +135,8 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
     notes = sum(len(s.notes) for s in solos)
     model_nats, calibration = model_likelihood(bundle, solos, progress)
     model_bits = model_nats / LN2
-    baseline = ngram_baseline(bundle, solos, seed, progress)
+    train, named = training_solos(bundle, solos, baseline_paths, progress)
+    baseline = ngram_baseline(tok, solos, train, named, seed)
     ngram_bits = None if baseline["nats"] is None else baseline["nats"] / LN2
     real = [first_bars(s) for s in solos]
     generated = generate_over(bundle, pick_forms(real, n), seed, progress, temperature, top_p)
@@ -149,3 +168,20 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
 
 def _per(bits: float | None, count: int) -> float | None:
     return None if bits is None else bits / count
+
+
+def evaluate_command(model: Path | None, paths: list, n: int = 20, seed: int = 0, json_path: Path | None = None,
+                     plots_dir: Path | None = None, temperature: float = 1.0, top_p: float = TOP_P,
+                     baseline: list | None = None, card_command: str | None = None) -> str:
+    """`jazz evaluate`: the report as text; with ``card_command`` also a section of the model card."""
+    for path in [*paths, *(baseline or [])]:
+        if not Path(path).exists():
+            raise UsageError(f"{path} does not exist")
+    bundle = load_bundle(model)
+    result = evaluate(bundle, paths, n=n, seed=seed, json_path=json_path, plots_dir=plots_dir,
+                      temperature=temperature, top_p=top_p, baseline_paths=baseline)
+    report = format_report(result)
+    if card_command:
+        add_card_section(bundle.path, bundle.model.count_params(), "Evaluation",
+                         f"```\n{report}\n```\nMeasured with `{card_command}`.")
+    return report

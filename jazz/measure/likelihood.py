@@ -8,8 +8,6 @@ soloists play them (``melodic_expectations``).
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
 import keras
 import numpy as np
 
@@ -18,7 +16,7 @@ from jazz.model.bundle import Bundle
 from jazz.model.features import model_inputs, pitch_memory, token_times
 from jazz.model.motifs import ECHO_ORDERS, echo_inputs
 from jazz.model.tokens import Tokenizer
-from jazz.music.notes import Solo
+from jazz.music.notes import Solo, change_index
 from jazz.progress import Progress
 
 SCORE_BATCH = 16  # solos per forward call when scoring
@@ -124,7 +122,7 @@ def melodic_expectations(tok: Tokenizer, solo: Solo, ids: np.ndarray, logits: np
             out["motif_echoed"] += (probs[row, echo], note == echo, 1)
         onset = int(times[t])
         if changes and (onset - solo.bars[solo.bar_index(onset)].start) % tok.grid == 0:
-            index = bisect_right(onsets, onset) - 1
+            index = change_index(onsets, onset)
             tones = chord_pitch_classes(changes[index].symbol) if index >= 0 else frozenset()
             if tones:
                 member = np.isin((tok.low + np.arange(count)) % 12, list(tones))

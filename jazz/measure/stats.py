@@ -26,7 +26,6 @@ each key of ``STAT_KEYS``:
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
 from typing import Iterable
 
@@ -34,7 +33,7 @@ import numpy as np
 
 from jazz.music.chord_parse import to_chord
 from jazz.music.chords import ChordError
-from jazz.music.notes import Solo
+from jazz.music.notes import Solo, change_index
 
 STAT_KEYS = (
     "pitch_class_entropy", "pitch_range", "mean_abs_interval", "step_share", "leap_share", "repeat_share",
@@ -131,7 +130,7 @@ def chord_tone_share_on_beats(solo: Solo) -> float | None:
     for note in solo.notes:
         if (note.onset - solo.bars[solo.bar_index(note.onset)].start) % solo.grid:
             continue
-        index = bisect_right(onsets, note.onset) - 1
+        index = change_index(onsets, note.onset)
         tones = chord_pitch_classes(changes[index].symbol) if index >= 0 else frozenset()
         if tones:
             hits.append(note.pitch % 12 in tones)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jazz.files import UsageError
-from jazz.model.network import ModelConfig
 from jazz.model.tokens import TokenError, Tokenizer
+from jazz.settings import ModelConfig
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "default"
 

@@ -31,7 +31,7 @@ from typing import Any
 import keras
 from keras import ops
 
-CELL_KINDS: tuple[str, ...] = ("lstm", "hand-lstm", "gru", "hand-gru", "rnn")
+from jazz.settings import CELL_KINDS
 
 State = list[Any]  # a list of (batch, units) tensors
 

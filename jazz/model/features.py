@@ -18,11 +18,11 @@ from functools import lru_cache
 import numpy as np
 
 from jazz.model.motifs import echo_inputs
-from jazz.model.network import ModelConfig
 from jazz.model.tokens import Tokenizer
 from jazz.music.chord_parse import to_chord
 from jazz.music.chords import NO_CHORD
 from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH, ChordChange, Solo
+from jazz.settings import ModelConfig
 
 CHORD_FEATURES = 37  # root one-hot (12) + pitch-class set (12) + bass one-hot (12) + no-chord flag (1)
 CONDITION_SIZE = 2 * CHORD_FEATURES

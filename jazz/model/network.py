@@ -24,53 +24,15 @@ bars rarely reproduces.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-
 import keras
 from keras import ops
 
-from jazz.model.cells import CELL_KINDS, recurrent_layer
+from jazz.model.cells import recurrent_layer
 from jazz.model.motifs import ECHO_ORDERS
 from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH
+from jazz.settings import ModelConfig
 
 PITCH_SLOTS = 1 + HIGHEST_PITCH - LOWEST_PITCH + 1  # last_pitch: 0 (no note yet), 1 + pitch - LOWEST_PITCH
-
-
-@dataclass
-class ModelConfig:
-    vocab_size: int
-    embedding: int = 64
-    hidden: int = 256
-    layers: int = 2
-    dropout: float = 0.2
-    cell: str = "lstm"
-    condition: int = 0  # width of the per-step condition features; 0: tokens only
-    skip: bool = False  # direct paths from the latest pitch (and the condition) to the logits
-    intervals: bool = False  # a direct path from the last interval to the next (needs first_pitch)
-    register: bool = False  # a direct path from the solo's centre pitch to the pitch logits (needs first_pitch)
-    echo: bool = False  # a direct path from the motif memory's echoes to the pitch logits (needs first_pitch)
-    first_pitch: int = 0  # token id of the lowest pitch (the interval and register paths place scores from here)
-
-    def __post_init__(self) -> None:
-        if self.cell not in CELL_KINDS:
-            raise ValueError(f"unknown cell {self.cell!r} (choose from {', '.join(CELL_KINDS)})")
-        if (self.intervals or self.register or self.echo) and self.first_pitch <= 0:
-            raise ValueError("the interval, register and echo paths need first_pitch, the token id of the lowest pitch")
-
-    @property
-    def input_names(self) -> list[str]:
-        """The model's inputs, in order."""
-        pitches = ["last_pitch"] * (self.skip or self.intervals) + ["previous_pitch"] * self.intervals
-        extra = ["register"] * self.register + ["echo"] * self.echo
-        return ["tokens"] + ["condition"] * bool(self.condition) + pitches + extra
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ModelConfig:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 def build_model(config: ModelConfig) -> keras.Model:

@@ -94,6 +94,13 @@ class Tokenizer:
         """Id of the first token of a kind ("bar", "pos", "pitch", "dur")."""
         return next(i for i, t in enumerate(self.vocab) if t.startswith(kind + ":"))
 
+    def check_meter(self, meter: str) -> None:
+        """UsageError, in one sentence, for a meter this tokenizer has no bar token for."""
+        from jazz.files import UsageError
+
+        if f"bar:{meter}" not in self.index:
+            raise UsageError(f"this model cannot play {meter} (it knows {', '.join(self.meters)})")
+
     def bar_id(self, meter: str) -> int:
         try:
             return self.index[f"bar:{meter}"]

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import math
-import random
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 
@@ -22,41 +21,15 @@ import numpy as np
 
 from jazz.files import UsageError, atomic_path, atomic_write_text
 from jazz.model.features import model_inputs
-from jazz.model.network import ModelConfig, build_model
+from jazz.model.network import build_model
+from jazz.model.split import split_by_solo
 from jazz.model.tokens import TOKENS_PER_NOTE, Tokenizer
+from jazz.music.chord_parse import transpose_solo
 from jazz.music.notes import Solo
 from jazz.report.plots import plot_history, read_history
+from jazz.settings import ModelConfig, TrainConfig
 
 LN2 = math.log(2.0)
-
-
-@dataclass
-class TrainConfig:
-    epochs: int = 20
-    seq_len: int = 128
-    batch_size: int = 32
-    lr: float = 2e-3
-    val_split: float = 0.1
-    seed: int = 0
-    patience: int = 4
-    clipnorm: float = 1.0
-    augment: bool = True
-    max_files: int | None = None
-    corpus: list[str] = field(default_factory=list)
-    command: str = ""
-    max_minutes: float | None = None
-
-
-def split_by_solo(solos: list[Solo], val_split: float, seed: int) -> tuple[list[Solo], list[Solo]]:
-    """Whole solos go to validation (never windows of a solo seen in training)."""
-    if len(solos) < 2:
-        raise UsageError(f"need at least 2 usable solos to hold one out for validation, found {len(solos)}")
-    order = sorted(range(len(solos)), key=lambda i: solos[i].name)
-    random.Random(seed).shuffle(order)
-    n_val = min(max(1, round(len(solos) * val_split)), len(solos) - 1)
-    val = sorted(order[:n_val])
-    train = sorted(order[n_val:])
-    return [solos[i] for i in train], [solos[i] for i in val]
 
 
 class WindowData(keras.utils.PyDataset):
@@ -82,7 +55,7 @@ class WindowData(keras.utils.PyDataset):
         encoded = []
         for solo in self.solos:
             if self.augment:
-                solo = solo.transposed(int(self.rng.choice(self.tok.transpositions(solo))))
+                solo = transpose_solo(solo, int(self.rng.choice(self.tok.transpositions(solo))))
             encoded.append(self.encode(solo))
         streams = {name: np.concatenate([e[name] for e in encoded]) for name in encoded[0]}
         tokens = streams["tokens"].astype(np.int32)

@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import math
 import random
-from bisect import bisect_right
 from dataclasses import dataclass
 
 from jazz.music.chord_parse import to_chord
-from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange, Note, Part
+from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange, Note, Part, change_index
 from jazz.music.scales import chord_scale
 from jazz.music.voicings import voicing
 
@@ -120,7 +119,7 @@ def chord_spans(chords: list[ChordChange], start: int, end: int) -> list[Span]:
 
 def _span_at(spans: list[Span], step: int) -> int | None:
     """Index of the span sounding at ``step``, None before the first chord or after the last span."""
-    index = bisect_right([s.onset for s in spans], step) - 1
+    index = change_index([s.onset for s in spans], step)
     return index if index >= 0 and step < spans[index].end else None
 
 

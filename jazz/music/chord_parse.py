@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from jazz.music.chords import NO_CHORD, TENSION_INTERVAL, Chord, ChordError, note_pc
+from jazz.music.notes import ChordChange, Solo
 
 _NC_SPELLINGS = {"NC", "N.C.", "N.C", "N/C"}
 _ROOT = re.compile(r"([A-G])([b#♭♯]?)")
@@ -169,3 +171,9 @@ def transpose_symbol(symbol: str, semitones: int) -> str:
     """Move a lead-sheet chord symbol by ``semitones`` (``transpose_symbol('Dm7', 3) == 'Fm7'``)."""
     return to_chord(symbol).transpose(semitones).symbol
 
+
+def transpose_solo(solo: Solo, semitones: int) -> Solo:
+    """The same solo moved by ``semitones``, its chord symbols with it."""
+    notes = [n._replace(pitch=n.pitch + semitones) for n in solo.notes]
+    chords = [ChordChange(c.onset, transpose_symbol(c.symbol, semitones)) for c in solo.chords]
+    return replace(solo, notes=notes, chords=chords)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 TENSIONS = ("alt", "b5", "#5", "b9", "9", "#9", "11", "#11", "b13", "13")  # canonical order
 TENSION_INTERVAL = {"b5": 6, "#5": 8, "b9": 1, "9": 2, "#9": 3, "11": 5, "#11": 6, "b13": 8, "13": 9}
 _ALT_INTERVALS = (1, 3, 6, 8)  # b9, #9, #11, b13
+DEGREE_GROUPS = ({1, 2, 3}, {5, 6}, {8, 9})  # 9ths, 11ths, 13ths: a tension replaces its neighbours
 
 TRIADS = {
     "maj": (0, 4, 7), "dom": (0, 4, 7), "min": (0, 3, 7), "hdim": (0, 3, 6), "dim": (0, 3, 6),

@@ -8,7 +8,8 @@ never in seconds or ticks.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -83,20 +84,16 @@ class Solo:
 
     def chord_at(self, step: int) -> str | None:
         """The chord symbol sounding at ``step``, or None before the first chord."""
-        current = None
-        for change in self.chords:
-            if change.onset > step:
-                break
-            current = change.symbol
-        return current
+        index = change_index([c.onset for c in self.chords], step)
+        return self.chords[index].symbol if index >= 0 else None
 
-    def transposed(self, semitones: int) -> Solo:
-        """The same solo moved by ``semitones`` (chord symbols are moved by jazz.music.chords)."""
-        from jazz.music.chord_parse import transpose_symbol
 
-        notes = [n._replace(pitch=n.pitch + semitones) for n in self.notes]
-        chords = [ChordChange(c.onset, transpose_symbol(c.symbol, semitones)) for c in self.chords]
-        return replace(self, notes=notes, chords=chords)
+def change_index(onsets: Sequence[int], step: int) -> int:
+    """Which change sounds at ``step``: the index of the last of the sorted ``onsets`` at or before it, -1 before
+    the first. Every "which chord now" question in the package is answered by this rule (for arrays of steps,
+    ``numpy.searchsorted(onsets, steps, side="right") - 1`` is the same rule).
+    """
+    return bisect_right(onsets, step) - 1
 
 
 @dataclass

@@ -5,14 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 from jazz.music.chord_parse import to_chord
-from jazz.music.chords import Chord
+from jazz.music.chords import DEGREE_GROUPS, Chord
 
 _MODES = {
     "ionian": "MajorScale", "mixolydian": "MixolydianScale", "dorian": "DorianScale",
     "locrian": "LocrianScale", "melodic-minor": "MelodicMinorScale", "whole-tone": "WholeToneScale",
     "octatonic": "OctatonicScale",  # whole step first
 }  # fmt: skip
-DEGREE_GROUPS = ({1, 2, 3}, {5, 6}, {8, 9})  # 9ths, 11ths, 13ths: a tension replaces its neighbours
 
 
 @lru_cache(maxsize=None)

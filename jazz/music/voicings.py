@@ -5,8 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from jazz.music.chord_parse import to_chord
-from jazz.music.chords import SEVENTH_INTERVAL, TRIADS, Chord
-from jazz.music.scales import DEGREE_GROUPS
+from jazz.music.chords import DEGREE_GROUPS, SEVENTH_INTERVAL, TRIADS, Chord
 
 _DEFAULT_COLORS = {"dom": (2, 9), "sus": (2, 9), "sus2": (9,), "maj": (2, 7), "min": (2, 7)}
 
