@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from jazz.files import UsageError, atomic_write_bytes
-from jazz.midi.read import MidiError, read_midi
+from jazz.midi.read import MidiError, read_solo
 from jazz.progress import Progress
 from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange, Note, Solo
 
@@ -35,6 +35,14 @@ class FileReport:
     notes: int = 0
     bars: int = 0
     track: str = ""
+    damage: str = ""  # for a damaged file that was used: where it is damaged (its solo is what comes before)
+
+    @property
+    def detail(self) -> str:
+        """The last column of the status table: the melody track (and damage) of a used file, or the reason."""
+        if self.status != "used":
+            return self.reason
+        return f"{self.track} (salvaged: {self.damage})" if self.damage else self.track
 
 
 @dataclass
@@ -61,8 +69,7 @@ class Corpus:
         for r in self.reports:
             name = Path(r.path).name
             name = name if len(name) <= width else name[: width - 1] + "…"
-            detail = r.track if r.status == "used" else r.reason
-            lines.append(f"{name:<{width}}  {r.status:<7} {r.notes:>6} {r.bars:>5}  {detail}")
+            lines.append(f"{name:<{width}}  {r.status:<7} {r.notes:>6} {r.bars:>5}  {r.detail}")
         s = self.summary()
         lines.append(f"{s['used']} of {s['files']} files used: {s['notes']} notes in {s['bars']} bars; {s['skipped']} skipped")
         return "\n".join(lines)
@@ -141,8 +148,10 @@ def _parse_one(task: tuple[str, int, str | None, str | None]) -> tuple[Solo | No
     path, grid, track, key = task
     try:
         with _time_limit(FILE_TIME_LIMIT_S):
-            solo, label = read_midi(path, grid, track)
-        result = solo, FileReport(path, "used", notes=len(solo.notes), bars=len(solo.bars), track=label)
+            reading = read_solo(path, grid, track)
+        solo = reading.solo
+        result = solo, FileReport(path, "used", notes=len(solo.notes), bars=len(solo.bars), track=reading.track,
+                                  damage=reading.damage)
     except MidiError as error:
         result = None, FileReport(path, "skipped", str(error))
     except TimeoutError:

@@ -6,11 +6,13 @@ file's ticks and time signatures (positions in beats, never seconds), and quanti
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import mido
 
+from jazz.midi.salvage import salvage, stops_early
 from jazz.music.notes import DEFAULT_GRID, HIGHEST_PITCH, LOWEST_PITCH, Bar, ChordChange, Note, Solo, snap_duration
 
 DRUM_CHANNEL = 9  # channel 10 in 1-based numbering
@@ -47,40 +49,75 @@ class MidiContent:
     tempo: float
     key: str | None
     texts: list[tuple[int, str]]  # markers, text, cue points and lyrics
+    damage: str = ""  # where a damaged file stops being readable ("" for an intact one)
+
+
+@dataclass
+class Reading:
+    """A file read as a solo: the solo, the label of its melody part, and any damage read around."""
+
+    solo: Solo
+    track: str
+    damage: str = ""  # where the file is damaged (the solo is what could be read), "" for an intact file
 
 
 def read_midi(path: str | Path, grid: int = DEFAULT_GRID, track: str | None = None) -> tuple[Solo, str]:
     """Parse ``path`` into a quantized Solo; also return the label of the melody part used."""
+    reading = read_solo(path, grid, track)
+    return reading.solo, reading.track
+
+
+def read_solo(path: str | Path, grid: int = DEFAULT_GRID, track: str | None = None) -> Reading:
+    """Parse ``path`` into a quantized Solo, from what is intact in a damaged file."""
     content = load_content(path)
-    part = choose_melody(content.parts, track)
-    solo = quantize(part, content, grid)
-    solo.name = Path(path).stem
-    if len(solo.notes) < MIN_NOTES:
-        raise MidiError(f"only {len(solo.notes)} notes in the melody part {part.label!r} (need {MIN_NOTES})")
-    return solo, part.label
-
-
-def open_midi(path: str | Path) -> mido.MidiFile:
-    """Open a file with mido, turning every failure into a one-line MidiError."""
-    path = Path(path)
     try:
-        midi = mido.MidiFile(path, clip=True)
+        part = choose_melody(content.parts, track)
+        solo = quantize(part, content, grid)
+        if len(solo.notes) < MIN_NOTES:
+            raise MidiError(f"only {len(solo.notes)} notes in the melody part {part.label!r} (need {MIN_NOTES})")
+    except MidiError as error:
+        if content.damage:
+            raise MidiError(f"{content.damage}; in what could be read: {error}") from None
+        raise
+    solo.name = Path(path).stem
+    return Reading(solo, part.label, content.damage)
+
+
+def open_midi(path: str | Path) -> tuple[mido.MidiFile, str]:
+    """Open a file with mido, or what is intact of a damaged one; also where it is damaged ("" if not).
+
+    Every failure becomes a one-line MidiError.
+    """
+    try:
+        data = Path(path).read_bytes()
     except OSError as error:
-        if error.errno is None:  # mido's own complaints about the bytes come as OSError without errno
-            raise MidiError(f"not a valid MIDI file ({error})") from None
-        raise MidiError(f"cannot read the file ({error.strerror})") from None
-    except Exception as error:  # mido raises many kinds on malformed bytes
-        raise MidiError(f"not a valid MIDI file ({type(error).__name__}: {error})") from None
+        raise MidiError(f"cannot read the file ({error.strerror or type(error).__name__})") from None
+    midi, damage = parse_bytes(data)
     if midi.type == 2:
         raise MidiError("type 2 MIDI (independent sequences) is not supported")
     if not 0 < midi.ticks_per_beat < 0x8000:
         raise MidiError("SMPTE time division is not supported (no beats to quantize to)")
-    return midi
+    return midi, damage
+
+
+def parse_bytes(data: bytes) -> tuple[mido.MidiFile, str]:
+    """mido's reading of the bytes; for a damaged file, what is intact and where the damage is."""
+    try:
+        midi = mido.MidiFile(file=io.BytesIO(data), clip=True)
+        if not stops_early(midi, data):
+            return midi, ""
+    except Exception:  # mido raises many kinds on damaged bytes; the salvage says what the damage is
+        pass
+    try:
+        salvaged = salvage(data)
+    except ValueError as error:
+        raise MidiError(f"not a valid MIDI file: {error}") from None
+    return salvaged.midi, salvaged.damage
 
 
 def load_content(path: str | Path) -> MidiContent:
     """Collect notes per track and channel, and the meta events that place them in time."""
-    midi = open_midi(path)
+    midi, damage = open_midi(path)
     parts: dict[tuple[int, int], TrackNotes] = {}
     meters, tempos, keys, texts = [], [], [], []
     for index, track in enumerate(midi.tracks):
@@ -117,6 +154,7 @@ def load_content(path: str | Path) -> MidiContent:
         tempo=min(max(tempo, 20.0), 400.0),
         key=min(keys)[1] if keys else None,
         texts=sorted(texts),
+        damage=damage,
     )
 
 
