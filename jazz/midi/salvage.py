@@ -81,6 +81,8 @@ def salvage(data: bytes) -> Salvaged:
         midi.tracks.append(as_track(read))
         expected = [declared_end] if read.damage else [declared_end, read.end]
         pos = find_track(data, expected, read.end, findings, len(midi.tracks))
+        if pos > read.end and not read.damage:
+            findings.append(f"{pos - read.end:,} bytes of garbage after {read.label} were passed over")
     if not midi.tracks:
         raise ValueError("it holds no track ('MTrk' chunk)")
     if not findings and len(midi.tracks) < ntracks:
