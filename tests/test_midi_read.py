@@ -123,3 +123,13 @@ def test_cache_round_trips_every_field(metheny):
     assert len(cold.solos) == 1 and cold.solos[0].chords and len({b.meter for b in cold.solos[0].bars}) >= 1
     assert warm.solos == cold.solos
     assert warm.reports == cold.reports
+
+
+def test_names_come_from_paths_not_from_the_cache(tmp_path):
+    make_midi(tmp_path / "beta.mid", [scale_notes(12)])
+    (tmp_path / "gamma.mid").write_bytes((tmp_path / "beta.mid").read_bytes())
+    for _ in range(2):  # cold, then warm: one cache entry serves both files
+        assert [s.name for s in load_corpus([tmp_path]).solos] == ["beta", "gamma"]
+    (tmp_path / "gamma.mid").rename(tmp_path / "delta.mid")
+    assert [s.name for s in load_corpus([tmp_path]).solos] == ["beta", "delta"]
+    assert len(list(cache_dir().rglob("*.npz"))) == 1

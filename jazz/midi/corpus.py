@@ -22,7 +22,7 @@ from jazz.midi.read import MidiError, read_solo
 from jazz.progress import Progress
 from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange, Note, Solo
 
-PARSER_VERSION = 7  # bump when parsing or quantization changes: invalidates the cache
+PARSER_VERSION = 8  # bump when parsing or quantization changes: invalidates the cache
 MIDI_SUFFIXES = (".mid", ".midi")
 FILE_TIME_LIMIT_S = 20
 
@@ -101,9 +101,10 @@ def load_corpus(paths: list[str | Path], grid: int = DEFAULT_GRID, track: str | 
     corpus = Corpus()
     results = _parse_all([str(f) for f in files], grid, track, jobs, cache, progress)
     for path, (solo, report) in zip(files, results):
-        report.path = str(path)
+        report.path = str(path)  # the cache is keyed by content: a copied or renamed file has its own path
         corpus.reports.append(report)
         if solo is not None:
+            solo.name = path.stem
             corpus.solos.append(solo)
     return corpus
 
@@ -221,13 +222,15 @@ def _cache_put(key: str, solo: Solo | None, report: FileReport) -> None:
 def _solo_to_arrays(solo: Solo) -> tuple[np.ndarray, dict]:
     """A solo as one int32 array (three counts, then notes, bars and chord onsets) and its text fields.
 
+    Not its name: the cache is keyed by content, and the name comes from the path it is read from.
+
     Two arrays per file rather than one per field: opening arrays is most of a warm load's time.
     """
     notes = np.array(solo.notes, dtype=np.int32).reshape(-1, 4)
     bars = np.array([(b.start, b.numerator, b.denominator) for b in solo.bars], dtype=np.int32).reshape(-1, 3)
     onsets = np.array([c.onset for c in solo.chords], dtype=np.int32)
     ints = np.concatenate([[len(notes), len(bars), len(onsets)], notes.ravel(), bars.ravel(), onsets])
-    text = {"grid": solo.grid, "tempo": solo.tempo, "name": solo.name, "key": solo.key,
+    text = {"grid": solo.grid, "tempo": solo.tempo, "key": solo.key,
             "chords": [c.symbol for c in solo.chords]}
     return ints.astype(np.int32), text
 
