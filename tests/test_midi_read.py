@@ -133,3 +133,31 @@ def test_names_come_from_paths_not_from_the_cache(tmp_path):
     (tmp_path / "gamma.mid").rename(tmp_path / "delta.mid")
     assert [s.name for s in load_corpus([tmp_path]).solos] == ["beta", "delta"]
     assert len(list(cache_dir().rglob("*.npz"))) == 1
+
+
+def meter_files(folder) -> None:
+    """Three usable solos and four in meters the model has no token for (one changes meter in its third bar)."""
+    folder.mkdir(exist_ok=True)
+    for i in range(3):
+        make_midi(folder / f"good{i}.mid", [scale_notes(40, start_pitch=40 + i)])
+    for n, d in ((4, 8), (6, 16), (4, 2)):
+        make_midi(folder / f"in_{n}_{d}.mid", [scale_notes(24)], meters=[(0, n, d)])
+    make_midi(folder / "to_10_8.mid", [scale_notes(24)], meters=[(0, 4, 4), (2 * 4 * 96, 10, 8)])
+
+
+def test_meters_the_model_does_not_know_are_skipped_with_a_reason(tmp_path):
+    meter_files(tmp_path)
+    reasons = {r.path.split("/")[-1]: r.reason for r in load_corpus([tmp_path]).reports if r.status == "skipped"}
+    assert sorted(reasons) == ["in_4_2.mid", "in_4_8.mid", "in_6_16.mid", "to_10_8.mid"]
+    assert reasons["to_10_8.mid"].startswith("meter 10/8 in bar 3 is not one the model knows (it knows 4/4, 3/4,")
+    assert reasons["in_6_16.mid"].startswith("meter 6/16 in bar 1 is not one")
+
+
+def test_training_on_a_folder_with_unknown_meters_uses_the_rest(tmp_path, capsys):
+    from jazz.cli import main
+
+    meter_files(tmp_path / "corpus")
+    args = ["--epochs", "1", "--seq-len", "16", "--batch-size", "4", "--hidden", "8", "--embedding", "4",
+            "--layers", "1"]
+    assert main(["train", str(tmp_path / "corpus"), "--out", str(tmp_path / "model"), *args]) == 0
+    assert "skipped" in capsys.readouterr().err and (tmp_path / "model" / "tokenizer.json").exists()

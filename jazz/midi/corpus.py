@@ -20,9 +20,9 @@ import numpy as np
 from jazz.files import UsageError, atomic_write_bytes
 from jazz.midi.read import MidiError, read_solo
 from jazz.progress import Progress
-from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange, Note, Solo
+from jazz.music.notes import DEFAULT_GRID, METERS, Bar, ChordChange, Note, Solo
 
-PARSER_VERSION = 8  # bump when parsing or quantization changes: invalidates the cache
+PARSER_VERSION = 8  # bump when parsing, quantization or METERS change: invalidates the cache
 MIDI_SUFFIXES = (".mid", ".midi")
 FILE_TIME_LIMIT_S = 20
 
@@ -151,6 +151,7 @@ def _parse_one(task: tuple[str, int, str | None, str | None]) -> tuple[Solo | No
         with _time_limit(FILE_TIME_LIMIT_S):
             reading = read_solo(path, grid, track)
         solo = reading.solo
+        check_meters(solo)
         result = solo, FileReport(path, "used", notes=len(solo.notes), bars=len(solo.bars), track=reading.track,
                                   damage=reading.damage)
     except MidiError as error:
@@ -162,6 +163,15 @@ def _parse_one(task: tuple[str, int, str | None, str | None]) -> tuple[Solo | No
     if key:
         _cache_put(key, *result)
     return result
+
+
+def check_meters(solo: Solo) -> None:
+    """Raise MidiError naming the first bar whose meter the model has no token for (bars of the solo as read,
+    from the bar of its first note)."""
+    for number, bar in enumerate(solo.bars, 1):
+        if bar.meter not in METERS:
+            raise MidiError(f"meter {bar.meter} in bar {number} is not one the model knows "
+                            f"(it knows {', '.join(METERS)})")
 
 
 class _time_limit:
