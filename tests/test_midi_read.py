@@ -161,3 +161,25 @@ def test_training_on_a_folder_with_unknown_meters_uses_the_rest(tmp_path, capsys
             "--layers", "1"]
     assert main(["train", str(tmp_path / "corpus"), "--out", str(tmp_path / "model"), *args]) == 0
     assert "skipped" in capsys.readouterr().err and (tmp_path / "model" / "tokenizer.json").exists()
+
+
+def test_rehearsal_marks_and_lyrics_are_not_chords(tmp_path):
+    """Markers "A"/"B" and a lyric "Go" parse as chord symbols, but they are no chord track: the chords
+    are estimated from the accompaniment (C, then F)."""
+    bar = 4 * 96
+    piano = [(b * bar, (b + 1) * bar, p, 1) for b in range(4) for p in ((48, 52, 55) if b % 2 == 0 else (53, 57, 60))]
+    path = make_midi(tmp_path / "marks.mid", [scale_notes(32, start_pitch=64), piano], names=["Sax", "Piano"],
+                     texts=[(0, "A"), (2 * bar, "B")], lyrics=[(0, "Go"), (bar, "Intro")])
+    solo, track = read_midi(path)
+    assert track == "0:Sax"
+    assert [c.symbol for c in solo.chords] == ["C", "F", "C", "F"]
+
+
+def test_chord_markers_written_by_jazz_are_read_back(tmp_path):
+    from jazz.midi.write import write_midi
+    from jazz.music.notes import Bar, ChordChange, Note, Solo
+
+    changes = [ChordChange(0, "Dm7"), ChordChange(48, "G7"), ChordChange(96, "Cmaj7"), ChordChange(144, "A")]
+    solo = Solo([Note(60 + i % 5, 12 * i, 12) for i in range(16)], [Bar(48 * b) for b in range(4)], chords=changes)
+    write_midi(tmp_path / "written.mid", solo)
+    assert read_midi(tmp_path / "written.mid")[0].chords == changes

@@ -7,6 +7,7 @@ file's ticks and time signatures (positions in beats, never seconds), and quanti
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,9 @@ DRUM_CHANNEL = 9  # channel 10 in 1-based numbering
 MAX_EMPTY_BARS = 2  # longer silences inside a solo are shortened to this many empty bars
 MIN_NOTES = 8
 MAX_BEATS = 40_000  # about two and a half hours at 250 bpm: anything longer is a damaged file
+TEXT_KINDS = ("marker", "text", "cue_marker", "lyrics")  # the text events that may hold chord symbols
+CHORD_SHARE = 0.75  # of one kind's text events that must parse as chords for that kind to be read as chords
+WORD_LIKE = re.compile(r"[A-G]o")  # "Go", "Do": a word sooner than a diminished chord
 
 
 class MidiError(ValueError):
@@ -48,7 +52,7 @@ class MidiContent:
     meters: list[tuple[int, int, int]]  # (tick, numerator, denominator)
     tempo: float
     key: str | None
-    texts: list[tuple[int, str]]  # markers, text, cue points and lyrics
+    texts: list[tuple[int, str]]  # text events of the kinds that read as chord symbols (see reads_as_chords)
     damage: str = ""  # where a damaged file stops being readable ("" for an intact one)
 
 
@@ -119,7 +123,7 @@ def load_content(path: str | Path) -> MidiContent:
     """Collect notes per track and channel, and the meta events that place them in time."""
     midi, damage = open_midi(path)
     parts: dict[tuple[int, int], TrackNotes] = {}
-    meters, tempos, keys, texts = [], [], [], []
+    meters, tempos, keys, texts = [], [], [], {}
     for index, track in enumerate(midi.tracks):
         open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
         name = track.name.strip()  # mido scans the track for its name: once per track, not per note
@@ -141,8 +145,8 @@ def load_content(path: str | Path) -> MidiContent:
                 tempos.append((tick, message.tempo))
             elif kind == "key_signature":
                 keys.append((tick, message.key))
-            elif kind in ("marker", "text", "cue_marker", "lyrics"):
-                texts.append((tick, message.text))
+            elif kind in TEXT_KINDS:
+                texts.setdefault(kind, []).append((tick, message.text))
         for (channel, pitch), starts in open_notes.items():  # notes never switched off end with the track
             part = parts.setdefault((index, channel), TrackNotes(index, channel, name))
             part.notes.extend((start, max(tick, start + 1), pitch, velocity) for start, velocity in starts)
@@ -153,7 +157,7 @@ def load_content(path: str | Path) -> MidiContent:
         meters=sorted(meters),
         tempo=min(max(tempo, 20.0), 400.0),
         key=min(keys)[1] if keys else None,
-        texts=sorted(texts),
+        texts=sorted(t for items in texts.values() if reads_as_chords([text for _, text in items]) for t in items),
         damage=damage,
     )
 
@@ -288,6 +292,30 @@ def accompaniment_chords(melody: TrackNotes, content: MidiContent, step, bars: l
     notes = [(step(s), step(e), p) for part in content.parts if part is not melody and part.channel != DRUM_CHANNEL
              for s, e, p, _ in part.notes]
     return estimate_chords(notes, bars, grid)
+
+
+def reads_as_chords(texts: list[str]) -> bool:
+    """Whether the text events of one kind (all the markers of a file, say) are a chord track.
+
+    Most of them must parse as chord symbols; but rehearsal marks ("A", "B", "A": letters met in the order
+    of the alphabet) and words ("Go" would be G diminished) parse too, so a kind that holds nothing else is
+    not read as chords.
+    """
+    from jazz.music.chords import ChordError, parse_chord
+
+    parsed = []
+    for text in (t.strip() for t in texts):
+        try:
+            parse_chord(text)
+            parsed.append(text)
+        except (ChordError, ValueError):
+            pass
+    if not texts or len(parsed) < CHORD_SHARE * len(texts):
+        return False
+    if any(len(t) > 1 and not WORD_LIKE.fullmatch(t) for t in parsed):
+        return True
+    met = list(dict.fromkeys(t for t in parsed if len(t) == 1))
+    return bool(met) and met != list("ABCDEFG"[:len(met)])
 
 
 def chords_from_texts(texts: list[tuple[int, str]], step) -> list[ChordChange]:
