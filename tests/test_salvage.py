@@ -165,3 +165,11 @@ def test_corpus_table_and_json_show_the_salvage(tmp_path):
 def test_bit_flipped_files_are_still_used(hostile):
     made, reports = hostile
     assert all(reports["flipped", path.name].status == "used" for path in made["flipped"])
+
+
+def test_a_meta_event_that_says_it_is_megabytes_long_is_garbage(tmp_path):
+    data = header(1) + chunk(b"MTrk", NAME + notes(9) + b"\x00\xff\x01\x8f\xff\xff\x7f" + b"x" * 20 + END)
+    reading = outcome(tmp_path, data)
+    assert len(reading.solo.notes) == 9
+    assert reading.damage.startswith("garbage inside track 0 (Solo) at byte ")
+    assert reading.damage.endswith("(a meta event 33,554,431 bytes long, with 24 bytes left in the file)")

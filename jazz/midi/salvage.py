@@ -3,8 +3,13 @@
 mido reads a file whole or not at all. When it cannot, this walker reads the header, then every
 ``MTrk`` chunk event by event, and ends a track at the first event that cannot be decoded (or at the
 end of the file), keeping the events before it. A track's end-of-track event is trusted over its chunk
-length (a length can lie), and after damage the walk looks ahead for the next ``MTrk`` header. mido
-builds the messages; this module only finds where each event begins and ends.
+length (a length can lie), and after damage the walk looks ahead for the next ``MTrk`` header.
+
+Garbage often decodes as a few events before it breaks one (or decodes throughout, and only makes the
+track longer than its chunk says). In such a track the first event that makes no sense (a note-off for
+a silent note, an absurd pause) is taken as the start of the garbage, and a note left sounding at the
+cut is dropped, so no made-up or shifted note is kept. mido builds the messages; this module only finds
+where each event begins and ends.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import mido
 FIXED_META_LENGTHS = {0x20: 1, 0x21: 1, 0x2F: 0, 0x51: 3, 0x54: 5, 0x58: 4, 0x59: 2}  # meta type → data bytes
 MAX_VARLEN_BYTES = 4  # the longest variable-length number a MIDI file may hold
 MAX_PAUSE_BEATS = 1000  # in a damaged track, a longer pause between two events is taken for garbage
+MAX_EVENT_BYTES = 65_536  # a longer meta or system exclusive event that runs past the end is garbage
 
 
 class Broken(Exception):
@@ -182,9 +188,10 @@ def first_misfit(messages: list, ticks_per_beat: int) -> tuple[int, str] | None:
     """The first event that no intact file would hold here: a note-off for a note that is not sounding, or a
     pause of more than MAX_PAUSE_BEATS; with the phrase that says which."""
     sounding: Counter[tuple[int, int]] = Counter()
+    beat = max(ticks_per_beat, 1)
     for i, message in enumerate(messages):
-        if message.time > MAX_PAUSE_BEATS * ticks_per_beat:
-            return i, f"a pause of {message.time // ticks_per_beat:,} beats"
+        if message.time > MAX_PAUSE_BEATS * beat:
+            return i, f"a pause of {message.time // beat:,} beats"
         if message.type not in ("note_on", "note_off"):
             continue
         key = (message.channel, message.note)
@@ -281,7 +288,9 @@ class Cursor:
 
     def take(self, length: int, what: str) -> bytes:
         left = len(self.data) - self.pos
-        if length > left:
+        if length > left:  # a file cut inside a text, say; but no event is megabytes long
+            if length <= MAX_EVENT_BYTES:
+                raise FileEnds
             raise Broken(f"a {what} {length:,} bytes long, with {left:,} bytes left in the file")
         self.pos += length
         return self.data[self.pos - length:self.pos]
