@@ -5,16 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import mido
+import numpy as np
 
 
 def make_midi(path: Path, tracks: list[list[tuple[int, int, int, int]]], *, tpb: int = 96, midi_type: int = 1,
               meters: list[tuple[int, int, int]] = ((0, 4, 4),), names: list[str] | None = None,
-              tempo_bpm: float = 120.0, texts: list[tuple[int, str]] = ()) -> Path:
-    """Write a file whose tracks hold notes given as (start tick, end tick, pitch, channel)."""
+              tempo_bpm: float = 120.0, texts: list[tuple[int, str]] = (),
+              lyrics: list[tuple[int, str]] = ()) -> Path:
+    """Write a file whose tracks hold notes given as (start tick, end tick, pitch, channel); ``texts`` are
+    markers and ``lyrics`` lyrics on the first track."""
     midi = mido.MidiFile(type=midi_type, ticks_per_beat=tpb)
     meta = [(t, mido.MetaMessage("time_signature", numerator=n, denominator=d)) for t, n, d in meters]
     meta.append((0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm))))
     meta += [(t, mido.MetaMessage("marker", text=x)) for t, x in texts]
+    meta += [(t, mido.MetaMessage("lyrics", text=x)) for t, x in lyrics]
     for index, notes in enumerate(tracks):
         events = list(meta) if index == 0 else []
         if names:
@@ -35,3 +39,32 @@ def scale_notes(n: int = 16, tpb: int = 96, channel: int = 0, start_pitch: int =
     """``n`` eighth notes going up a C major scale."""
     steps = [0, 2, 4, 5, 7, 9, 11]
     return [(i * tpb // 2, (i + 1) * tpb // 2, start_pitch + 12 * (i // 7) + steps[i % 7], channel) for i in range(n)]
+
+
+DAMAGE_KINDS = ("intact", "truncated", "flipped", "inserted")
+
+
+def damaged_copies(sources: list[Path], folder: Path, seed: int = 0) -> dict[str, list[Path]]:
+    """Each source four ways, one sub-folder per kind: intact, truncated, flipped and inserted.
+
+    truncated: cut at a random point in the second half; flipped: three random bits flipped;
+    inserted: a run of 2 to 8 random bytes inserted at a random place. Seeded, so a set is reproducible.
+    """
+    rng = np.random.default_rng(seed)
+    made: dict[str, list[Path]] = {kind: [] for kind in DAMAGE_KINDS}
+    for source in sources:
+        data = source.read_bytes()
+        cut = int(rng.integers(len(data) // 2, len(data)))
+        flipped = bytearray(data)
+        for position in rng.integers(0, len(data), 3):
+            flipped[position] ^= 1 << int(rng.integers(0, 8))
+        at = int(rng.integers(0, len(data) + 1))
+        run = rng.integers(0, 256, int(rng.integers(2, 9)), dtype=np.uint8).tobytes()
+        versions = {"intact": data, "truncated": data[:cut], "flipped": bytes(flipped),
+                    "inserted": data[:at] + run + data[at:]}
+        for kind, content in versions.items():
+            path = folder / kind / source.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            made[kind].append(path)
+    return made

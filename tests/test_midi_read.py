@@ -84,7 +84,7 @@ def test_bad_files_get_one_line_reasons(tmp_path):
     assert all("\n" not in reason for _, reason in reasons.values())
     data = json.loads(corpus.to_json())
     assert data["summary"] == {"files": 5, "used": 1, "skipped": 4, "notes": 16, "bars": 2}
-    assert set(data["files"][0]) == {"path", "status", "reason", "notes", "bars", "track"}
+    assert set(data["files"][0]) == {"path", "status", "reason", "notes", "bars", "track", "damage"}
 
 
 def test_cache_gives_the_same_solos(tmp_path):
@@ -123,3 +123,63 @@ def test_cache_round_trips_every_field(metheny):
     assert len(cold.solos) == 1 and cold.solos[0].chords and len({b.meter for b in cold.solos[0].bars}) >= 1
     assert warm.solos == cold.solos
     assert warm.reports == cold.reports
+
+
+def test_names_come_from_paths_not_from_the_cache(tmp_path):
+    make_midi(tmp_path / "beta.mid", [scale_notes(12)])
+    (tmp_path / "gamma.mid").write_bytes((tmp_path / "beta.mid").read_bytes())
+    for _ in range(2):  # cold, then warm: one cache entry serves both files
+        assert [s.name for s in load_corpus([tmp_path]).solos] == ["beta", "gamma"]
+    (tmp_path / "gamma.mid").rename(tmp_path / "delta.mid")
+    assert [s.name for s in load_corpus([tmp_path]).solos] == ["beta", "delta"]
+    assert len(list(cache_dir().rglob("*.npz"))) == 1
+
+
+def meter_files(folder) -> None:
+    """Three usable solos and four in meters the model has no token for (one changes meter in its third bar)."""
+    folder.mkdir(exist_ok=True)
+    for i in range(3):
+        make_midi(folder / f"good{i}.mid", [scale_notes(40, start_pitch=40 + i)])
+    for n, d in ((4, 8), (6, 16), (4, 2)):
+        make_midi(folder / f"in_{n}_{d}.mid", [scale_notes(24)], meters=[(0, n, d)])
+    make_midi(folder / "to_10_8.mid", [scale_notes(24)], meters=[(0, 4, 4), (2 * 4 * 96, 10, 8)])
+
+
+def test_meters_the_model_does_not_know_are_skipped_with_a_reason(tmp_path):
+    meter_files(tmp_path)
+    reasons = {r.path.split("/")[-1]: r.reason for r in load_corpus([tmp_path]).reports if r.status == "skipped"}
+    assert sorted(reasons) == ["in_4_2.mid", "in_4_8.mid", "in_6_16.mid", "to_10_8.mid"]
+    assert reasons["to_10_8.mid"].startswith("meter 10/8 in bar 3 is not one the model knows (it knows 4/4, 3/4,")
+    assert reasons["in_6_16.mid"].startswith("meter 6/16 in bar 1 is not one")
+
+
+def test_training_on_a_folder_with_unknown_meters_uses_the_rest(tmp_path, capsys):
+    from jazz.cli import main
+
+    meter_files(tmp_path / "corpus")
+    args = ["--epochs", "1", "--seq-len", "16", "--batch-size", "4", "--hidden", "8", "--embedding", "4",
+            "--layers", "1"]
+    assert main(["train", str(tmp_path / "corpus"), "--out", str(tmp_path / "model"), *args]) == 0
+    assert "skipped" in capsys.readouterr().err and (tmp_path / "model" / "tokenizer.json").exists()
+
+
+def test_rehearsal_marks_and_lyrics_are_not_chords(tmp_path):
+    """Markers "A"/"B" and a lyric "Go" parse as chord symbols, but they are no chord track: the chords
+    are estimated from the accompaniment (C, then F)."""
+    bar = 4 * 96
+    piano = [(b * bar, (b + 1) * bar, p, 1) for b in range(4) for p in ((48, 52, 55) if b % 2 == 0 else (53, 57, 60))]
+    path = make_midi(tmp_path / "marks.mid", [scale_notes(32, start_pitch=64), piano], names=["Sax", "Piano"],
+                     texts=[(0, "A"), (2 * bar, "B")], lyrics=[(0, "Go"), (bar, "Intro")])
+    solo, track = read_midi(path)
+    assert track == "0:Sax"
+    assert [c.symbol for c in solo.chords] == ["C", "F", "C", "F"]
+
+
+def test_chord_markers_written_by_jazz_are_read_back(tmp_path):
+    from jazz.midi.write import write_midi
+    from jazz.music.notes import Bar, ChordChange, Note, Solo
+
+    changes = [ChordChange(0, "Dm7"), ChordChange(48, "G7"), ChordChange(96, "Cmaj7"), ChordChange(144, "A")]
+    solo = Solo([Note(60 + i % 5, 12 * i, 12) for i in range(16)], [Bar(48 * b) for b in range(4)], chords=changes)
+    write_midi(tmp_path / "written.mid", solo)
+    assert read_midi(tmp_path / "written.mid")[0].chords == changes

@@ -46,14 +46,15 @@ def parse_outcome(path) -> str:
 
 
 @pytest.mark.parametrize("name, data, expected", [
-    ("truncated.mid", (header() + TRACK)[:40], "not a valid MIDI file"),
-    ("wrong_header.mid", b"MThx" + (header() + TRACK)[4:], "not a valid MIDI file"),
+    ("truncated.mid", (header() + TRACK)[:40], "file ends inside track 0 at byte 40; in what could be read: only 2 notes"),
+    ("wrong_header.mid", b"RIFF" + (header() + TRACK)[4:], "not a valid MIDI file: it does not start with a MIDI header"),
     ("type2.mid", header(fmt=2) + TRACK, "type 2"),
     ("smpte.mid", header(division=0xE728) + TRACK, "SMPTE"),
-    ("text.mid", b"just some text\n", "not a valid MIDI file"),
-    ("empty.mid", b"", "not a valid MIDI file"),
+    ("text.mid", b"just some text\n", "not a valid MIDI file: it does not start"),
+    ("empty.mid", b"", "not a valid MIDI file: it is empty"),
     ("no_notes.mid", header() + chunk(b"MTrk", b"\x00\xff\x2f\x00"), "no notes"),
-    ("bad_running_status.mid", header() + chunk(b"MTrk", b"\x00\x3c\x50" + NOTES + b"\x00\xff\x2f\x00"), "not a valid"),
+    ("bad_running_status.mid", header() + chunk(b"MTrk", b"\x00\x3c\x50" + NOTES + b"\x00\xff\x2f\x00"),
+     "garbage inside track 0 at byte 22 (a data byte 0x3C where an event should start); in what could be read: no notes"),
     ("huge_delta.mid", header() + chunk(b"MTrk", b"\x00\x90\x3c\x50\x8f\xff\xff\x7f\x80\x3c\x00" + NOTES + b"\x00\xff\x2f\x00"),
      "more than"),
 ])

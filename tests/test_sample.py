@@ -130,6 +130,14 @@ def test_choose_inverts_the_masked_distribution():
     assert (ids == expected).mean() > 0.99  # float32 rounding may move a draw that lands on a boundary
 
 
+def test_a_draw_at_zero_or_one_never_takes_a_masked_token():
+    logits = np.zeros((4, 6), dtype=np.float32)
+    mask = np.array([[False, True, True, True, True, True], [False, False, False, True, False, False]] * 2)
+    u = np.array([0.0, 0.0, np.nextafter(np.float32(1), np.float32(0)), 1.0], dtype=np.float32)
+    ids = keras.ops.convert_to_numpy(choose(logits, mask, u, 1.0, 1.0))
+    assert ids.tolist() == [1, 3, 5, 3]
+
+
 def test_interval_logits_place_the_table_around_the_last_pitch():
     layer = IntervalLogits(TOK.size, TOK.first("pitch"), reach=12)
     layer.build(None)

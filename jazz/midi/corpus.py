@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from jazz.files import UsageError, atomic_write_bytes
-from jazz.midi.read import MidiError, read_midi
-from jazz.music.notes import DEFAULT_GRID, Bar, ChordChange, Note, Solo
+from jazz.midi.read import MidiError, read_solo
+from jazz.music.notes import DEFAULT_GRID, METERS, Bar, ChordChange, Note, Solo
 from jazz.progress import Progress
 
-PARSER_VERSION = 7  # bump when parsing or quantization changes: invalidates the cache
+PARSER_VERSION = 8  # bump when parsing, quantization or METERS change: invalidates the cache
 MIDI_SUFFIXES = (".mid", ".midi")
 FILE_TIME_LIMIT_S = 20
 
@@ -35,6 +35,14 @@ class FileReport:
     notes: int = 0
     bars: int = 0
     track: str = ""
+    damage: str = ""  # for a damaged file that was used: where it is damaged (its solo is what comes before)
+
+    @property
+    def detail(self) -> str:
+        """The last column of the status table: the melody track (and damage) of a used file, or the reason."""
+        if self.status != "used":
+            return self.reason
+        return f"{self.track} (salvaged: {self.damage})" if self.damage else self.track
 
 
 @dataclass
@@ -61,8 +69,7 @@ class Corpus:
         for r in self.reports:
             name = Path(r.path).name
             name = name if len(name) <= width else name[: width - 1] + "…"
-            detail = r.track if r.status == "used" else r.reason
-            lines.append(f"{name:<{width}}  {r.status:<7} {r.notes:>6} {r.bars:>5}  {detail}")
+            lines.append(f"{name:<{width}}  {r.status:<7} {r.notes:>6} {r.bars:>5}  {r.detail}")
         s = self.summary()
         lines.append(f"{s['used']} of {s['files']} files used: {s['notes']} notes in {s['bars']} bars; {s['skipped']} skipped")
         return "\n".join(lines)
@@ -94,9 +101,10 @@ def load_corpus(paths: list[str | Path], grid: int = DEFAULT_GRID, track: str | 
     corpus = Corpus()
     results = _parse_all([str(f) for f in files], grid, track, jobs, cache, progress)
     for path, (solo, report) in zip(files, results):
-        report.path = str(path)
+        report.path = str(path)  # the cache is keyed by content: a copied or renamed file has its own path
         corpus.reports.append(report)
         if solo is not None:
+            solo.name = path.stem
             corpus.solos.append(solo)
     return corpus
 
@@ -141,8 +149,11 @@ def _parse_one(task: tuple[str, int, str | None, str | None]) -> tuple[Solo | No
     path, grid, track, key = task
     try:
         with _time_limit(FILE_TIME_LIMIT_S):
-            solo, label = read_midi(path, grid, track)
-        result = solo, FileReport(path, "used", notes=len(solo.notes), bars=len(solo.bars), track=label)
+            reading = read_solo(path, grid, track)
+        solo = reading.solo
+        check_meters(solo)
+        result = solo, FileReport(path, "used", notes=len(solo.notes), bars=len(solo.bars), track=reading.track,
+                                  damage=reading.damage)
     except MidiError as error:
         result = None, FileReport(path, "skipped", str(error))
     except TimeoutError:
@@ -152,6 +163,15 @@ def _parse_one(task: tuple[str, int, str | None, str | None]) -> tuple[Solo | No
     if key:
         _cache_put(key, *result)
     return result
+
+
+def check_meters(solo: Solo) -> None:
+    """Raise MidiError naming the first bar whose meter the model has no token for (bars of the solo as read,
+    from the bar of its first note)."""
+    for number, bar in enumerate(solo.bars, 1):
+        if bar.meter not in METERS:
+            raise MidiError(f"meter {bar.meter} in bar {number} is not one the model knows "
+                            f"(it knows {', '.join(METERS)})")
 
 
 class _time_limit:
@@ -212,13 +232,15 @@ def _cache_put(key: str, solo: Solo | None, report: FileReport) -> None:
 def _solo_to_arrays(solo: Solo) -> tuple[np.ndarray, dict]:
     """A solo as one int32 array (three counts, then notes, bars and chord onsets) and its text fields.
 
+    Not its name: the cache is keyed by content, and the name comes from the path it is read from.
+
     Two arrays per file rather than one per field: opening arrays is most of a warm load's time.
     """
     notes = np.array(solo.notes, dtype=np.int32).reshape(-1, 4)
     bars = np.array([(b.start, b.numerator, b.denominator) for b in solo.bars], dtype=np.int32).reshape(-1, 3)
     onsets = np.array([c.onset for c in solo.chords], dtype=np.int32)
     ints = np.concatenate([[len(notes), len(bars), len(onsets)], notes.ravel(), bars.ravel(), onsets])
-    text = {"grid": solo.grid, "tempo": solo.tempo, "name": solo.name, "key": solo.key,
+    text = {"grid": solo.grid, "tempo": solo.tempo, "key": solo.key,
             "chords": [c.symbol for c in solo.chords]}
     return ints.astype(np.int32), text
 

@@ -6,11 +6,14 @@ file's ticks and time signatures (positions in beats, never seconds), and quanti
 
 from __future__ import annotations
 
+import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import mido
 
+from jazz.midi.salvage import salvage, stops_early
 from jazz.music.notes import (
     DEFAULT_GRID,
     HIGHEST_PITCH,
@@ -26,6 +29,9 @@ DRUM_CHANNEL = 9  # channel 10 in 1-based numbering
 MAX_EMPTY_BARS = 2  # longer silences inside a solo are shortened to this many empty bars
 MIN_NOTES = 8
 MAX_BEATS = 40_000  # about two and a half hours at 250 bpm: anything longer is a damaged file
+TEXT_KINDS = ("marker", "text", "cue_marker", "lyrics")  # the text events that may hold chord symbols
+CHORD_SHARE = 0.75  # of one kind's text events that must parse as chords for that kind to be read as chords
+WORD_LIKE = re.compile(r"[A-G]o")  # "Go", "Do": a word sooner than a diminished chord
 
 
 class MidiError(ValueError):
@@ -55,43 +61,78 @@ class MidiContent:
     meters: list[tuple[int, int, int]]  # (tick, numerator, denominator)
     tempo: float
     key: str | None
-    texts: list[tuple[int, str]]  # markers, text, cue points and lyrics
+    texts: list[tuple[int, str]]  # text events of the kinds that read as chord symbols (see reads_as_chords)
+    damage: str = ""  # where a damaged file stops being readable ("" for an intact one)
+
+
+@dataclass
+class Reading:
+    """A file read as a solo: the solo, the label of its melody part, and any damage read around."""
+
+    solo: Solo
+    track: str
+    damage: str = ""  # where the file is damaged (the solo is what could be read), "" for an intact file
 
 
 def read_midi(path: str | Path, grid: int = DEFAULT_GRID, track: str | None = None) -> tuple[Solo, str]:
     """Parse ``path`` into a quantized Solo; also return the label of the melody part used."""
+    reading = read_solo(path, grid, track)
+    return reading.solo, reading.track
+
+
+def read_solo(path: str | Path, grid: int = DEFAULT_GRID, track: str | None = None) -> Reading:
+    """Parse ``path`` into a quantized Solo, from what is intact in a damaged file."""
     content = load_content(path)
-    part = choose_melody(content.parts, track)
-    solo = quantize(part, content, grid)
-    solo.name = Path(path).stem
-    if len(solo.notes) < MIN_NOTES:
-        raise MidiError(f"only {len(solo.notes)} notes in the melody part {part.label!r} (need {MIN_NOTES})")
-    return solo, part.label
-
-
-def open_midi(path: str | Path) -> mido.MidiFile:
-    """Open a file with mido, turning every failure into a one-line MidiError."""
-    path = Path(path)
     try:
-        midi = mido.MidiFile(path, clip=True)
+        part = choose_melody(content.parts, track)
+        solo = quantize(part, content, grid)
+        if len(solo.notes) < MIN_NOTES:
+            raise MidiError(f"only {len(solo.notes)} notes in the melody part {part.label!r} (need {MIN_NOTES})")
+    except MidiError as error:
+        if content.damage:
+            raise MidiError(f"{content.damage}; in what could be read: {error}") from None
+        raise
+    solo.name = Path(path).stem
+    return Reading(solo, part.label, content.damage)
+
+
+def open_midi(path: str | Path) -> tuple[mido.MidiFile, str]:
+    """Open a file with mido, or what is intact of a damaged one; also where it is damaged ("" if not).
+
+    Every failure becomes a one-line MidiError.
+    """
+    try:
+        data = Path(path).read_bytes()
     except OSError as error:
-        if error.errno is None:  # mido's own complaints about the bytes come as OSError without errno
-            raise MidiError(f"not a valid MIDI file ({error})") from None
-        raise MidiError(f"cannot read the file ({error.strerror})") from None
-    except Exception as error:  # mido raises many kinds on malformed bytes
-        raise MidiError(f"not a valid MIDI file ({type(error).__name__}: {error})") from None
+        raise MidiError(f"cannot read the file ({error.strerror or type(error).__name__})") from None
+    midi, damage = parse_bytes(data)
     if midi.type == 2:
         raise MidiError("type 2 MIDI (independent sequences) is not supported")
     if not 0 < midi.ticks_per_beat < 0x8000:
         raise MidiError("SMPTE time division is not supported (no beats to quantize to)")
-    return midi
+    return midi, damage
+
+
+def parse_bytes(data: bytes) -> tuple[mido.MidiFile, str]:
+    """mido's reading of the bytes; for a damaged file, what is intact and where the damage is."""
+    try:
+        midi = mido.MidiFile(file=io.BytesIO(data), clip=True)
+        if not stops_early(midi, data):
+            return midi, ""
+    except Exception:  # mido raises many kinds on damaged bytes; the salvage says what the damage is
+        pass
+    try:
+        salvaged = salvage(data)
+    except ValueError as error:
+        raise MidiError(f"not a valid MIDI file: {error}") from None
+    return salvaged.midi, salvaged.damage
 
 
 def load_content(path: str | Path) -> MidiContent:
     """Collect notes per track and channel, and the meta events that place them in time."""
-    midi = open_midi(path)
+    midi, damage = open_midi(path)
     parts: dict[tuple[int, int], TrackNotes] = {}
-    meters, tempos, keys, texts = [], [], [], []
+    meters, tempos, keys, texts = [], [], [], {}
     for index, track in enumerate(midi.tracks):
         open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
         name = track.name.strip()  # mido scans the track for its name: once per track, not per note
@@ -113,8 +154,8 @@ def load_content(path: str | Path) -> MidiContent:
                 tempos.append((tick, message.tempo))
             elif kind == "key_signature":
                 keys.append((tick, message.key))
-            elif kind in ("marker", "text", "cue_marker", "lyrics"):
-                texts.append((tick, message.text))
+            elif kind in TEXT_KINDS:
+                texts.setdefault(kind, []).append((tick, message.text))
         for (channel, pitch), starts in open_notes.items():  # notes never switched off end with the track
             part = parts.setdefault((index, channel), TrackNotes(index, channel, name))
             part.notes.extend((start, max(tick, start + 1), pitch, velocity) for start, velocity in starts)
@@ -125,7 +166,8 @@ def load_content(path: str | Path) -> MidiContent:
         meters=sorted(meters),
         tempo=min(max(tempo, 20.0), 400.0),
         key=min(keys)[1] if keys else None,
-        texts=sorted(texts),
+        texts=sorted(t for items in texts.values() if reads_as_chords([text for _, text in items]) for t in items),
+        damage=damage,
     )
 
 
@@ -259,6 +301,31 @@ def accompaniment_chords(melody: TrackNotes, content: MidiContent, step, bars: l
     notes = [(step(s), step(e), p) for part in content.parts if part is not melody and part.channel != DRUM_CHANNEL
              for s, e, p, _ in part.notes]
     return estimate_chords(notes, bars, grid)
+
+
+def reads_as_chords(texts: list[str]) -> bool:
+    """Whether the text events of one kind (all the markers of a file, say) are a chord track.
+
+    Most of them must parse as chord symbols; but rehearsal marks ("A", "B", "A": letters met in the order
+    of the alphabet) and words ("Go" would be G diminished) parse too, so a kind that holds nothing else is
+    not read as chords.
+    """
+    from jazz.music.chord_parse import parse_chord
+    from jazz.music.chords import ChordError
+
+    parsed = []
+    for text in (t.strip() for t in texts):
+        try:
+            parse_chord(text)
+            parsed.append(text)
+        except (ChordError, ValueError):
+            pass
+    if not texts or len(parsed) < CHORD_SHARE * len(texts):
+        return False
+    if any(len(t) > 1 and not WORD_LIKE.fullmatch(t) for t in parsed):
+        return True
+    met = list(dict.fromkeys(t for t in parsed if len(t) == 1))
+    return bool(met) and met != list("ABCDEFG"[:len(met)])
 
 
 def chords_from_texts(texts: list[tuple[int, str]], step) -> list[ChordChange]:

@@ -60,10 +60,13 @@ def choose(logits, mask, u, temperature, top_p, cut: tuple[int, int] | None = No
     else:
         first, end = cut
         probs = ops.concatenate([probs[:, :first], nucleus(probs[:, first:end], top_p), probs[:, end:]], axis=-1)
+    # the first token whose cumulative probability passes u·total: a token of probability 0 never does, even
+    # at u = 0; and at u·total = total (float rounding) the last token that may be drawn
     cumulative = ops.cumsum(probs, axis=-1)
     target = u[:, None] * cumulative[:, -1:]
-    index = ops.sum(ops.cast(cumulative < target, "int32"), axis=-1)
-    return ops.minimum(index, ops.shape(probs)[-1] - 1)
+    index = ops.sum(ops.cast(cumulative <= target, "int32"), axis=-1)
+    last = ops.max(ops.where(probs > 0, ops.arange(ops.shape(probs)[-1]), 0), axis=-1)
+    return ops.minimum(index, last)
 
 
 def nucleus(probs, top_p, rounds: int = NUCLEUS_ROUNDS):

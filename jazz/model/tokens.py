@@ -33,6 +33,7 @@ from jazz.music.notes import (
     DEFAULT_GRID,
     HIGHEST_PITCH,
     LOWEST_PITCH,
+    METERS,
     Bar,
     Note,
     Solo,
@@ -41,8 +42,6 @@ from jazz.music.notes import (
 
 FORMAT_VERSION = 1
 TOKENS_PER_NOTE = 3
-METERS = ("4/4", "3/4", "2/4", "1/4", "5/4", "6/4", "7/4", "8/4", "9/4", "2/2", "3/2",
-          "3/8", "5/8", "6/8", "7/8", "9/8", "12/8")
 PAD, BOS, EOS = "<pad>", "<bos>", "<eos>"
 
 

@@ -16,6 +16,8 @@ from typing import NamedTuple
 DEFAULT_GRID = 12  # steps per quarter note: 16ths (3) and 8th-note triplets (4) are exact
 TENOR_SAX = 66  # General MIDI program 67, counted from 0 as MIDI bytes do
 LOWEST_PITCH, HIGHEST_PITCH = 21, 108  # the piano's range; solos are folded into it by octaves
+METERS = ("4/4", "3/4", "2/4", "1/4", "5/4", "6/4", "7/4", "8/4", "9/4", "2/2", "3/2",
+          "3/8", "5/8", "6/8", "7/8", "9/8", "12/8")  # the meters a bar may have for the model (its vocabulary)
 
 
 class Note(NamedTuple):
