@@ -135,6 +135,7 @@ FAKE_BOOK = {
     "Cm(maj7)": (pcs("C", "Eb", "G", "B"), "CmM7"), "C6/9": (pcs("C", "E", "G", "A", "D"), None),
     "Cmaj7#11": (pcs("C", "E", "G", "B", "F#"), "Cmaj7#11"), "CM7b5": (pcs("C", "E", "Gb", "B"), "Cmaj7b5"),
     "C13b9": (pcs("C", "E", "G", "Bb", "Db", "A"), None), "Cm11b5": (pcs("C", "Eb", "Gb", "Bb", "D", "F"), None),
+    "C7/6": (pcs("C", "E", "G", "Bb", "A"), None), "Cadd9no3": (pcs("C", "D", "G"), "Csus2"),
     "N.C.": (frozenset(), None),
 }  # fmt: skip
 

@@ -7,7 +7,7 @@ Readings where spellings disagree (music21 reads several of these differently; s
 * ``+`` after a number, or after ``m``, raises the fifth: ``G7+`` = ``G+7``, ``D9+`` = ``D+7(9)``, ``Cm+`` = C Eb G#;
   ``+`` before a number is a sharp tension (``C7+9`` = ``C7(#9)``).
 * ``C2`` and ``Cadd2`` are ``Cadd9`` (a major triad with the ninth, as in Impro-Visor's vocabulary), not a bare
-  fifth-less dyad; ``Csus2`` drops the third. ``C4`` is ``Csus4``.
+  fifth-less dyad; ``Csus2`` (and ``Cadd9no3``) drop the third. ``C4`` is ``Csus4``, ``C7/6`` is ``C13``.
 * ``M``, ``maj`` alone are the major triad (``CM`` = ``C``); ``Δ``, ``^`` and ``j`` alone mean ``maj7``.
 * ``h`` and ``ø`` are half-diminished, ``o``, ``°`` and ``º`` diminished (``Co`` a triad, ``Co7`` the seventh).
 """
@@ -31,9 +31,9 @@ _LEAD_BODY = re.compile(
 )
 _MOD = re.compile(
     r"sus(?:24|42|2|4)?|alt|aug|add[b#]?(?:2|4|9|11|13)|(?:maj|Maj|MA|ma|M|Δ|∆|\^)(?:7|9|11|13)?"
-    r"|/?[b#+\-](?:5|6|9|11|13)|/?(?:9|11|13)|\+|2|4"
+    r"|/?[b#+\-](?:5|6|9|11|13)|/?(?:9|11|13)|/6|\+|2|4"
 )
-_MOD_NAMES = {"+": "#5", "aug": "#5", "b6": "b13", "2": "9", "4": "sus4", "sus": "sus4",
+_MOD_NAMES = {"+": "#5", "aug": "#5", "b6": "b13", "6": "13", "2": "9", "4": "sus4", "sus": "sus4",
               "sus24": "sus4 9", "sus42": "sus4 9", "add2": "9", "add4": "11"}  # fmt: skip
 _TRI = {"min": "min", "mi": "min", "m": "min", "-": "min", "dim": "dim", "°": "dim", "º": "dim", "o": "dim",
         "ø": "hdim", "Ø": "hdim", "h": "hdim", "aug": "aug", "+": "aug"}  # fmt: skip
@@ -127,7 +127,7 @@ def parse_chord(text: str) -> Chord:
     if symbol.upper() in _NC_SPELLINGS:
         return NO_CHORD
     root, body, bass = _split_root_bass(symbol, text)
-    body = body.replace("6/9", "69").replace("♭", "b").replace("♯", "#")
+    body = body.replace("6/9", "69").replace("♭", "b").replace("♯", "#").replace("add9no3", "sus2")
     mods: list[str] = []
     for group in re.findall(r"\(([^()]*)\)", body):
         for item in re.split(r"[,\s]+", group.strip()):

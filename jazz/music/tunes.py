@@ -38,7 +38,7 @@ __all__ = [
     "progression_changes",
 ]
 
-_LABEL = re.compile(r"^[A-Za-z][\w']*:$")
+SECTION_LABEL = re.compile(r"^[A-Za-z][\w']*:$")  # A:, B2:, Bridge:
 
 
 def parse_meter(meter: str) -> tuple[int, int]:
@@ -57,7 +57,7 @@ def _bar_texts(text: str) -> list[list[str]]:
     """Whitespace-split tokens of each non-empty bar, section labels removed."""
     bars = []
     for segment in text.split("|"):
-        tokens = [t for t in _TOKEN.findall(segment) if not _LABEL.match(t)]
+        tokens = [t for t in _TOKEN.findall(segment) if not SECTION_LABEL.match(t)]
         if tokens:
             bars.append(tokens)
     return bars
