@@ -142,6 +142,7 @@ FAKE_BOOK = {
 MUSIC21_DIFFERS = {
     "C2": "music21 reads a bare 2 as the dyad C-D; fake books (and Impro-Visor's vocabulary) mean add9",
     "C4": "music21 reads a bare 4 as the dyad C-F; in charts C4 is Csus4",
+    "Cadd9no3": "music21 keeps the third that 'no3' leaves out",
     "C69": "music21 gives C D A, without the third and fifth of a sixth chord",
     "C13": "music21 stacks the 11th into a dominant 13th; jazz voicings leave it out (it clashes with the 3rd)",
 }
