@@ -1,4 +1,4 @@
-"""The `jazz` command: train | generate | evaluate | corpus | import-weimar | bench.
+"""The `jazz` command: train | generate | evaluate | corpus | changes | import-weimar | bench.
 
 User mistakes end with one sentence on stderr and exit status 2; an unexpected error prints a short
 message and the hint to rerun with --debug, which shows the traceback.
@@ -44,6 +44,7 @@ def build_parser() -> Parser:
                         help="show tracebacks of unexpected errors")
     commands = _Commands(parser.add_subparsers(dest="command", required=True, parser_class=Parser), common)
     add_corpus(commands)
+    add_changes(commands)
     add_train(commands)
     add_generate(commands)
     add_evaluate(commands)
@@ -119,6 +120,9 @@ def add_generate(commands) -> None:
     harmony.add_argument("--chords", metavar="PROGRESSION",
                          help='chord changes, bars between |, e.g. "| Dm7 | G7 | Cmaj7 | %% |"')
     harmony.add_argument("--tune", metavar="NAME", help="a built-in form (see --list-tunes)")
+    harmony.add_argument("--changes", type=Path, metavar="CHART",
+                         help="a chord chart file (see `jazz changes`); its title, composer, meter and key go into "
+                              "the files")
     p.add_argument("--list-tunes", action="store_true", help="show the built-in tunes and exit")
     p.add_argument("--choruses", type=int, default=1, help="times through the form (default 1)")
     p.add_argument("--bars", type=int, default=32, help="bars per solo when no chords are given (default 32)")
@@ -220,6 +224,38 @@ def run_corpus(args) -> int:
     if not corpus.solos:
         raise UsageError("no usable MIDI file found")
     return 0
+
+
+# ---------------------------------------------------------------------------------- jazz changes (chord charts)
+
+
+def add_changes(commands) -> None:
+    p = commands.add_parser("changes", help="check chord charts (fake-book text files): which parse, and why not")
+    p.add_argument("paths", nargs="+", metavar="CHART", help="chart files, and folders of .txt or .chart charts")
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
+    p.set_defaults(run=run_changes)
+
+
+def run_changes(args) -> int:
+    import json
+
+    from jazz.files import atomic_write_text
+    from jazz.music.charts import chart_paths, check_chart, format_checks
+
+    paths = chart_paths(args.paths)
+    if not paths:
+        raise UsageError(f"no .txt or .chart files in {', '.join(args.paths)}")
+    results = [check_chart(path) for path in paths]
+    print(format_checks(results))
+    if args.json:
+        atomic_write_text(args.json, json.dumps({"files": results}, indent=1) + "\n")
+    failed = [r for r in results if r["status"] == "error"]
+    if failed:
+        raise UsageError(f"{len(failed)} of {len(results)} charts do not parse; the first: {failed[0]['error']}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------- end of jazz changes
 
 
 def load_training_corpus(paths: list, track: str | None, grid: int, max_files: int | None):
@@ -325,12 +361,15 @@ def run_generate(args) -> int:
         tune = get_tune(args.tune) if args.tune else None
     except TuneError as error:
         raise UsageError(str(error)) from None
+    chart = _read_chart(args.changes) if args.changes else None  # --changes: the chart plays as a tune
+    tune = chart.as_tune() if chart else tune
     meter = args.meter or (tune.meter if tune else "4/4")
     _check_meter(meter)
     opts = GenerateOptions(n=args.num_outputs, bars=args.bars, tempo=args.tempo or (tune.tempo if tune else None),
                            temperature=args.temperature, top_p=args.top_p, seed=args.seed, primer=args.primer,
                            program=args.program, meter=meter, force=args.force, band=not args.no_band,
-                           musicxml=args.musicxml, progress=True, title=tune.title if tune else "")
+                           musicxml=args.musicxml, progress=True, title=tune.title if tune else "",
+                           composer=chart.composer if chart else "", key=chart.key if chart else None)
     opts.check()
     if args.register is not None:
         from jazz.music.registers import parse_register
@@ -355,12 +394,22 @@ def run_generate(args) -> int:
               file=sys.stderr)
     grid = bundle.tokenizer.grid
     form = chord_form(progression, meter, args.choruses, grid) if progression else plain_form(args.bars, meter, grid)
-    if not (args.chords or args.tune):
+    if not (args.chords or args.tune or args.changes):
         form = form.first(args.bars)
     paths = generate(bundle, args.out, opts, form)
     print(f"wrote {len(paths)} solo{'s' if len(paths) > 1 else ''} ({len(form.bars)} bars) to {args.out}: "
           + ", ".join(p.name for p in paths))
     return 0
+
+
+def _read_chart(path: Path):
+    """The chart named by --changes; its errors (file, bar and symbol) are usage errors."""
+    from jazz.music.charts import ChartError, read_chart
+
+    try:
+        return read_chart(path)
+    except ChartError as error:
+        raise UsageError(str(error)) from None
 
 
 def _check_meter(meter: str) -> None:

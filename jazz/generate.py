@@ -33,6 +33,8 @@ class GenerateOptions:
     musicxml: bool = False
     progress: bool = False
     title: str = ""
+    composer: str = ""  # the tune's, for the lead sheet and the MIDI file
+    key: str | None = None  # MIDI key-signature spelling ("F", "Gm"), from a chart
     register: int | None = None  # centre pitch; None: typical for the program (jazz.music.registers)
 
     def check(self) -> None:
@@ -128,7 +130,7 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     out.mkdir(parents=True, exist_ok=True)
     for i, (ids, path) in enumerate(zip(sequences, paths)):
         solo = tok.decode(ids, tempo=tempo, name=path.stem)
-        solo = add_velocities(replace(solo, chords=chords, key=None), seed=opts.seed * 1000 + i)
+        solo = add_velocities(replace(solo, chords=chords, key=opts.key), seed=opts.seed * 1000 + i)
         write_solo(path, solo, opts, seed=opts.seed * 1000 + i)
     return paths
 
@@ -140,11 +142,12 @@ def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int) -> None
         from jazz.music.band import band_parts
 
         parts += band_parts(solo.bars, solo.chords, solo.grid, seed=seed)
-    write_midi(path, solo, parts, title=opts.title)
+    write_midi(path, solo, parts, title=opts.title, composer=opts.composer)
     if opts.musicxml:
         from jazz.music.leadsheet import write_lead_sheet
 
-        write_lead_sheet(path.with_suffix(".musicxml"), solo, title=opts.title or path.stem)
+        write_lead_sheet(path.with_suffix(".musicxml"), solo, title=opts.title or path.stem, composer=opts.composer,
+                         program=opts.program)
 
 
 def _shift(chords: list[ChordChange], primer: Solo | None) -> list[ChordChange]:

@@ -9,7 +9,7 @@
      Am7 | Dm7 | Gm7 | C7 |
 
 Header keys ignore case (``Title``, ``ComposedBy`` or ``Composer``, ``TimeSig`` as ``4 4`` or ``4/4``,
-``DBKeySig`` or ``Key``; others are kept and unused). The bars are progression text (jazz.music.tunes): the
+``DBKeySig`` or ``Key``, ``Tempo`` in beats per minute; others, like ``Bars``, are kept and unused). The bars are progression text (jazz.music.tunes): the
 chords of a bar share it evenly, ``%`` repeats a bar, ``/`` a chord; ``|:`` ... ``:|`` repeat the bars between
 them, and a bar starting ``1.`` or ``2.`` begins an ending. Blank lines and lines starting with ``#`` or ``//``
 are skipped; a UTF-8 byte-order mark, Windows line endings and Latin-1 files are read as they are.
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jazz.music.chords import note_pc
-from jazz.music.tunes import SECTION_LABEL, parse_meter, parse_progression
+from jazz.music.tunes import SECTION_LABEL, Tune, parse_meter, parse_progression
 
 CHART_SUFFIXES = (".txt", ".chart")
 _HEADER = re.compile(r"^\s*([A-Za-z][A-Za-z _-]*?)\s*=\s*(.*?)\s*$")
@@ -47,6 +47,7 @@ class Chart:
     meter: str = "4/4"
     composer: str = ""
     key: str | None = None  # MIDI key-signature spelling ("F", "Bbm"); None when the chart gives none
+    tempo: float | None = None
     header: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -54,6 +55,11 @@ class Chart:
         """The bars as progression text, four to a line (what ``--chords`` takes)."""
         lines = [self.bars[i : i + 4] for i in range(0, len(self.bars), 4)]
         return "\n".join("| " + " | ".join(" ".join(bar) for bar in line) + " |" for line in lines)
+
+    def as_tune(self) -> Tune:
+        """The chart as a form to play over, like a built-in tune."""
+        name = re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "chart"
+        return Tune(name, self.title, self.meter, self.tempo, self.changes, f"chord chart {self.title!r}")
 
 
 def read_chart(path: str | Path) -> Chart:
@@ -87,7 +93,14 @@ def parse_chart(text: str, default_title: str = "") -> Chart:
     bars = _played_bars(_written_bars("\n".join(body)), meter)
     composer = header.get("composedby", header.get("composer", ""))
     key = parse_key(header.get("dbkeysig", header.get("key", "")))
-    return Chart(header.get("title") or default_title, bars, meter, composer, key, header)
+    tempo = _tempo(header.get("tempo", ""))
+    return Chart(header.get("title") or default_title, bars, meter, composer, key, tempo, header)
+
+
+def _tempo(text: str) -> float | None:
+    """A header tempo in beats per minute (20 to 400), None when absent or unreadable."""
+    match = re.match(r"\s*(\d+(?:\.\d+)?)", text)
+    return float(match.group(1)) if match and 20 <= float(match.group(1)) <= 400 else None
 
 
 def _meter(text: str) -> str:

@@ -165,12 +165,13 @@ def parse_weimar_changes(text: str) -> list[tuple[str, list[list[str]]]]:
 
 @dataclass(frozen=True)
 class Tune:
-    """A form to improvise over: progression text in lead-sheet symbols, meter and a default tempo (BPM)."""
+    """A form to improvise over: progression text in lead-sheet symbols, meter and a default tempo (BPM; None
+    leaves it to the model)."""
 
     name: str
     title: str
     meter: str
-    tempo: float
+    tempo: float | None
     changes: str
     description: str
 
