@@ -25,7 +25,8 @@ from jazz.music.notes import ChordChange, Note, Solo
 from jazz.music.scales import chord_scale
 from jazz.music.voicings import voicing
 
-PC = {"C": 0, "C#": 1, "Db": 1, "D": 2, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6, "G": 7, "Ab": 8, "A": 9, "Bb": 10, "B": 11}
+PC = {"C": 0, "C#": 1, "Db": 1, "D": 2, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6, "G": 7, "Ab": 8, "A": 9, "Bb": 10,
+      "B": 11}
 
 
 def pcs(*names: str) -> frozenset[int]:

@@ -9,10 +9,11 @@
      Am7 | Dm7 | Gm7 | C7 |
 
 Header keys ignore case (``Title``, ``ComposedBy`` or ``Composer``, ``TimeSig`` as ``4 4`` or ``4/4``,
-``DBKeySig`` or ``Key``, ``Tempo`` in beats per minute; others, like ``Bars``, are kept and unused). The bars are progression text (jazz.music.tunes): the
-chords of a bar share it evenly, ``%`` repeats a bar, ``/`` a chord; ``|:`` ... ``:|`` repeat the bars between
-them, and a bar starting ``1.`` or ``2.`` begins an ending. Blank lines and lines starting with ``#`` or ``//``
-are skipped; a UTF-8 byte-order mark, Windows line endings and Latin-1 files are read as they are.
+``DBKeySig`` or ``Key``, ``Tempo`` in beats per minute; others, like ``Bars``, are kept and unused). The bars are
+progression text (jazz.music.tunes): the chords of a bar share it evenly, ``%`` repeats a bar, ``/`` a chord;
+``|:`` ... ``:|`` repeat the bars between them, and a bar starting ``1.`` or ``2.`` begins an ending. Blank lines
+and lines starting with ``#`` or ``//`` are skipped; a UTF-8 byte-order mark, Windows line endings and Latin-1
+files are read as they are.
 """
 
 from __future__ import annotations

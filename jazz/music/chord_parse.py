@@ -122,7 +122,7 @@ def _split_root_bass(text: str, symbol: str) -> tuple[int, str, int | None]:
 
 @lru_cache(maxsize=4096)
 def parse_chord(text: str) -> Chord:
-    """Parse a lead-sheet chord symbol (``Dm7``, ``C-7``, ``CΔ``, ``G7(b9)``, ``Bø``, ``C/E``, ``G7+``, ``N.C.``...)."""
+    """Parse a lead-sheet chord symbol (``Dm7``, ``C-7``, ``CΔ``, ``G7(b9)``, ``Bø``, ``C/E``, ``G7+``, ``N.C.``)."""
     symbol = text.strip()
     if symbol.upper() in _NC_SPELLINGS:
         return NO_CHORD
