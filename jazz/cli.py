@@ -1,4 +1,5 @@
-"""The `jazz` command: each sub-command parses its arguments and calls one library function.
+"""The `jazz` command: corpus, changes, train, generate, evaluate, import-weimar, bench. Each sub-command
+parses its arguments and calls one library function.
 
 User mistakes end with one sentence on stderr and exit status 2; an unexpected error prints a short
 message and the hint to rerun with --debug, which shows the traceback.
@@ -72,6 +73,7 @@ def build_parser() -> Parser:
         return p
 
     add_corpus(command("corpus", run_corpus, help="parse MIDI files and report which are usable"))
+    add_changes(command("changes", run_changes, help="check chord charts (fake-book text files): which parse"))
     add_train(command("train", run_train, help="train a model on a folder of MIDI solos"))
     add_generate(command("generate", run_generate, help="generate solos as MIDI files"))
     add_evaluate(command("evaluate", run_evaluate, help="measure a model against real solos and an n-gram"))
@@ -100,6 +102,31 @@ def run_corpus(args) -> int:
         atomic_write_text(args.json, corpus.to_json())
     if not corpus.solos:
         raise UsageError("no usable MIDI file found")
+    return 0
+
+
+# -- changes ---------------------------------------------------------------------------------------
+
+def add_changes(p: Parser) -> None:
+    p.add_argument("paths", nargs="+", metavar="CHART", help="chart files, and folders of .txt or .chart charts")
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
+
+
+def run_changes(args) -> int:
+    import json
+
+    from jazz.music.charts import chart_paths, check_chart, format_checks
+
+    paths = chart_paths(args.paths)
+    if not paths:
+        raise UsageError(f"no .txt or .chart files in {', '.join(args.paths)}")
+    results = [check_chart(path) for path in paths]
+    print(format_checks(results))
+    if args.json:
+        atomic_write_text(args.json, json.dumps({"files": results}, indent=1) + "\n")
+    failed = [r for r in results if r["status"] == "error"]
+    if failed:
+        raise UsageError(f"{len(failed)} of {len(results)} charts do not parse; the first: {failed[0]['error']}")
     return 0
 
 
@@ -150,6 +177,9 @@ def add_generate(p: Parser) -> None:
     harmony.add_argument("--chords", metavar="PROGRESSION",
                          help='chord changes, bars between |, e.g. "| Dm7 | G7 | Cmaj7 | %% |"')
     harmony.add_argument("--tune", metavar="NAME", help="a built-in form (see --list-tunes)")
+    harmony.add_argument("--changes", type=Path, metavar="CHART",
+                         help="a chord chart file (see `jazz changes`); its title, composer, meter and key go into "
+                              "the files")
     p.add_argument("--list-tunes", action="store_true", help="show the built-in tunes and exit")
     p.add_argument("--choruses", type=int, default=1, help="times through the form (default 1)")
     p.add_argument("--register", metavar="NOTE",
@@ -169,7 +199,7 @@ def run_generate(args) -> int:
         raise UsageError("--out DIR is required (the folder for the solos)")
     opts = GenerateOptions(**option_values(GenerateOptions, args), progress=True)
     paths = generate_command(args.model, args.out, opts, chords=args.chords, tune=args.tune,
-                             choruses=args.choruses, register=args.register)
+                             choruses=args.choruses, register=args.register, changes=args.changes)
     print(f"wrote {len(paths)} solo{'s' if len(paths) > 1 else ''} to {args.out}: " + ", ".join(p.name for p in paths))
     return 0
 

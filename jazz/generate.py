@@ -61,7 +61,7 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     out.mkdir(parents=True, exist_ok=True)
     for i, (ids, path) in enumerate(zip(sequences, paths)):
         solo = tok.decode(ids, tempo=tempo, name=path.stem)
-        solo = add_velocities(replace(solo, chords=chords, key=None), seed=opts.seed * 1000 + i)
+        solo = add_velocities(replace(solo, chords=chords, key=opts.key), seed=opts.seed * 1000 + i)
         write_solo(path, solo, opts, seed=opts.seed * 1000 + i)
     return paths
 
@@ -73,11 +73,12 @@ def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int) -> None
         from jazz.music.band import band_parts
 
         parts += band_parts(solo.bars, solo.chords, solo.grid, seed=seed)
-    write_midi(path, solo, parts, title=opts.title)
+    write_midi(path, solo, parts, title=opts.title, composer=opts.composer)
     if opts.musicxml:
         from jazz.music.leadsheet import write_lead_sheet
 
-        write_lead_sheet(path.with_suffix(".musicxml"), solo, title=opts.title or path.stem)
+        write_lead_sheet(path.with_suffix(".musicxml"), solo, title=opts.title or path.stem, composer=opts.composer,
+                         program=opts.program)
 
 
 def _shift(chords: list[ChordChange], primer: Solo | None) -> list[ChordChange]:
@@ -90,17 +91,22 @@ DEFAULT_TUNE = "blues-bb"  # what a chord-aware model plays when the user names 
 
 
 def generate_command(model: Path | None, out: Path, opts: GenerateOptions, chords: str | None = None,
-                     tune: str | None = None, choruses: int = 1, register: str | None = None) -> list[Path]:
-    """`jazz generate`: choose the form (the changes given, a tune, or a default for a chord-aware model),
-    the tempo and the register, check the destination, then sample and write the solos."""
+                     tune: str | None = None, choruses: int = 1, register: str | None = None,
+                     changes: Path | None = None) -> list[Path]:
+    """`jazz generate`: choose the form (the changes given, a tune, a chart, or a default for a chord-aware
+    model), the tempo and the register, check the destination, then sample and write the solos."""
     from jazz.model.bundle import load_bundle
+    from jazz.music.charts import ChartError, read_chart
     from jazz.music.registers import parse_register
     from jazz.music.tunes import TuneError, get_tune, parse_meter
 
     try:
         chosen = get_tune(tune) if tune else None
-    except TuneError as error:
+        chart = read_chart(changes) if changes else None
+    except (TuneError, ChartError) as error:
         raise UsageError(str(error)) from None
+    if chart:  # the chart plays as a tune; its composer and key go into the files
+        chosen, opts.composer, opts.key = chart.as_tune(), chart.composer, chart.key
     opts.meter = opts.meter or (chosen.meter if chosen else None)
     try:
         parse_meter(opts.meter or "4/4")
@@ -123,7 +129,7 @@ def generate_command(model: Path | None, out: Path, opts: GenerateOptions, chord
     bundle.tokenizer.check_meter(meter)
     grid = bundle.tokenizer.grid
     form = chord_form(progression, meter, choruses, grid) if progression else plain_form(opts.bars, meter, grid)
-    if not (chords or tune):
+    if not (chords or tune or changes):
         form = form.first(opts.bars)
     return generate(bundle, out, opts, form)
 

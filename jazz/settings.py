@@ -119,6 +119,8 @@ class GenerateOptions:
     musicxml: bool = option(False, "also write a MusicXML lead sheet per solo")
     progress: bool = False
     title: str = ""
+    composer: str = ""  # the tune's, for the lead sheet and the MIDI file
+    key: str | None = None  # MIDI key-signature spelling ("F", "Gm"), from a chart
     register: int | None = None  # centre pitch; None: the primer's, else typical for the program
 
     def check(self) -> None:

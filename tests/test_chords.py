@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,8 @@ from jazz.music.notes import ChordChange, Note, Solo
 from jazz.music.scales import chord_scale
 from jazz.music.voicings import voicing
 
-PC = {"C": 0, "Db": 1, "D": 2, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6, "G": 7, "Ab": 8, "A": 9, "Bb": 10, "B": 11}
+PC = {"C": 0, "C#": 1, "Db": 1, "D": 2, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6, "G": 7, "Ab": 8, "A": 9, "Bb": 10,
+      "B": 11}
 
 
 def pcs(*names: str) -> frozenset[int]:
@@ -100,6 +102,85 @@ def test_pitch_classes(symbol: str, expected: frozenset[int]) -> None:
 @pytest.mark.parametrize("symbol, spelled", CANONICAL.items())
 def test_canonical_spelling(symbol: str, spelled: str) -> None:
     assert parse_chord(symbol).symbol == spelled
+
+
+# Spellings from fake books and chart files: symbol -> (pitch classes, the same chord as music21 spells it, or
+# None where music21 has no spelling for it). Where music21 reads the symbol itself differently, MUSIC21_DIFFERS
+# says why ours is the jazz musician's reading.
+FAKE_BOOK = {
+    "G7+": (pcs("G", "B", "Eb", "F"), "G7+"), "G+7": (pcs("G", "B", "Eb", "F"), "G+7"),
+    "G7#5": (pcs("G", "B", "Eb", "F"), "G7#5"), "Gaug7": (pcs("G", "B", "Eb", "F"), "Gaug7"),
+    "Cm+": (pcs("C", "Eb", "Ab"), "Cm#5"), "Cm+7": (pcs("C", "Eb", "Ab", "Bb"), "Cm7#5"),
+    "D9+": (pcs("D", "F#", "Bb", "C", "E"), "D9#5"), "CM7+": (pcs("C", "E", "Ab", "B"), "C+M7"),
+    "C2": (pcs("C", "D", "E", "G"), "Cadd9"), "Cadd2": (pcs("C", "D", "E", "G"), "Cadd9"),
+    "Cadd9": (pcs("C", "D", "E", "G"), "Cadd9"), "Csus2": (pcs("C", "D", "G"), "Csus2"),
+    "Csus24": (pcs("C", "D", "F", "G"), None), "C4": (pcs("C", "F", "G"), "Csus4"),
+    "CM": (pcs("C", "E", "G"), "CM"), "Cmaj": (pcs("C", "E", "G"), "Cmaj"),
+    "CM7": (pcs("C", "E", "G", "B"), "CM7"), "CMaj7": (pcs("C", "E", "G", "B"), "Cmaj7"),
+    "CΔ7": (pcs("C", "E", "G", "B"), "Cmaj7"), "CΔ": (pcs("C", "E", "G", "B"), "Cmaj7"),
+    "C^7": (pcs("C", "E", "G", "B"), "Cmaj7"), "CM9": (pcs("C", "E", "G", "B", "D"), "CM9"),
+    "Cø7": (pcs("C", "Eb", "Gb", "Bb"), "Cø7"), "Ch": (pcs("C", "Eb", "Gb", "Bb"), "Cø7"),
+    "Ch7": (pcs("C", "Eb", "Gb", "Bb"), "Cø7"), "C°7": (pcs("C", "Eb", "Gb", "A"), "Cdim7"),
+    "Cº7": (pcs("C", "Eb", "Gb", "A"), "Cdim7"), "Co": (pcs("C", "Eb", "Gb"), "Co"),
+    "Cdim7": (pcs("C", "Eb", "Gb", "A"), "Cdim7"), "C7b5": (pcs("C", "E", "Gb", "Bb"), "C7b5"),
+    "C7(b9,#11)": (pcs("C", "E", "G", "Bb", "Db", "F#"), "C7b9#11"),
+    "C7(b9 #11)": (pcs("C", "E", "G", "Bb", "Db", "F#"), "C7b9#11"),
+    "C7b9#11": (pcs("C", "E", "G", "Bb", "Db", "F#"), "C7b9#11"),
+    "C7♭9": (pcs("C", "E", "G", "Bb", "Db"), "C7b9"), "C7+9": (pcs("C", "E", "G", "Bb", "Eb"), "C7#9"),
+    "C7/9": (pcs("C", "E", "G", "Bb", "D"), "C9"), "C7b6": (pcs("C", "E", "G", "Ab", "Bb"), "C7b13"),
+    "Cmb6": (pcs("C", "Eb", "G", "Ab"), None), "C/Bb": (pcs("C", "E", "G"), "C/Bb"),
+    "C7/Db": (pcs("C", "E", "G", "Bb"), "C7/Db"), "F#m7/C#": (pcs("F#", "A", "C#", "E"), "F#m7/C#"),
+    "C7alt": (pcs("C", "E", "Bb", "Db", "Eb", "F#", "Ab"), None),
+    "C13sus": (pcs("C", "F", "G", "Bb", "D", "A"), None), "C7sus": (pcs("C", "F", "G", "Bb"), "C7sus"),
+    "C9sus4": (pcs("C", "F", "G", "Bb", "D"), None), "C7susb9": (pcs("C", "F", "G", "Bb", "Db"), "C7susb9"),
+    "C-Δ": (pcs("C", "Eb", "G", "B"), "CmM7"), "CmM7": (pcs("C", "Eb", "G", "B"), "CmM7"),
+    "Cm(maj7)": (pcs("C", "Eb", "G", "B"), "CmM7"), "C6/9": (pcs("C", "E", "G", "A", "D"), None),
+    "Cmaj7#11": (pcs("C", "E", "G", "B", "F#"), "Cmaj7#11"), "CM7b5": (pcs("C", "E", "Gb", "B"), "Cmaj7b5"),
+    "C13b9": (pcs("C", "E", "G", "Bb", "Db", "A"), None), "Cm11b5": (pcs("C", "Eb", "Gb", "Bb", "D", "F"), None),
+    "C7/6": (pcs("C", "E", "G", "Bb", "A"), None), "Cadd9no3": (pcs("C", "D", "G"), "Csus2"),
+    "N.C.": (frozenset(), None),
+}  # fmt: skip
+
+MUSIC21_DIFFERS = {
+    "C2": "music21 reads a bare 2 as the dyad C-D; fake books (and Impro-Visor's vocabulary) mean add9",
+    "C4": "music21 reads a bare 4 as the dyad C-F; in charts C4 is Csus4",
+    "Cadd9no3": "music21 keeps the third that 'no3' leaves out",
+    "C69": "music21 gives C D A, without the third and fifth of a sixth chord",
+    "C13": "music21 stacks the 11th into a dominant 13th; jazz voicings leave it out (it clashes with the 3rd)",
+}
+
+
+@pytest.mark.parametrize("symbol, expected", [(s, e[0]) for s, e in FAKE_BOOK.items()])
+def test_fake_book_spellings(symbol: str, expected: frozenset[int]) -> None:
+    chord = parse_chord(symbol)
+    assert chord.pitch_classes == expected
+    assert parse_chord(chord.symbol) == chord
+    assert chord.is_no_chord or chord.pitch_classes <= chord_scale(chord.symbol)
+
+
+def _music21_pcs(figure: str) -> frozenset[int] | None:
+    """Pitch classes of music21's own reading of a chord symbol; None where it cannot read it."""
+    from music21 import harmony
+
+    named = re.sub(r"(?<=[A-G])b", "-", figure)  # music21 spells flat roots and basses with '-'
+    try:
+        return frozenset(p.pitchClass for p in harmony.ChordSymbol(named).pitches)
+    except Exception:  # noqa: BLE001 - music21 raises several types for unknown figures
+        return None
+
+
+@pytest.mark.parametrize("symbol", [s for s, e in FAKE_BOOK.items() if e[1]])
+def test_fake_book_spellings_agree_with_music21(symbol: str) -> None:
+    chord = parse_chord(symbol)
+    sounding = chord.pitch_classes | {chord.bass_pc}  # music21 counts the slash bass among the pitches
+    assert _music21_pcs(FAKE_BOOK[symbol][1]) == sounding
+    if symbol not in MUSIC21_DIFFERS and _music21_pcs(symbol) is not None:
+        assert _music21_pcs(symbol) == sounding  # where music21 reads our spelling, it agrees
+
+
+@pytest.mark.parametrize("symbol", MUSIC21_DIFFERS)
+def test_where_music21_reads_differently(symbol: str) -> None:
+    assert _music21_pcs(symbol) not in (None, parse_chord(symbol).pitch_classes)
 
 
 def test_chord_model_fields() -> None:

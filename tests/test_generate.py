@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import mido
 import music21
@@ -116,6 +117,34 @@ def test_same_seed_same_bytes_with_chords(chord_model, tmp_path):
         assert main(["generate", "--model", str(chord_model), "--tune", "ii-v-i-c", "--seed", "9",
                      "--out", str(tmp_path / folder)]) == 0
     assert (tmp_path / "a" / "solo_001.mid").read_bytes() == (tmp_path / "b" / "solo_001.mid").read_bytes()
+
+
+def test_solo_over_a_chart_carries_its_title_composer_key_and_meter(chord_model, tmp_path):
+    chart = Path(__file__).parent / "charts" / "SomedayMyPrinceWillCome.txt"
+    assert main(["generate", "--model", str(chord_model), "--changes", str(chart), "--no-band", "--musicxml",
+                 "--out", str(tmp_path)]) == 0
+    midi = mido.MidiFile(tmp_path / "solo_001.mid")
+    conductor = {m.type: m for m in midi.tracks[0]}
+    assert conductor["track_name"].name == "Someday My Prince Will Come"
+    assert conductor["key_signature"].key == "Bb" and conductor["text"].text == "Composer: Frank Churchill"
+    assert (conductor["time_signature"].numerator, conductor["time_signature"].denominator) == (3, 4)
+    texts = [t for _, t in markers(tmp_path / "solo_001.mid")]
+    assert texts[:4] == ["Bbmaj7", "D+7", "Ebmaj7", "G+7"]  # D7+ and G7+: augmented sevenths
+    solo, _ = read_midi(tmp_path / "solo_001.mid")
+    assert len(solo.bars) == 32 and solo.key == "Bb" and solo.chords[1].symbol == "D+7"
+    sheet = music21.converter.parse(tmp_path / "solo_001.musicxml")
+    assert sheet.metadata.bestTitle == "Someday My Prince Will Come" and sheet.metadata.composer == "Frank Churchill"
+    assert sheet.recurse().getElementsByClass("KeySignature")[0].sharps == -2
+
+
+def test_bad_chart_is_one_sentence(chord_model, tmp_path, capsys):
+    chart = tmp_path / "bad.txt"
+    chart.write_text("Title = Bad\n| C | G7 Hm7 |\n")
+    assert main(["generate", "--model", str(chord_model), "--changes", str(chart), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "bad.txt: bar 2: unknown chord symbol 'Hm7'" in err and len(err.splitlines()) == 1
+    with pytest.raises(SystemExit):  # one source of changes at a time
+        main(["generate", "--model", str(chord_model), "--changes", str(chart), "--tune", "blues-f"])
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -63,10 +63,27 @@ def test_empty_progression(empty: str) -> None:
         parse_progression(empty)
 
 
-def test_too_many_chords_for_the_meter() -> None:
+def test_more_chords_than_beats_split_the_bar() -> None:
     assert len(parse_progression("| C D E F |")[0]) == 4
-    with pytest.raises(ValueError, match="bar 2"):
-        parse_progression("| C | C D E F |", meter="3/4")
+    quarters = parse_progression("| C | C D E F |", meter="3/4")
+    assert quarters == [["C"], ["C", "D", "E", "F"]]
+    assert onsets(quarters, meter="3/4") == [(0, "C"), (45, "D"), (54, "E"), (63, "F")]  # dotted eighths
+    assert len(parse_progression("| " + "C7 F7 " * 8 + "|")[0]) == 16  # sixteenth notes: the fastest
+    with pytest.raises(ValueError, match=r"bar 2: 17 chords .* \(at most 16"):
+        parse_progression("| C | " + "C " * 17 + "|")
+    with pytest.raises(ValueError, match="cannot hold"):
+        progression_changes([["C", "D", "E", "F", "G"]], grid=1)
+
+
+def test_slash_repeats_the_chord_before_it() -> None:
+    assert parse_progression("| C7 / F7 / | / Gm7 |") == [["C7", "C7", "F7", "F7"], ["F7", "Gm7"]]
+    assert onsets(parse_progression("| C7 / / F7 |")) == [(0, "C7"), (36, "F7")]
+    with pytest.raises(ChordError, match="bar 1: '/'"):
+        parse_progression("| / C7 |")
+
+
+def test_spaces_inside_parentheses_stay_in_the_chord() -> None:
+    assert parse_progression("| C7(b9 #11) F7( #9 ) |") == [["C7(b9,#11)", "F7(#9)"]]
 
 
 @pytest.mark.parametrize("meter, expected", [("4/4", (4, 4)), ("3/4", (3, 4)), ("6/8", (6, 8)), (" 5 / 4 ", (5, 4))])

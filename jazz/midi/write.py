@@ -17,12 +17,12 @@ from jazz.music.notes import Part, Solo
 TICKS_PER_BEAT = 480
 
 
-def midi_bytes(solo: Solo, parts: list[Part], title: str = "") -> bytes:
+def midi_bytes(solo: Solo, parts: list[Part], title: str = "", composer: str = "") -> bytes:
     """The bytes of a type 1 MIDI file with a conductor track and one track per part."""
     if TICKS_PER_BEAT % solo.grid:
         raise ValueError(f"a grid of {solo.grid} steps per beat does not divide {TICKS_PER_BEAT} ticks")
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
-    midi.tracks.append(conductor_track(solo, title))
+    midi.tracks.append(conductor_track(solo, title, composer))
     scale = TICKS_PER_BEAT // solo.grid
     midi.tracks += [part_track(part, scale) for part in parts]
     buffer = io.BytesIO()
@@ -30,15 +30,20 @@ def midi_bytes(solo: Solo, parts: list[Part], title: str = "") -> bytes:
     return buffer.getvalue()
 
 
-def write_midi(path: str | Path, solo: Solo, parts: list[Part] | None = None, title: str = "") -> None:
+def write_midi(
+    path: str | Path, solo: Solo, parts: list[Part] | None = None, title: str = "", composer: str = ""
+) -> None:
     """Write ``solo`` (as a "Solo" part unless ``parts`` are given) atomically to ``path``."""
     parts = parts if parts is not None else [Part("Solo", solo.notes)]
-    atomic_write_bytes(path, midi_bytes(solo, parts, title))
+    atomic_write_bytes(path, midi_bytes(solo, parts, title, composer))
 
 
-def conductor_track(solo: Solo, title: str = "") -> mido.MidiTrack:
+def conductor_track(solo: Solo, title: str = "", composer: str = "") -> mido.MidiTrack:
+    """Tempo, meters, key, chord markers, and the title as the track name (the composer in a text event)."""
     scale = TICKS_PER_BEAT // solo.grid
     events = [(0, 0, mido.MetaMessage("track_name", name=title or solo.name or "jazz"))]
+    if composer:
+        events.append((0, 0, mido.MetaMessage("text", text=f"Composer: {composer}")))
     events.append((0, 1, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(solo.tempo))))
     if solo.key and valid_key(solo.key):
         events.append((0, 2, mido.MetaMessage("key_signature", key=solo.key)))

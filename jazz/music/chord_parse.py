@@ -1,5 +1,16 @@
 """Chord symbols → :class:`~jazz.music.chords.Chord`: lead-sheet spellings (``Dm7``, ``C-7``, ``CΔ``, ``G7(b9)``,
-``Bø``, ``C/E``, ``N.C.``) and the Weimar Jazz Database's own (``C-7``, ``Fj7``, ``Bb79b``, ``NC``)."""
+``Bø``, ``C/E``, ``N.C.``), the fake-book shorthands (``G7+``, ``Cm+``, ``D9+``, ``C2``, ``Ch7``, ``C7/9``), and the
+Weimar Jazz Database's own (``C-7``, ``Fj7``, ``Bb79b``, ``NC``).
+
+Readings where spellings disagree (music21 reads several of these differently; see tests/test_chords.py):
+
+* ``+`` after a number, or after ``m``, raises the fifth: ``G7+`` = ``G+7``, ``D9+`` = ``D+7(9)``, ``Cm+`` = C Eb G#;
+  ``+`` before a number is a sharp tension (``C7+9`` = ``C7(#9)``).
+* ``C2`` and ``Cadd2`` are ``Cadd9`` (a major triad with the ninth, as in Impro-Visor's vocabulary), not a bare
+  fifth-less dyad; ``Csus2`` (and ``Cadd9no3``) drop the third. ``C4`` is ``Csus4``, ``C7/6`` is ``C13``.
+* ``M``, ``maj`` alone are the major triad (``CM`` = ``C``); ``Δ``, ``^`` and ``j`` alone mean ``maj7``.
+* ``h`` and ``ø`` are half-diminished, ``o``, ``°`` and ``º`` diminished (``Co`` a triad, ``Co7`` the seventh).
+"""
 
 from __future__ import annotations
 
@@ -14,26 +25,44 @@ _NC_SPELLINGS = {"NC", "N.C.", "N.C", "N/C"}
 _ROOT = re.compile(r"([A-G])([b#♭♯]?)")
 _BASS = re.compile(r"/([A-G][b#♭♯]?)$")
 _LEAD_BODY = re.compile(
-    r"(?P<tri>min|mi|m(?!aj|a\d)|-|dim|°|o|ø|Ø|aug|\+)?"
-    r"(?P<maj>maj|Maj|MA|ma(?=\d)|M|Δ|∆|j)?"
+    r"(?P<tri>min|mi|m(?!aj|a\d)|-|dim|°|º|o|ø|Ø|h|aug|\+)?"
+    r"(?P<aug>\+|aug)?"
+    r"(?P<maj>maj|Maj|MA|ma(?=\d)|M|Δ|∆|\^|j)?"
     r"(?P<ext>69|6|7|9|11|13)?"
     r"(?P<mods>.*)"
 )
-_MOD = re.compile(r"sus[24]?|alt|maj7|add[b#]?(?:9|11|13)|[b#+\-](?:5|9|11|13)|9|11|13")
-_TRI = {"min": "min", "mi": "min", "m": "min", "-": "min", "dim": "dim", "°": "dim", "o": "dim",
-        "ø": "hdim", "Ø": "hdim", "aug": "aug", "+": "aug"}  # fmt: skip
+_MOD = re.compile(
+    r"sus(?:24|42|2|4)?|alt|aug|add[b#]?(?:2|4|9|11|13)|(?:maj|Maj|MA|ma|M|Δ|∆|\^)(?:7|9|11|13)?"
+    r"|/?[b#+\-](?:5|6|9|11|13)|/?(?:9|11|13)|/6|\+|2|4"
+)
+_MOD_NAMES = {"+": "#5", "aug": "#5", "b6": "b13", "6": "13", "2": "9", "4": "sus4", "sus": "sus4",
+              "sus24": "sus4 9", "sus42": "sus4 9", "add2": "9", "add4": "11"}  # fmt: skip
+_TRI = {"min": "min", "mi": "min", "m": "min", "-": "min", "dim": "dim", "°": "dim", "º": "dim", "o": "dim",
+        "ø": "hdim", "Ø": "hdim", "h": "hdim", "aug": "aug", "+": "aug"}  # fmt: skip
+_MAJ_TRIAD = {"M", "maj", "Maj", "MA"}  # alone they mean the major triad; Δ, ^ and j alone mean maj7
+
+
+def _mod_names(token: str) -> list[str]:
+    """Normalized names of one modifier token: 'b9' -> ['b9'], '+' -> ['#5'], 'maj9' -> ['maj7', '9']."""
+    token = token.lstrip("/").removeprefix("add") if token not in ("add2", "add4") else token
+    if token in _MOD_NAMES:
+        return _MOD_NAMES[token].split()
+    major = re.fullmatch(r"(?:maj|Maj|MA|ma|M|Δ|∆|\^)(\d*)", token)
+    if major:
+        return ["maj7"] + ([major.group(1)] if major.group(1) not in ("", "7") else [])
+    name = token.replace("+", "#").replace("-", "b")
+    return _MOD_NAMES.get(name, name).split()
 
 
 def _scan_mods(text: str, symbol: str) -> list[str]:
-    """Split a run of modifiers ('b9#11', 'sus4', 'add9') into normalized names; ChordError on leftovers."""
+    """Split a run of modifiers ('b9#11', 'sus4', 'add9', '+') into normalized names; ChordError on leftovers."""
     out: list[str] = []
     pos = 0
     while pos < len(text):
         match = _MOD.match(text, pos)
         if not match:
             raise ChordError(f"unknown chord symbol {symbol!r}")
-        token = match.group().removeprefix("add")
-        out.append(token.replace("+", "#").replace("-", "b"))
+        out.extend(_mod_names(match.group()))
         pos = match.end()
     return out
 
@@ -95,12 +124,12 @@ def _split_root_bass(text: str, symbol: str) -> tuple[int, str, int | None]:
 
 @lru_cache(maxsize=4096)
 def parse_chord(text: str) -> Chord:
-    """Parse a lead-sheet chord symbol (``Dm7``, ``C-7``, ``CΔ``, ``G7(b9)``, ``Bø``, ``C/E``, ``N.C.``...)."""
+    """Parse a lead-sheet chord symbol (``Dm7``, ``C-7``, ``CΔ``, ``G7(b9)``, ``Bø``, ``C/E``, ``G7+``, ``N.C.``)."""
     symbol = text.strip()
     if symbol.upper() in _NC_SPELLINGS:
         return NO_CHORD
     root, body, bass = _split_root_bass(symbol, text)
-    body = body.replace("6/9", "69")
+    body = body.replace("6/9", "69").replace("♭", "b").replace("♯", "#").replace("add9no3", "sus2")
     mods: list[str] = []
     for group in re.findall(r"\(([^()]*)\)", body):
         for item in re.split(r"[,\s]+", group.strip()):
@@ -111,8 +140,10 @@ def parse_chord(text: str) -> Chord:
     parts = _LEAD_BODY.fullmatch(body)
     assert parts is not None  # the pattern matches any string
     tri = _TRI.get(parts["tri"] or "")
-    mods = _scan_mods(parts["mods"], text) + mods
-    return _build(text, root, tri, parts["maj"] is not None, parts["ext"], mods, bass)
+    mods = _scan_mods(parts["mods"], text) + mods + (["#5"] if parts["aug"] else [])
+    triad_only = parts["maj"] in _MAJ_TRIAD and tri is None and parts["ext"] is None
+    maj = parts["maj"] is not None and not triad_only
+    return _build(text, root, tri, maj, parts["ext"], mods, bass)
 
 
 _WEIMAR_BODY = re.compile(

@@ -1,45 +1,157 @@
-"""Solo + chord symbols → a MusicXML lead sheet through music21, for notation programs."""
+"""Solo + chord symbols → a MusicXML lead sheet through music21, for notation programs.
+
+The sheet is at concert pitch, in treble clef (bass clef for bass instruments), with the tune's title, composer
+and key, a "Swing" tempo marking, and the solo's rhythm as jazz.music.notation writes it: swung eighths as plain
+eighths, triplets only where three notes fill a beat, nothing finer than sixteenths.
+"""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from fractions import Fraction
 from pathlib import Path
 
 from jazz.files import atomic_path
 from jazz.music.chord_parse import to_chord
-from jazz.music.chords import Chord, pitch_name
-from jazz.music.notes import Solo
+from jazz.music.chords import Chord, note_pc, pitch_name
+from jazz.music.notation import Written, notate
+from jazz.music.notes import TENOR_SAX, Solo
+
+# General MIDI programs (from 0) written in bass clef: basses, cello, contrabass, trombone, tuba, baritone sax
+# (at concert pitch it sounds an octave below the tenor) and bassoon. Everything else reads treble clef.
+BASS_CLEF_PROGRAMS = frozenset(range(32, 40)) | {42, 43, 57, 58, 67, 70}
 
 
-def lead_sheet(solo: Solo, title: str = ""):
-    """A music21 Score: one part with the solo's notes and rests, meters, tempo and chord symbols."""
-    from music21 import metadata, meter, note, stream, tempo
+def lead_sheet(solo: Solo, title: str = "", composer: str = "", program: int = TENOR_SAX):
+    """A music21 Score: one part of measures with clef, key, meters, "Swing" tempo, notes, rests and chords."""
+    from music21 import metadata, stream
+    from music21.stream import makeNotation
 
     part = stream.Part()
-    grid = solo.grid
-    for bar in solo.bars:
-        if bar is solo.bars[0] or bar.meter != solo.bars[solo.bars.index(bar) - 1].meter:
-            part.insert(bar.start / grid, meter.TimeSignature(bar.meter))
-    part.insert(0, tempo.MetronomeMark(number=round(solo.tempo)))
-    cursor = 0
-    for n in solo.notes:
-        if n.onset > cursor:
-            part.insert(cursor / grid, note.Rest(quarterLength=(n.onset - cursor) / grid))
-        part.insert(n.onset / grid, note.Note(n.pitch, quarterLength=n.duration / grid))
-        cursor = n.end
-    if cursor < solo.total_steps:
-        part.insert(cursor / grid, note.Rest(quarterLength=(solo.total_steps - cursor) / grid))
+    part.partName = "Solo"
+    part.insert(0, _instrument(program))
+    measures = _measures(solo, program)
+    pieces = notate(solo.notes, solo.bars, solo.grid)
+    sharps = _prefers_sharps(solo)
+    for piece, following in zip(pieces, [*pieces[1:], None]):
+        _place(measures, piece.onset, _written(piece, following is not None and following.tied, sharps))
+    for measure in measures.values():
+        measure.makeBeams(inPlace=True)
+        makeNotation.makeTupletBrackets(measure, inPlace=True)
+        part.append(measure)
+    part.makeAccidentals(inPlace=True)  # before the chord symbols, whose pitches would count as notes
     for change in solo.chords:
-        part.insert(change.onset / grid, music21_symbol(change.symbol))
+        _place(measures, Fraction(change.onset, solo.grid), music21_symbol(change.symbol))
     score = stream.Score([part])
-    score.metadata = metadata.Metadata(title=title or solo.name)
+    score.metadata = metadata.Metadata()
+    score.metadata.title = title or solo.name
+    if composer:
+        score.metadata.composer = composer
     return score
 
 
-def write_lead_sheet(path: str | Path, solo: Solo, title: str = "") -> None:
+def _instrument(program: int):
+    """A concert-pitch music21 instrument for the General MIDI ``program`` (for playback in notation programs)."""
+    from music21 import instrument
+
+    try:
+        name = instrument.instrumentFromMidiProgram(program).instrumentName
+    except instrument.InstrumentException:
+        name = "Solo"
+    solo = instrument.Instrument(name)
+    solo.midiProgram = program
+    return solo
+
+
+def _measures(solo: Solo, program: int) -> dict:
+    """An empty music21 Measure per bar, keyed by its start in quarter notes, the first with clef, key and tempo."""
+    from music21 import clef, expressions, meter, stream, tempo
+
+    measures = {}
+    key = _music21_key(solo.key) if solo.key else None
+    for number, bar in enumerate(solo.bars, start=1):
+        measure = stream.Measure(number=number)
+        if number == 1:
+            measure.insert(0, clef.BassClef() if program in BASS_CLEF_PROGRAMS else clef.TrebleClef())
+            if key is not None:
+                measure.insert(0, key)
+        if number == 1 or bar.meter != solo.bars[number - 2].meter:
+            measure.insert(0, meter.TimeSignature(bar.meter))
+        if number == 1:
+            for marking in (expressions.TextExpression("Swing"), tempo.MetronomeMark(number=round(solo.tempo))):
+                marking.placement = "above"
+                measure.insert(0, marking)
+        measures[Fraction(bar.start, solo.grid)] = measure
+    return measures
+
+
+def _place(measures: dict, onset: Fraction, element) -> None:
+    """Insert ``element`` at ``onset`` (quarter notes from the start) into the measure that holds it."""
+    start = max(start for start in measures if start <= onset)
+    measures[start].insert(onset - start, element)
+
+
+def _prefers_sharps(solo: Solo) -> bool:
+    """Whether to spell black keys as sharps: in sharp keys; without a key, when the first chord is the tonic
+    of one (E7, Bm7), as it often is."""
+    key = solo.key
+    if key is None:
+        first = next((to_chord(c.symbol) for c in solo.chords if not to_chord(c.symbol).is_no_chord), None)
+        if first is None:
+            return False
+        key = pitch_name(first.root) + ("m" if first.quality in ("min", "hdim", "dim") else "")
+    music21_key = _music21_key(key)
+    return music21_key is not None and music21_key.sharps > 0
+
+
+def _written(piece: Written, tied_on: bool, sharps: bool):
+    """A music21 Rest, or Note spelled with sharps or flats and tied to the pieces of the same note around it."""
+    from music21 import note, pitch, tie
+
+    if piece.pitch is None:
+        return note.Rest(quarterLength=piece.length)
+    spelled = pitch.Pitch(midi=piece.pitch)
+    if spelled.accidental is not None and (spelled.accidental.alter > 0) != sharps:
+        spelled = spelled.getEnharmonic()
+    written = note.Note(spelled, quarterLength=piece.length)
+    if piece.tied or tied_on:
+        written.tie = tie.Tie("continue" if piece.tied and tied_on else "stop" if piece.tied else "start")
+    return written
+
+
+def _music21_key(name: str):
+    """A music21 Key from a MIDI key-signature name ('Bb', 'F#m'); None for anything else."""
+    from music21 import key
+
+    minor = name.endswith("m")
+    tonic = name[:-1] if minor else name
+    try:
+        note_pc(tonic)
+    except (KeyError, IndexError):
+        return None
+    spelled = tonic[0] + tonic[1:].replace("b", "-")
+    return key.Key(spelled.lower() if minor else spelled)
+
+
+def write_lead_sheet(
+    path: str | Path, solo: Solo, title: str = "", composer: str = "", program: int = TENOR_SAX
+) -> None:
     """Write the lead sheet as MusicXML, atomically."""
-    score = lead_sheet(solo, title).makeNotation()
-    with atomic_path(path) as tmp:
-        score.write("musicxml", fp=str(tmp))
+    score = lead_sheet(solo, title, composer, program)
+    with atomic_path(path) as tmp, _no_default_composer():
+        score.write("musicxml", fp=str(tmp), makeNotation=False)
+
+
+@contextmanager
+def _no_default_composer():
+    """music21 names itself as the composer of a score without one; a sheet without a composer says nothing."""
+    from music21 import defaults
+
+    saved, defaults.author = defaults.author, ""
+    try:
+        yield
+    finally:
+        defaults.author = saved
 
 
 _M21_KINDS = {

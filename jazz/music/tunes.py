@@ -6,8 +6,10 @@ Progression text is lead-sheet chords between bar lines::
     | Dm7 G7 | Cmaj7 | % || A2: Fm7 Bb7 | Ebmaj7 |
 
 ``|`` and ``||`` separate bars (leading and trailing bar lines are optional, empty bars are skipped), several
-chords in a bar share it, ``%`` repeats the previous bar, and words ending in ``:`` (``A:``, ``B2:``) label
-sections and are ignored. Newlines are whitespace.
+chords in a bar share it (more chords than beats split it evenly: eight in a 4/4 bar are eighth notes), ``/``
+repeats the chord before it for one more share, ``%`` repeats the previous bar, and words ending in ``:``
+(``A:``, ``B2:``) label sections and are ignored. Newlines are whitespace; a chord may hold spaces inside its
+parentheses (``C7(b9 #11)``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ __all__ = [
     "progression_changes",
 ]
 
-_LABEL = re.compile(r"^[A-Za-z][\w']*:$")
+SECTION_LABEL = re.compile(r"^[A-Za-z][\w']*:$")  # A:, B2:, Bridge:
 
 
 def parse_meter(meter: str) -> tuple[int, int]:
@@ -47,11 +49,15 @@ def parse_meter(meter: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+_TOKEN = re.compile(r"(?:\([^()]*\)|\S)+")  # a chord, spaces allowed inside its parentheses
+_MOST_PER_BEAT = 4  # more chords than this per beat would change faster than sixteenth notes
+
+
 def _bar_texts(text: str) -> list[list[str]]:
     """Whitespace-split tokens of each non-empty bar, section labels removed."""
     bars = []
     for segment in text.split("|"):
-        tokens = [t for t in segment.split() if not _LABEL.match(t)]
+        tokens = [t for t in _TOKEN.findall(segment) if not SECTION_LABEL.match(t)]
         if tokens:
             bars.append(tokens)
     return bars
@@ -60,8 +66,9 @@ def _bar_texts(text: str) -> list[list[str]]:
 def parse_progression(text: str, meter: str = "4/4") -> list[list[str]]:
     """Bars of chord symbols from progression text (see the module docstring), each chord in the package's
     lead-sheet spelling (``C-7`` -> ``Cm7``). ChordError names a bad symbol and its bar (1-based); ValueError
-    for an empty progression, a leading ``%`` or a bar with more chords than beats in ``meter``."""
-    beats, _ = parse_meter(meter)
+    for an empty progression, a leading ``%`` or ``/``, or a bar with chords faster than sixteenth notes."""
+    beats, denominator = parse_meter(meter)
+    most = beats * _MOST_PER_BEAT * 4 // denominator
     bars: list[list[str]] = []
     for number, tokens in enumerate(_bar_texts(text), start=1):
         if tokens == ["%"]:
@@ -69,15 +76,27 @@ def parse_progression(text: str, meter: str = "4/4") -> list[list[str]]:
                 raise ValueError(f"bar {number}: '%' repeats a previous bar, but there is none")
             bars.append(list(bars[-1]))
             continue
-        if len(tokens) > beats:
-            raise ValueError(f"bar {number}: {len(tokens)} chords do not fit in a {meter} bar ({' '.join(tokens)})")
+        if len(tokens) > most:
+            raise ValueError(f"bar {number}: {len(tokens)} chords do not fit in a {meter} bar "
+                             f"(at most {most}, one a sixteenth note)")
         try:
-            bars.append([to_chord(token).symbol for token in tokens])
+            bars.append(_bar_symbols(tokens, bars[-1][-1] if bars else None))
         except ChordError as err:
             raise ChordError(f"bar {number}: {err}") from None
     if not bars:
         raise ValueError("empty progression: no bars between the bar lines")
     return bars
+
+
+def _bar_symbols(tokens: list[str], before: str | None) -> list[str]:
+    """One bar's chords in lead-sheet spelling; ``/`` is the chord before it again."""
+    symbols: list[str] = []
+    for token in tokens:
+        previous = symbols[-1] if symbols else before
+        if token == "/" and previous is None:
+            raise ChordError("'/' repeats the chord before it, but there is none")
+        symbols.append(previous if token == "/" else to_chord(token).symbol)
+    return symbols
 
 
 def _onsets(count: int, beats: int, beat_steps: int) -> list[int]:
@@ -110,6 +129,8 @@ def progression_changes(
     beat_steps = grid * 4 // denominator
     out_bars: list[Bar] = []
     changes: list[ChordChange] = []
+    if max(map(len, bars)) > numerator * beat_steps:
+        raise ValueError(f"a grid of {grid} steps per quarter cannot hold {max(map(len, bars))} chords in a bar")
     for _ in range(choruses):
         for chords in bars:
             start = len(out_bars) * numerator * beat_steps
@@ -144,12 +165,13 @@ def parse_weimar_changes(text: str) -> list[tuple[str, list[list[str]]]]:
 
 @dataclass(frozen=True)
 class Tune:
-    """A form to improvise over: progression text in lead-sheet symbols, meter and a default tempo (BPM)."""
+    """A form to improvise over: progression text in lead-sheet symbols, meter and a default tempo (BPM; None
+    leaves it to the model)."""
 
     name: str
     title: str
     meter: str
-    tempo: float
+    tempo: float | None
     changes: str
     description: str
 
