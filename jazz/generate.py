@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -160,12 +160,9 @@ def _say_what_the_model_ignores(bundle: Bundle, opts: GenerateOptions, progressi
 
 
 def check_destination(out: Path) -> None:
-    """Refuse a destination that cannot take the files, before any sampling."""
+    """Refuse a destination that cannot take the files, before any sampling (nothing is created here)."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".jazz-write-check"):
-            pass
-    except OSError as error:
-        raise UsageError(f"cannot write solos to {out} ({error.strerror or error})") from None
+    nearest = next(p for p in (out, *out.parents) if p.exists())
+    if not nearest.is_dir() or not os.access(nearest, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write solos to {out} ({nearest} is not a folder this user can write to)")

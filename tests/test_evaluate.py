@@ -127,6 +127,16 @@ def test_without_the_training_solos_the_ngram_is_cross_fitted(corpora, tmp_path,
     assert "cross-fitted" in format_report(result)
 
 
+def test_baseline_option_finds_the_training_solos_elsewhere(corpora, tmp_path, cache):
+    """A model trained on another machine names a corpus that is not here; --baseline says where it is."""
+    evaluated, training = corpora
+    folder = model_folder(tmp_path / "model", {"train": list(TRAINING)}, ["/elsewhere/train"], condition=0)
+    bundle = load_bundle(folder)
+    result = evaluate(bundle, [evaluated], n=1, progress=False, baseline_paths=[training])
+    assert result["baseline_data"].startswith(f"the model's training split ({len(TRAINING)} of its")
+    assert evaluate(bundle, [evaluated], n=1, progress=False)["baseline_data"].startswith("cross-fitted")
+
+
 def test_batched_nats_match_keras_cross_entropy_per_solo(corpora, tmp_path, cache):
     evaluated, _ = corpora
     bundle = load_bundle(model_folder(tmp_path / "model", None, []))

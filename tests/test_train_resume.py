@@ -109,3 +109,19 @@ def test_time_limit_stops_after_the_first_epoch_past_it(melodies, tmp_path, monk
     assert epochs_logged(out) == [0] and (out / "model.keras").exists()
     assert "time limit" in capsys.readouterr().err
     assert main(["train", str(melodies), "--out", str(tmp_path / "x"), "--max-minutes", "0", *TINY]) == 2
+
+
+def test_resume_with_nothing_to_resume_starts_a_new_run(melodies, tmp_path, capsys):
+    """A job script that always passes --resume works on its first run too."""
+    out = tmp_path / "m"
+    assert main(["train", str(melodies), "--out", str(out), "--epochs", "1", *TINY, "--resume"]) == 0
+    assert "nothing to resume" in capsys.readouterr().err
+    assert (out / "model.keras").exists()
+
+
+def test_one_long_solo_is_a_corpus(melodies, tmp_path):
+    """A single file trains on its start and validates on its end."""
+    out = tmp_path / "one"
+    assert main(["train", str(melodies / "walk_00.mid"), "--out", str(out), "--epochs", "1", *TINY]) == 0
+    split = json.loads((out / "config.json").read_text())["split"]
+    assert split == {"train": ["walk_00 (start)"], "validation": ["walk_00 (end)"]}

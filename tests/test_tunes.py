@@ -166,7 +166,7 @@ def test_layout_errors() -> None:
 BAR_COUNTS = {
     "blues-f": 12, "blues-bb": 12, "minor-blues-c": 12, "rhythm-changes-bb": 32, "ii-v-i-c": 4,
     "minor-ii-v-i-c": 4, "ii-v-i-keys": 48, "minor-ii-v-i-keys": 48, "modal-d-dorian": 32, "standard-eb": 32,
-    "coltrane-cycle": 16, "minor-ii-v-d": 16,
+    "coltrane-cycle": 16, "minor-ii-v-d": 16, "waltz-bb": 16,
 }  # fmt: skip
 
 

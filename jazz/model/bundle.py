@@ -37,6 +37,8 @@ def default_model_dir() -> Path:
 def load_bundle(path: str | Path | None = None) -> Bundle:
     """Load a model folder, checking that every part is there and fits together."""
     folder = Path(path) if path is not None else default_model_dir()
+    if folder.is_file():
+        raise UsageError(f"{folder} is a file; a model is a folder with model.keras, tokenizer.json and config.json")
     if not folder.is_dir():
         raise UsageError(f"model folder {folder} does not exist")
     for name in ("model.keras", "tokenizer.json", "config.json"):

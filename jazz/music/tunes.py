@@ -267,6 +267,12 @@ _TUNE_LIST = [
         " Em7b5 | A7(b9) | Dm7 | Gm7 C7 | Fmaj7 | Em7b5 A7(b9) | Dm6 | % |",
         "16 bars alternating minor ii-V-i in D and major ii-V-I in the relative F",
     ),
+    Tune(
+        "waltz-bb", "Jazz waltz in Bb", "3/4", 150,
+        "| Bbmaj7 | Gm7 | Cm7 | F7 | Dm7 | G7(b9) | Cm7 | F7 |"
+        " Fm7 | Bb7 | Ebmaj7 | Ab7 | Dm7 | G7(b9) | Cm7 F7 | Bb6 |",
+        "16 bars in 3/4: ii-Vs through the relative minor, a turn to the IV, back home",
+    ),
 ]  # fmt: skip
 
 TUNES: dict[str, Tune] = {tune.name: tune for tune in _TUNE_LIST}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from jazz.files import atomic_write_text
@@ -21,6 +22,27 @@ def uses_weimar(corpus: list[str], solo_names: list[str]) -> bool:
     return "wjazzd" in text or "weimar" in text or any(n.endswith("_FINAL") for n in solo_names)
 
 
+def data_description(corpus: list[str], solo_names: list[str]) -> str:
+    """The training data named by what it is, not by the folders of the machine that trained on it."""
+    if uses_weimar(corpus, solo_names):
+        return "the beat-aligned import of the Weimar Jazz Database (`jazz import-weimar`)"
+    return ", ".join(f"`{Path(p).name or p}`" for p in corpus) or "n/a"
+
+
+def rerunnable(command: str) -> str:
+    """A command line with the trainer's own folders (absolute, hidden or temporary paths) cut to their last part,
+    so that a reader can rerun it in their own folders."""
+    def local(word: str) -> str:
+        machine = word.startswith(("/", "./.", ".")) and "/" in word
+        return Path(word).name if machine else word
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return command
+    return shlex.join(local(w) for w in words)
+
+
 def _fmt(value, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
@@ -37,7 +59,7 @@ def card_text(config: dict, parameters: int) -> str:
         "A token-level recurrent model of monophonic jazz solos (jazz.model.tokens vocabulary), sampled by `jazz generate`.",
         "",
         "## Data",
-        f"- Corpus: {', '.join(train.get('corpus', [])) or 'n/a'}",
+        f"- Corpus: {data_description(train.get('corpus', []), names)}",
         f"- Solos: {result.get('train_solos', len(split.get('train', [])))} for training, "
         f"{result.get('val_solos', len(split.get('validation', [])))} held out for validation (split by solo, seed {train['seed']})",
         f"- Training notes: {result.get('train_notes', 'n/a')}; chords as input: {'yes' if model.get('condition') else 'no'}",
@@ -64,7 +86,7 @@ def card_text(config: dict, parameters: int) -> str:
         "",
         "## How it was made",
         "```",
-        train.get("command") or "n/a",
+        rerunnable(train.get("command") or "n/a"),
         "```",
     ]
     for title, body in config.get("card_sections", {}).items():
