@@ -49,6 +49,9 @@ def build_parser() -> Parser:
     add_evaluate(commands)
     add_import_weimar(commands)
     add_bench(commands)
+    from jazz.lessons.commands import add_lesson
+
+    add_lesson(commands)
     return parser
 
 
