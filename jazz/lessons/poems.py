@@ -32,10 +32,10 @@ STRIDE = 25  # characters between the starts of two windows
 BATCH_SIZE = 64
 EMBEDDING = 32  # size of each character's vector x⟨t⟩
 UNITS = 256  # n_a
-STEPS_PER_EPOCH = 100  # batches of random windows between two validations
+STEPS_PER_EPOCH = 50  # batches of random windows between two validations (and time checks)
 VAL_SHARE = 0.1  # the held-out tail of the text
 MAX_VAL_WINDOWS = 256  # enough for a steady validation loss, few enough to be quick
-PATIENCE = 3  # epochs without a better validation loss before stopping
+PATIENCE = 5  # epochs without a better validation loss before stopping
 LEARNING_RATE = 3e-3
 VOCAB_FILE = "vocab.json"
 MODEL_FILE = "model.keras"
@@ -142,7 +142,7 @@ def train(text: str, out: Path, cell: str = "lstm", units: int = UNITS, seq_len:
         raise ValueError("training produced no finite validation loss, so no model was saved")
     model.load_weights(best)
     val = min(history["val_loss"])
-    config = {"chars": vocab, "cell": cell, "units": units, "seq_len": seq_len, "stride": stride,
+    config = {"chars": "".join(vocab), "cell": cell, "units": units, "seq_len": seq_len, "stride": stride,
               "result": {"minutes": round((time.time() - started) / 60, 2), "epochs": len(history["val_loss"]),
                          "steps_per_epoch": STEPS_PER_EPOCH, "batch_size": BATCH_SIZE,
                          "val_loss": round(val, 4), "val_bits_per_char": round(val / math.log(2), 4)}}
@@ -160,7 +160,7 @@ def save(model: keras.Model, config: dict, out: Path) -> None:
 
 
 def write_config(config: dict, out: Path) -> None:
-    """vocab.json: the characters in the order of the model's outputs, the settings and the results."""
+    """vocab.json: the characters in the order of the model's outputs (one string), the settings, the results."""
     atomic_write_text(out / VOCAB_FILE, json.dumps(config, indent=1, ensure_ascii=False))
 
 
@@ -178,8 +178,8 @@ def load(folder: Path) -> tuple[keras.Model, dict]:
     try:
         config = json.loads((folder / VOCAB_FILE).read_text(encoding="utf-8"))
         chars = config["chars"]
-        if not (isinstance(chars, list) and chars and all(isinstance(c, str) and len(c) == 1 for c in chars)):
-            raise TypeError("chars must be a list of characters")
+        if not (isinstance(chars, str) and chars and len(set(chars)) == len(chars)):
+            raise TypeError("chars must be a string of distinct characters")
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{folder} has no usable {VOCAB_FILE} ({error})") from None
     try:
@@ -192,29 +192,33 @@ def load(folder: Path) -> tuple[keras.Model, dict]:
     return model, config
 
 
-def generate(model: keras.Model, chars: list[str], prompt: str, length: int, temperature: float,
-             rng: np.random.Generator) -> str:
-    """``length`` characters that continue ``prompt``, one at a time (ValueError for unknown characters)."""
+def generate(model: keras.Model, chars: str, prompt: str, length: int, temperature: float,
+             rng: np.random.Generator, n: int = 1) -> list[str]:
+    """``n`` continuations of ``prompt``, ``length`` characters each, drawn a character at a time side by side.
+
+    Raises ValueError when the prompt uses characters the model does not know.
+    """
     index = {ch: i for i, ch in enumerate(chars)}
     unknown = sorted(set(prompt) - set(index))
     if unknown:
         raise ValueError(f"the prompt uses characters the model never saw: {''.join(unknown)!r}")
     embedding, dense = model.get_layer("embedding"), model.get_layer("logits")
     cell = model.get_layer("recurrent").cell
-    states = [keras.ops.zeros((1, size)) for size in np.atleast_1d(cell.state_size)]
-    feed = [index[ch] for ch in prompt] or [index.get("\n", 0)]
-    drawn: list[str] = []
+    states = [keras.ops.zeros((n, size)) for size in np.atleast_1d(cell.state_size)]
+    feed = [np.full(n, index[ch]) for ch in prompt] or [np.full(n, index.get("\n", 0))]
+    drawn: list[np.ndarray] = []
     while True:
-        for i in feed:
-            a, states = cell(embedding(np.array([i])), states, training=False)
+        for ids in feed:
+            a, states = cell(embedding(ids), states, training=False)
             states = list(states) if isinstance(states, (list, tuple)) else [states]
         if len(drawn) == length:
-            return "".join(drawn)
-        logits = keras.ops.convert_to_numpy(dense(a))[0].astype(np.float64) / temperature
-        p = np.exp(logits - logits.max())
-        i = int(rng.choice(len(chars), p=p / p.sum()))
-        drawn.append(chars[i])
-        feed = [i]
+            return ["".join(chars[i] for i in row) for row in np.array(drawn, dtype=int).reshape(length, n).T]
+        logits = keras.ops.convert_to_numpy(dense(a)).astype(np.float64) / temperature
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        ids = (p.cumsum(axis=1) < rng.random((n, 1))).sum(axis=1).clip(max=len(chars) - 1)  # one draw per row
+        drawn.append(ids)
+        feed = [ids]
 
 
 WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
