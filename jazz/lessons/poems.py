@@ -115,7 +115,7 @@ def train(text: str, out: Path, cell: str = "lstm", units: int = UNITS, seq_len:
 
     Returns the model with its best weights (by validation loss) and the contents of vocab.json.
     """
-    train_text, val_text = split_text(text, seq_len)
+    train_text, _ = split_text(text, seq_len)
     vocab = sorted(set(text))
     index = {ch: i for i, ch in enumerate(vocab)}
     ids = np.array([index[ch] for ch in text], dtype=np.int32)
@@ -128,6 +128,7 @@ def train(text: str, out: Path, cell: str = "lstm", units: int = UNITS, seq_len:
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     out.mkdir(parents=True, exist_ok=True)
     best = out / "checkpoints" / "best.weights.h5"
+    best.unlink(missing_ok=True)  # a checkpoint of an earlier run must not pass for this one's
     callbacks = [
         Budget(max_minutes * 60 if max_minutes else None),
         keras.callbacks.ModelCheckpoint(str(best), monitor="val_loss", save_best_only=True, save_weights_only=True),
@@ -141,13 +142,13 @@ def train(text: str, out: Path, cell: str = "lstm", units: int = UNITS, seq_len:
     if not best.exists():
         raise ValueError("training produced no finite validation loss, so no model was saved")
     model.load_weights(best)
-    val = min(history["val_loss"])
+    val = float(np.nanmin(history["val_loss"]))
     config = {"chars": "".join(vocab), "cell": cell, "units": units, "seq_len": seq_len, "stride": stride,
               "result": {"minutes": round((time.time() - started) / 60, 2), "epochs": len(history["val_loss"]),
                          "steps_per_epoch": STEPS_PER_EPOCH, "batch_size": BATCH_SIZE,
                          "val_loss": round(val, 4), "val_bits_per_char": round(val / math.log(2), 4)}}
     save(model, config, out)
-    _plot(out)
+    _plot(history, out / "curves.png")
     return model, config
 
 
@@ -164,11 +165,12 @@ def write_config(config: dict, out: Path) -> None:
     atomic_write_text(out / VOCAB_FILE, json.dumps(config, indent=1, ensure_ascii=False))
 
 
-def _plot(out: Path) -> None:
-    from jazz.model.train import read_history
+def _plot(history: dict, path: Path) -> None:
     from jazz.report.plots import plot_history
 
-    plot_history(read_history(out / "history.csv"), out / "curves.png", unit="char")
+    rows = [{"epoch": i, "bits_per_char": loss / math.log(2), "val_bits_per_char": val / math.log(2)}
+            for i, (loss, val) in enumerate(zip(history["loss"], history["val_loss"]))]
+    plot_history(rows, path, unit="char")
 
 
 def load(folder: Path) -> tuple[keras.Model, dict]:
