@@ -164,6 +164,14 @@ def test_poems_refuses_a_missing_or_broken_model(tmp_path: Path, capsys) -> None
     assert "--temperature" in one_sentence_error(capsys)
 
 
+def test_poems_refuses_a_prompt_its_text_cannot_spell_before_training(tmp_path: Path, capsys) -> None:
+    text = tmp_path / "verse.txt"
+    text.write_text(VERSE * 20, encoding="utf-8")
+    assert main(["lesson", "poems", str(text), "--out", str(tmp_path / "m"), "--prompt", "Zebra"]) == 2
+    assert "does not" in one_sentence_error(capsys)
+    assert not (tmp_path / "m").exists()
+
+
 # --- gradients -----------------------------------------------------------------------------
 
 
@@ -221,7 +229,7 @@ def test_reach_uses_the_reference_backward_pass() -> None:
     rng = np.random.default_rng(2)
     params = jg.init_params("gru", 6, 8, 4, rng)
     x, _ = jg.key_task(rng, 1, 51, 4)
-    a, caches = jg.forward("gru", x, params)
+    _, caches = jg.forward("gru", x, params)
     curve = jg.reach("gru", params, x, np.random.default_rng(5), 50)["a"]
     g = np.random.default_rng(5).normal(size=(6, 1))
     g /= np.linalg.norm(g)

@@ -40,10 +40,11 @@ def add_lesson(commands) -> None:
     p.add_argument("--cell", default="lstm", help="lstm | hand-lstm | gru | hand-gru | rnn (default lstm)")
     p.add_argument("--hidden", type=_positive_int, default=256, help="units n_a (default 256)")
     p.add_argument("--seq-len", type=_positive_int, default=100, help="characters per training window (default 100)")
-    p.add_argument("--epochs", type=_positive_int, default=50, help="at most this many epochs of 50 batches of 64 windows (default 50)")
+    p.add_argument("--epochs", type=_positive_int, default=50,
+                   help="at most this many epochs of 50 batches of 64 windows (default 50)")
     p.add_argument("--max-minutes", type=float, metavar="M", help="stop before an epoch that would end past M minutes")
     p.add_argument("--force", action="store_true", help="replace a model already in --out")
-    p.add_argument("--prompt", default="", help="the line to continue (default: a new line)")
+    p.add_argument("--prompt", default="", help="the line to continue, \\n for a new line (default: a new line)")
     p.add_argument("--length", type=_positive_int, default=400, help="characters to generate (default 400)")
     p.add_argument("--temperature", type=float, default=0.7, help="sampling temperature; lower is safer (default 0.7)")
     p.add_argument("--seed", type=int, default=0)
@@ -116,9 +117,15 @@ def run_poems(args) -> int:
         poems.split_text(text, args.seq_len)
     except ValueError as error:
         raise UsageError(f"cannot use {args.text}: {error}") from None
+    unknown = sorted(set(_prompt(args)) - set(text))
+    if unknown:
+        raise UsageError(f"the prompt uses characters that {args.text} does not: {''.join(unknown)!r}")
     _folder(args.out)
-    model, config = poems.train(text, args.out, args.cell, args.hidden, args.seq_len, args.epochs, args.max_minutes,
-                                args.seed)
+    try:
+        model, config = poems.train(text, args.out, args.cell, args.hidden, args.seq_len, args.epochs,
+                                    args.max_minutes, args.seed)
+    except ValueError as error:  # no finite validation loss: nothing worth saving
+        raise UsageError(str(error)) from None
     result = config["result"]
     samples = poems.generate(model, config["chars"], "\n", WORDS_SAMPLE // 10, args.temperature,
                              np.random.default_rng(0), n=10)
@@ -153,13 +160,18 @@ def _continuation(model, config: dict, args) -> str:
 
     from jazz.lessons import poems
 
-    prompt = args.prompt.replace("\\n", "\n")
+    prompt = _prompt(args)
     try:
         more = poems.generate(model, config["chars"], prompt, args.length, args.temperature,
                               np.random.default_rng(args.seed))[0]
     except ValueError as error:
         raise UsageError(str(error)) from None
     return prompt + more
+
+
+def _prompt(args) -> str:
+    """--prompt with each typed \\n as a new line."""
+    return args.prompt.replace("\\n", "\n")
 
 
 def run_gradients(args) -> int:

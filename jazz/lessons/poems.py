@@ -183,7 +183,8 @@ def load(folder: Path) -> tuple[keras.Model, dict]:
         if not (isinstance(chars, str) and chars and len(set(chars)) == len(chars)):
             raise TypeError("chars must be a string of distinct characters")
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{folder} has no usable {VOCAB_FILE} ({error})") from None
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise ValueError(f"{folder} has no usable {VOCAB_FILE} ({reason})") from None
     try:
         model = keras.saving.load_model(folder / MODEL_FILE, compile=False)
         shape = tuple(model.output_shape)
