@@ -1,4 +1,4 @@
-"""The `jazz` command: corpus, changes, train, generate, evaluate, import-weimar, bench. Each sub-command
+"""The `jazz` command: corpus, changes, train, generate, evaluate, import-weimar, bench, lesson. Each sub-command
 parses its arguments and calls one library function.
 
 User mistakes end with one sentence on stderr and exit status 2; an unexpected error prints a short
@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from jazz.files import UsageError, atomic_write_text
+from jazz.lessons.commands import add_lesson
 from jazz.progress import import_keras_quietly
 from jazz.settings import TOP_P, GenerateOptions, ModelConfig, TrainConfig
 
@@ -69,7 +70,8 @@ def build_parser() -> Parser:
 
     def command(name: str, run, **kwargs) -> Parser:
         p = subparsers.add_parser(name, parents=[common], **kwargs)
-        p.set_defaults(run=run)
+        if run is not None:
+            p.set_defaults(run=run)
         return p
 
     add_corpus(command("corpus", run_corpus, help="parse MIDI files and report which are usable"))
@@ -80,6 +82,8 @@ def build_parser() -> Parser:
     add_import_weimar(command("import-weimar", run_import_weimar,
                               help="turn the Weimar Jazz Database CSVs into beat-aligned MIDI files"))
     add_bench(command("bench", run_bench, help="measure parsing, training and sampling speed on this machine"))
+    add_lesson(command("lesson", None, help="the notes' exercises: names, poems, gradients (docs/lessons.md)"),
+               [common])
     return parser
 
 

@@ -79,7 +79,7 @@ def test_cli_trains_and_marks_new_samples(tmp_path: Path) -> None:
     assert len(samples) == 6
     for line in samples:
         mark, name = line[0], line[2:]
-        assert mark == ("*" if name not in names else " "), line
+        assert mark == ("=" if name in names else " "), line  # "=" marks a copy of a training name
 
 
 def test_cli_missing_file_exits_2(tmp_path: Path) -> None:
@@ -94,4 +94,4 @@ def test_cli_empty_file_exits_2(tmp_path: Path) -> None:
     path.write_text("\n  \n", encoding="utf-8")
     result = run_cli(str(path))
     assert result.returncode == 2
-    assert len(result.stderr.strip().splitlines()) == 1 and "no names" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "empty" in result.stderr

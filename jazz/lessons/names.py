@@ -5,12 +5,14 @@ character at a time and learns to predict the next; a newline marks the end of a
 Training is plain SGD on one name per step, with gradients clipped. Sampling feeds each
 drawn character back in until a newline (or a length limit).
 
-    python -m jazz.lessons.names FILE [--iterations N] [--hidden N] [--samples N] [--seed N]
+    jazz lesson names FILE [--out DIR] [--iterations N] [--hidden N] [--samples N] [--seed N]
+    python -m jazz.lessons.names FILE ...   (the same, without --out)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from pathlib import Path
@@ -18,14 +20,16 @@ from typing import Callable
 
 import numpy as np
 
+from jazz.files import atomic_path, atomic_write_text
 from jazz.lessons import reference as ref
+from jazz.lessons.text import read_text
 
 END = "\n"  # the end-of-name character
 
 
 def read_names(path: str | Path) -> list[str]:
-    """The non-empty lines of a text file, stripped. Raises ValueError when there are none."""
-    names = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines()]
+    """The non-empty lines of a text file, stripped. Raises ValueError when there are none or it is not text."""
+    names = [line.strip() for line in read_text(path).splitlines()]
     names = [name for name in names if name]
     if not names:
         raise ValueError("no names in it (one name per line expected)")
@@ -128,6 +132,35 @@ def sample(params: ref.Params, vocab: list[str], rng: np.random.Generator, max_l
     return "".join(chars)
 
 
+def save(params: ref.Params, vocab: list[str], history: list[float], out: Path) -> None:
+    """names.npz (the weights) and names.json (vocabulary and recorded losses) in ``out``, each written atomically."""
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out / "names.npz") as tmp:
+        np.savez(tmp, **params)
+    atomic_write_text(out / "names.json", json.dumps({"chars": vocab, "loss": history}, indent=1))
+
+
+def run(names: list[str], source: str, iterations: int = 5000, hidden: int = 50, samples: int = 10,
+        seed: int = 0, out: Path | None = None) -> list[str]:
+    """Train, print the smoothed loss as it falls and then the samples, marking copies; return the samples."""
+
+    def log(iteration: int, loss: float) -> None:
+        print(f"iteration {iteration:6d}  loss {loss:.3f}", flush=True)
+
+    every = max(1, iterations // 10)
+    params, vocab, history = train(names, iterations, hidden, seed=seed, report_every=every, log=log)
+    if out is not None:
+        save(params, vocab, history, out)
+    rng = np.random.default_rng(seed)
+    known = set(names)
+    drawn = [sample(params, vocab, rng) for _ in range(samples)]
+    copies = sum(name in known for name in drawn)
+    print(f"\nsamples (= copies a name in {source}; {samples - copies} of {samples} are new):")
+    for name in drawn:
+        print(f"{'=' if name in known else ' '} {name}")
+    return drawn
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jazz.lessons.names", description=__doc__.splitlines()[0])
     parser.add_argument("file", help="text file, one name per line")
@@ -138,22 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         names = read_names(args.file)
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    except (OSError, ValueError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         print(f"jazz.lessons.names: cannot use {args.file}: {reason}.", file=sys.stderr)
         return 2
-
-    def log(iteration: int, loss: float) -> None:
-        print(f"iteration {iteration:6d}  loss {loss:.3f}", flush=True)
-
-    every = max(1, args.iterations // 10)
-    params, vocab, _ = train(names, args.iterations, args.hidden, seed=args.seed, report_every=every, log=log)
-    rng = np.random.default_rng(args.seed)
-    known = set(names)
-    print(f"\nsamples (* = not in {args.file}):")
-    for _ in range(args.samples):
-        name = sample(params, vocab, rng)
-        print(f"{'*' if name not in known else ' '} {name}")
+    run(names, args.file, args.iterations, args.hidden, args.samples, args.seed)
     return 0
 
 

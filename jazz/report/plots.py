@@ -20,16 +20,16 @@ def _save(figure, path: Path) -> None:
     plt.close(figure)
 
 
-def plot_history(rows: list[dict], path: Path) -> None:
-    """Training and validation loss in bits per note against epochs."""
+def plot_history(rows: list[dict], path: Path, unit: str = "note") -> None:
+    """Training and validation loss in bits per ``unit`` (the logs' bits_per_<unit> columns) against epochs."""
     figure, axis = plt.subplots(figsize=(7, 4))
     epochs = [int(r.get("epoch", i)) + 1 for i, r in enumerate(rows)]
-    for key, label in (("bits_per_note", "training"), ("val_bits_per_note", "validation")):
+    for key, label in ((f"bits_per_{unit}", "training"), (f"val_bits_per_{unit}", "validation")):
         values = [r.get(key) for r in rows]
         if any(v is not None for v in values):
             axis.plot(epochs, values, marker="o", label=label)
     axis.set_xlabel("epoch")
-    axis.set_ylabel("loss (bits per note)")
+    axis.set_ylabel(f"loss (bits per {unit})")
     axis.set_title("Training curves")
     axis.grid(alpha=0.3)
     axis.legend()
