@@ -4,6 +4,9 @@ written; on a tiny untrained model, so none of this needs the shared corpus."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import mido
 import pytest
@@ -87,3 +90,12 @@ def test_every_command_prints_its_help(command, capsys):
     assert f"usage: jazz {command}" in out
     if command in ("train", "generate"):
         assert "(default" in out  # the defaults come from jazz.settings and are shown
+
+
+def test_the_bundled_model_loads_in_a_fresh_process():
+    """Nothing but load_bundle is imported: it must register every custom layer the saved model uses."""
+    code = "from jazz.model.bundle import load_bundle; print(load_bundle().model.count_params())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-500:]
+    assert int(done.stdout.split()[-1]) > 100_000
