@@ -16,7 +16,7 @@ from jazz.model.motifs import (
     history_push,
     history_start,
 )
-from jazz.model.network import EchoLogits
+from jazz.model.paths import EchoLogits
 from jazz.model.tokens import Tokenizer
 from jazz.music.notes import LOWEST_PITCH, Bar, Note, Solo
 
