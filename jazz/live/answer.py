@@ -1,0 +1,122 @@
+"""The model's side of a session: bars of solo sampled with the compiled Sampler, continuing what came before.
+
+An answer is sampled over a window: the bars just heard (the primer, forced token by token) and the bars
+to fill, with the chord changes of both and the primer's register. Times are moved so that the window
+starts at step 0, which keeps every call the same size for the compiled sampler (one compilation, done by
+``warm_up`` before the session starts). ``steps`` samples ``LIVE_CHUNK`` tokens at a time, so that the
+session can send the notes that fall due while an answer is being sampled, a few milliseconds late at most.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+from jazz.files import UsageError
+from jazz.model.bundle import Bundle
+from jazz.model.features import solo_centre
+from jazz.model.sample import Sampler, sample_chunks
+from jazz.model.tokens import TokenError
+from jazz.music.notes import TENOR_SAX, Bar, ChordChange, Note, Solo
+from jazz.music.performance import add_velocities
+from jazz.music.registers import default_centre
+from jazz.settings import TOP_P
+
+LIVE_CHUNK = 16  # tokens per call of the compiled sampler: about 3 ms on a busy 2-core CPU
+
+
+class Answerer:
+    """Samples the solo's next bars for a session, with one warm Sampler."""
+
+    def __init__(self, bundle: Bundle, temperature: float = 1.0, top_p: float = TOP_P, program: int = TENOR_SAX):
+        self.bundle, self.temperature, self.top_p = bundle, temperature, top_p
+        self.tokenizer = bundle.tokenizer
+        self.sampler = Sampler(bundle.model, bundle.tokenizer)
+        self.centre = default_centre(program, bundle.config)
+
+    def check_meters(self, bars: list[Bar]) -> None:
+        for bar in bars:
+            try:
+                self.tokenizer.bar_id(bar.meter)
+            except TokenError as error:
+                raise UsageError(str(error)) from None
+
+    def warm_up(self, window: list[Bar], bars: list[Bar], chords: list[ChordChange]) -> None:
+        """Compile the sampler (the first call of each shape is slow) before anything is due."""
+        self.answer([], window, bars, chords, seed=0)
+
+    def answer(self, heard: list[Note], window: list[Bar], bars: list[Bar], chords: list[ChordChange],
+               seed: int) -> list[Note]:
+        """``steps`` run to the end."""
+        steps = self.steps(heard, window, bars, chords, seed)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as finished:
+                return finished.value
+
+    def steps(self, heard: list[Note], window: list[Bar], bars: list[Bar], chords: list[ChordChange], seed: int):
+        """A generator that samples notes for ``bars`` continuing ``heard`` (notes inside ``window``, the bars
+        just before), yielding after every call of the sampler and returning the notes.
+
+        Steps are the session's; ``chords`` cover the window and the bars, led by the one sounding at
+        the window's start.
+        """
+        tok = self.tokenizer
+        origin = (window or bars)[0].start
+        primer = Solo(notes=self._fit(heard, origin), bars=_moved(window, -origin), grid=tok.grid)
+        ids = list(tok.encode(primer)[1:-1]) + [tok.bar_id(bars[0].meter)]
+        plan = [b.meter for b in window + bars]
+        moved = [ChordChange(max(c.onset - origin, 0), c.symbol) for c in chords]
+        register = solo_centre(primer) or self.centre
+        rows = yield from sample_chunks(self.bundle.model, tok, 1, plan, self.temperature, self.top_p, seed,
+                                        np.asarray(ids, dtype=np.int32), chords=[moved], sampler=self.sampler,
+                                        register=register, chunk=LIVE_CHUNK)
+        start = bars[0].start - origin
+        notes = [n._replace(onset=n.onset + origin) for n in tok.decode(rows[0]).notes if n.onset >= start]
+        return add_velocities(Solo(notes=notes, bars=bars, grid=tok.grid), seed=seed).notes
+
+    def _fit(self, heard: list[Note], origin: int) -> list[Note]:
+        """``heard`` moved to the window and folded by octaves into the vocabulary's pitch range."""
+        low, high = self.tokenizer.low, self.tokenizer.high
+        notes = []
+        for note in heard:
+            pitch = note.pitch
+            while pitch < low:
+                pitch += 12
+            while pitch > high:
+                pitch -= 12
+            notes.append(note._replace(pitch=pitch, onset=note.onset - origin))
+        return notes
+
+
+def _moved(bars: list[Bar], steps: int) -> list[Bar]:
+    return [Bar(b.start + steps, b.numerator, b.denominator) for b in bars]
+
+
+def answer_ms(bundle: Bundle, runs: int = 5, bars: int = 4) -> float:
+    """Median compute time (ms) of a ``bars``-bar answer to a ``bars``-bar call over a Bb blues, warm.
+
+    The call is the model's own first ``bars`` bars (a dense, realistic primer); the timing covers
+    everything the session does at the last beat of a call: the primer, sampling and decoding.
+    """
+    from jazz.live.form import Timeline
+    from jazz.music.tunes import get_tune, parse_progression, progression_changes
+
+    tune = get_tune("blues-bb")
+    form_bars, changes = progression_changes(parse_progression(tune.changes, tune.meter), tune.meter,
+                                             bundle.tokenizer.grid)
+    timeline = Timeline(tuple(form_bars), tuple(changes), bundle.tokenizer.grid)
+    call, reply = timeline.span(0, bars), timeline.span(bars, bars)
+    chords = timeline.chords_between(call[0].start, timeline.end(2 * bars - 1))
+    answerer = Answerer(bundle)
+    heard = answerer.answer([], [], call, chords, seed=1)
+    answerer.warm_up(call, reply, chords)
+    times = []
+    for run in range(runs):
+        started = time.perf_counter()
+        answerer.answer(heard, call, reply, chords, seed=run)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)

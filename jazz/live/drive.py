@@ -1,0 +1,119 @@
+"""The one loop that drives a session: live (real time, ports) or offline (simulated time, a file).
+
+Each turn reads what the player sent (stamped with its arrival time), lets the clock see transport
+messages, steps the session to the clock's beat and sleeps until the next thing is due. Compute time is
+measured around every step and charged to the time source, so a simulated run is as late as a live one.
+Whatever ends the loop (the end of the session, Ctrl-C, a clock or port error), every sounding note is
+switched off on the way out.
+"""
+
+from __future__ import annotations
+
+import time as wall
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import mido
+
+from jazz.files import UsageError
+from jazz.live.engine import Session
+
+MIN_SIMULATED_STEP = 1e-4  # seconds: a simulated loop always moves on
+
+
+class Player(Protocol):
+    def poll(self, now: float) -> list[tuple[float, mido.Message]]: ...
+
+    def next_time(self) -> float | None: ...
+
+
+class Output(Protocol):
+    def send(self, message: mido.Message) -> None: ...
+
+
+@dataclass
+class Outcome:
+    """Why the loop ended ("end", "interrupted", "restart") and how late each note went out (ms)."""
+
+    reason: str = "end"
+    late_ms: list[float] = field(default_factory=list)
+
+    @property
+    def worst_ms(self) -> float:
+        return max(self.late_ms, default=0.0)
+
+
+def drive(session: Session, time, clock, player: Player, output: Output, watch=None) -> Outcome:
+    """Run ``session`` until it ends or is interrupted; ``watch()`` may raise UsageError (a lost port)."""
+    outcome = Outcome()
+
+    def send(due: float, message: mido.Message) -> None:
+        _send(output, message)
+        planned = clock.seconds(due)
+        if message.type == "note_on" and planned is not None:
+            outcome.late_ms.append((time.now() - planned) * 1000)
+
+    try:
+        while not session.done:
+            for seconds, message in player.poll(time.now()):
+                if _take(session, clock, output, seconds, message) == "restart":
+                    outcome.reason = "restart"
+                    return outcome
+            clock.check(time.now())
+            if watch:
+                watch()
+            beat = clock.beat(time.now()) if clock.running else None
+            if beat is not None:
+                started = wall.perf_counter()
+                session.step(beat, send)
+                time.charge(wall.perf_counter() - started)
+            wake = _wake(session, clock, player, time)
+            if wake is None:  # a simulated run with nothing left to wait for (the input ran out)
+                break
+            time.wait_until(wake)
+    except KeyboardInterrupt:
+        outcome.reason = "interrupted"
+    finally:
+        for message in session.silence():
+            try:
+                output.send(message)
+            except Exception:  # a lost port cannot be silenced; the other messages still go
+                pass
+    return outcome
+
+
+def _take(session: Session, clock, output: Output, seconds: float, message: mido.Message) -> str | None:
+    """One message from the player's side: transport to the clock, the rest to the session."""
+    event = clock.feed(message, seconds)
+    if event == "start" and session.now > float("-inf"):
+        return "restart"
+    if event == "stop":
+        for silent in session.silence():
+            _send(output, silent)
+    if not message.is_realtime:
+        beat = clock.beat(seconds)
+        if beat is not None:
+            session.hear(beat, message)
+    return None
+
+
+def _wake(session: Session, clock, player: Player, time) -> float | None:
+    """When to look again: the next due event, the player's next message, or soon (live)."""
+    now = time.now()
+    due = session.next_due()
+    planned = clock.seconds(due) if due is not None and clock.running else None
+    upcoming = player.next_time()
+    times = [t for t in (planned, upcoming) if t is not None]
+    if not time.simulated:
+        return min(times, default=now + 1.0)
+    if not times:
+        return None
+    return max(min(times), now + MIN_SIMULATED_STEP)  # what is already due (after a charge) comes first
+
+
+def _send(output: Output, message: mido.Message) -> None:
+    try:
+        output.send(message)
+    except OSError as error:  # rtmidi's errors are OSErrors
+        raise UsageError(f"lost the MIDI output port ({error})") from None
+
