@@ -48,26 +48,29 @@ class Answerer:
         self.answer([], window, bars, chords, seed=0)
 
     def answer(self, heard: list[Note], window: list[Bar], bars: list[Bar], chords: list[ChordChange],
-               seed: int) -> list[Note]:
+               seed: int, downbeat: bool = True) -> list[Note]:
         """``steps`` run to the end."""
-        steps = self.steps(heard, window, bars, chords, seed)
+        steps = self.steps(heard, window, bars, chords, seed, downbeat)
         while True:
             try:
                 next(steps)
             except StopIteration as finished:
                 return finished.value
 
-    def steps(self, heard: list[Note], window: list[Bar], bars: list[Bar], chords: list[ChordChange], seed: int):
+    def steps(self, heard: list[Note], window: list[Bar], bars: list[Bar], chords: list[ChordChange], seed: int,
+              downbeat: bool = True):
         """A generator that samples notes for ``bars`` continuing ``heard`` (notes inside ``window``, the bars
         just before), yielding after every call of the sampler and returning the notes.
 
         Steps are the session's; ``chords`` cover the window and the bars, led by the one sounding at
-        the window's start.
+        the window's start. With ``downbeat`` the first note is on the first bar's downbeat (an answer
+        that comes in on time); the model chooses its pitch and length.
         """
         tok = self.tokenizer
         origin = (window or bars)[0].start
         primer = Solo(notes=self._fit(heard, origin), bars=_moved(window, -origin), grid=tok.grid)
         ids = list(tok.encode(primer)[1:-1]) + [tok.bar_id(bars[0].meter)]
+        ids += [tok.index["pos:0"]] if downbeat else []
         plan = [b.meter for b in window + bars]
         moved = [ChordChange(max(c.onset - origin, 0), c.symbol) for c in chords]
         register = solo_centre(primer) or self.centre

@@ -97,6 +97,7 @@ class MidiClock:
         self.running = False
         self.started_at: float | None = None
         self.last_tick: float | None = None
+        self.previous: float | None = None  # the tick before, for the tempo; None after a transport message
         self.intervals: deque[float] = deque(maxlen=TEMPO_WINDOW)
         self.guess = 60.0 / (TICKS_PER_BEAT * bpm_guess)
 
@@ -114,23 +115,25 @@ class MidiClock:
         kind = message.type
         if kind == "clock":
             self._tick(seconds)
-        elif kind == "start":
+            return None
+        self.previous = None  # no tempo is measured across a transport message
+        if kind == "start":
             self.ticks, self.running, self.started_at = -1, True, seconds
             return "start"
-        elif kind == "continue":
+        if kind == "continue":
             self.running, self.started_at = True, seconds
             return "continue"
-        elif kind == "stop":
+        if kind == "stop":
             self.running = False
             return "stop"
-        elif kind == "songpos":
+        if kind == "songpos":
             self.ticks = message.pos * TICKS_PER_BEAT // 4 - 1  # the next tick sounds at the new position
         return None
 
     def _tick(self, seconds: float) -> None:
-        if self.last_tick is not None and 0 < seconds - self.last_tick < SILENT_CLOCK_S:
-            self.intervals.append(seconds - self.last_tick)
-        self.last_tick = seconds
+        if self.previous is not None and 0 < seconds - self.previous < SILENT_CLOCK_S:
+            self.intervals.append(seconds - self.previous)
+        self.previous = self.last_tick = seconds
         if self.running:
             self.ticks += 1
             self.started_at = None

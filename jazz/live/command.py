@@ -17,26 +17,36 @@ LEAD_IN_S = 0.2  # between the end of the warm-up and the first beat of a live s
 def add_live(p) -> None:
     """The options of `jazz live` (jazz.cli makes the sub-command and points it at ``run_live``)."""
     p.add_argument("--model", type=Path, help="model folder (default: the bundled models/default)")
-    p.add_argument("--in", dest="in_port", metavar="NAME", help="MIDI input port the player plays into (default: the first)")
-    p.add_argument("--out", dest="out_port", metavar="NAME", help="MIDI output port for jazz and the band (default: the first)")
+    p.add_argument("--in", dest="in_port", metavar="NAME",
+                   help="MIDI input port the player plays into (default: the first)")
+    p.add_argument("--out", dest="out_port", metavar="NAME",
+                   help="MIDI output port for jazz and the band (default: the first)")
     p.add_argument("--list-ports", action="store_true", help="show the MIDI ports and exit")
     p.add_argument("--virtual", metavar="NAME",
                    help="make virtual ports called NAME (for the ones --in/--out do not name) for a DAW to connect to")
     harmony = p.add_mutually_exclusive_group()
-    harmony.add_argument("--tune", metavar="NAME", help=f"a built-in form (default {DEFAULT_TUNE}; see jazz generate --list-tunes)")
-    harmony.add_argument("--chords", metavar="PROGRESSION", help='chord changes in 4/4, bars between |, e.g. "| Dm7 | G7 | Cmaj7 | %% |"')
-    p.add_argument("--tempo", type=float, help="beats per minute (default: the --input file's, else the tune's, else 160)")
+    harmony.add_argument("--tune", metavar="NAME",
+                         help=f"a built-in form (default {DEFAULT_TUNE}; see jazz generate --list-tunes)")
+    harmony.add_argument("--chords", metavar="PROGRESSION",
+                         help='chord changes in 4/4, bars between |, e.g. "| Dm7 | G7 | Cmaj7 | %% |"')
+    p.add_argument("--tempo", type=float,
+                   help="beats per minute (default: the --input file's, else the tune's, else 160)")
     p.add_argument("--clock", action="store_true",
                    help="follow the MIDI clock on the input port: a DAW's tempo, start, stop and continue")
-    p.add_argument("--trade", type=int, default=4, metavar="N", help="the player plays N bars, jazz answers N (default 4)")
+    p.add_argument("--trade", type=int, default=4, metavar="N",
+                   help="the player plays N bars, jazz answers the next N (default 4)")
     p.add_argument("--solo", action="store_true", help="jazz plays every bar")
     p.add_argument("--no-band", action="store_true", help="no comping, bass or drums")
-    p.add_argument("--input", type=Path, metavar="FILE.mid", help="a recorded performance plays the player's part (offline)")
-    p.add_argument("--record", type=Path, metavar="FILE.mid", help="write the session: player, jazz, band, chord markers")
+    p.add_argument("--input", type=Path, metavar="FILE.mid",
+                   help="a recorded performance plays the player's part (offline: no ports needed)")
+    p.add_argument("--record", type=Path, metavar="FILE.mid",
+                   help="write the session: the player, jazz, the band and chord markers")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature; lower is safer")
-    p.add_argument("--choruses", type=int, help="stop after this many choruses (default: when stopped, or after --input)")
-    p.add_argument("--program", type=int, default=66, help="General MIDI program of jazz's part, 0-127 (66: tenor sax)")
+    p.add_argument("--choruses", type=int,
+                   help="stop after this many choruses (default: when stopped, or when --input ends)")
+    p.add_argument("--program", type=int, default=66,
+                   help="General MIDI program of jazz's part, 0-127 (66: tenor sax)")
 
 
 def run_live(args) -> int:
@@ -77,7 +87,8 @@ def list_ports() -> int:
     from jazz.live.ports import backend, port_names
 
     inputs, outputs = port_names(backend())
-    print("inputs:\n" + "".join(f"  {n}\n" for n in inputs) + "outputs:\n" + "".join(f"  {n}\n" for n in outputs), end="")
+    for title, names in (("inputs", inputs), ("outputs", outputs)):
+        print(f"{title}:" + "".join(f"\n  {name}" for name in names))
     return 0
 
 

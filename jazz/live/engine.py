@@ -235,7 +235,7 @@ class Session:
         window = timeline.span(first - trading.trade, trading.trade) if block > 0 else []
         chords = timeline.chords_between((window or bars)[0].start, timeline.end(first + count - 1))
         heard = self.played.get(block - 1, []) if trading.solo else self._call(window, timeline.last_beat(first - 1))
-        steps = self.answerer.steps(heard, window, bars, chords, seed=self.seed * 1000 + block)
+        steps = self.answerer.steps(heard, window, bars, chords, self.seed * 1000 + block, not trading.solo)
         self.thinking = _Thinking(steps, AnswerLog(block, self.now, self.now, self.beat_of(bars[0].start)))
         self._think()
 

@@ -37,7 +37,7 @@ def read_performance(path: str | Path) -> Performance:
     return Performance(events, content.tempo, max(start for start, *_ in part.notes) / tpb)
 
 
-def timed(events: list[tuple[float, mido.Message]], bpm: float, origin: float = 0.0) -> list[tuple[float, mido.Message]]:
+def timed(events: list[tuple[float, mido.Message]], bpm: float, origin: float = 0.0) -> list:
     """Events in beats → events in seconds at ``bpm``, beat 0 at ``origin``."""
     return [(origin + beat * 60.0 / bpm, message) for beat, message in events]
 

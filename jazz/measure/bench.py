@@ -120,6 +120,16 @@ def bench_sample(model, tokenizer, quick: bool) -> dict[str, float]:
     return rates
 
 
+def bench_live(bundle, quick: bool) -> float:
+    """`jazz live`'s compute time for one 4-bar answer to a 4-bar call (median ms; the budget is the call's
+    last beat: 375 ms at 160 bpm)."""
+    from jazz.live.answer import answer_ms
+
+    ms = round(answer_ms(bundle, runs=3 if quick else 9), 1)
+    _say(f"  live answer: {ms:.1f} ms for 4 bars")
+    return ms
+
+
 def _condition_width(model) -> int:
     """Width of the model's chord condition input (0 for a model without one)."""
     widths = [t.shape[-1] for t in model.inputs if t.name == "condition"]
@@ -182,7 +192,8 @@ def run_bench(corpus: Path | None, model_dir: Path | None, quick: bool, json_pat
     bundle = load_bundle(model_dir)
     _say(f"sampling with {bundle.path}")
     sample_rates = bench_sample(bundle.model, bundle.tokenizer, quick)
-    result = {**parsed, "train_tokens_per_s": train, "sample_tokens_per_s": sample_rates,
+    live_ms = bench_live(bundle, quick)
+    result = {**parsed, "train_tokens_per_s": train, "sample_tokens_per_s": sample_rates, "live_answer_ms": live_ms,
               "ratios": {"hand-lstm/lstm": round(train["hand-lstm"] / train["lstm"], 3),
                          "gru/lstm": round(train["gru"] / train["lstm"], 3),
                          "batch1/naive": round(sample_rates["batch1"] / sample_rates["naive"], 1)},
@@ -199,6 +210,7 @@ def format_bench(result: dict) -> str:
     lines += [f"train {cell:<10} {rate:>10,.0f} tokens/s" for cell, rate in result["train_tokens_per_s"].items()]
     lines += [f"sample {name:<9} {rate:>10,.1f} tokens/s" for name, rate in result["sample_tokens_per_s"].items()]
     lines += [f"ratio {name:<12} {value}" for name, value in result["ratios"].items()]
+    lines.append(f"live answer: {result['live_answer_ms']:.1f} ms for 4 bars (one beat at 160 bpm is 375 ms)")
     lines.append(f"input pipeline: {result['input_pipeline_share']:.1%} of a training step (lstm)")
     m = result["machine"]
     lines.append(f"peak RSS {result['peak_rss_mb']:.0f} MB; ran on {m['hardware']}")
