@@ -56,10 +56,11 @@ def run_live(args) -> int:
     from jazz.live.offline import read_performance
     from jazz.model.bundle import load_bundle
 
+    chords, meter, tune_tempo = _progression(args)
     performance = read_performance(args.input) if args.input else None
     ports = _resolve_ports(args, offline=performance is not None)
     bundle = load_bundle(args.model)
-    timeline, tune_tempo = _timeline(args, bundle.tokenizer.grid)
+    timeline = _timeline(chords, meter, bundle.tokenizer.grid)
     tempo = args.tempo or (performance.tempo if performance else tune_tempo) or DEFAULT_TEMPO
     setup = Setup(args, bundle, timeline, tempo, performance, ports)
     try:
@@ -109,11 +110,10 @@ def _check(args) -> None:
         raise UsageError("--input replaces the player's port: give --in or --input, not both")
 
 
-def _timeline(args, grid: int):
-    """The form as a Timeline, and the tune's tempo (None for --chords)."""
-    from jazz.live.form import Timeline
+def _progression(args) -> tuple[list[list[str]], str, float | None]:
+    """The form's bars of chords, its meter and the tune's tempo (None for --chords), checked early."""
     from jazz.music.chords import ChordError
-    from jazz.music.tunes import TuneError, get_tune, parse_progression, progression_changes
+    from jazz.music.tunes import TuneError, get_tune, parse_progression
 
     try:
         tune = None if args.chords else get_tune(args.tune or DEFAULT_TUNE)
@@ -121,12 +121,22 @@ def _timeline(args, grid: int):
         raise UsageError(str(error)) from None
     text, meter = (args.chords, "4/4") if args.chords else (tune.changes, tune.meter)
     try:
-        bars, changes = progression_changes(parse_progression(text, meter), meter, grid)
+        return parse_progression(text, meter), meter, tune.tempo if tune else None
     except ChordError as error:
         raise UsageError(str(error)) from None
     except ValueError as error:
         raise UsageError(f"bad --chords: {error}") from None
-    return Timeline(tuple(bars), tuple(changes), grid), tune.tempo if tune else None
+
+
+def _timeline(chords: list[list[str]], meter: str, grid: int):
+    from jazz.live.form import Timeline
+    from jazz.music.tunes import progression_changes
+
+    try:
+        bars, changes = progression_changes(chords, meter, grid)
+    except ValueError as error:
+        raise UsageError(f"the form does not fit a grid of {grid} steps a beat ({error})") from None
+    return Timeline(tuple(bars), tuple(changes), grid)
 
 
 @dataclass

@@ -125,7 +125,7 @@ def bench_live(bundle, quick: bool) -> float:
     last beat: 375 ms at 160 bpm)."""
     from jazz.live.answer import answer_ms
 
-    ms = round(answer_ms(bundle, runs=3 if quick else 9), 1)
+    ms = round(answer_ms(bundle, runs=5 if quick else 15), 1)
     _say(f"  live answer: {ms:.1f} ms for 4 bars")
     return ms
 
