@@ -239,6 +239,25 @@ def test_a_clock_stop_silences_and_continue_picks_up(answerer, player_file):
     assert resumed and session.done and session.answers[0].block == 1
 
 
+def test_a_start_in_mid_session_begins_a_new_take_in_step_with_the_clock(answerer):
+    tick = 60 / BPM / TICKS_PER_BEAT
+    first = daw_clock(BPM, 6, 0.0)[:-1]
+    again = first[-1][0] + 5 * tick  # the DAW jumps back to the top without a stop
+    daw = FilePlayer(first + daw_clock(BPM, 10, again + tick)[:-1])
+    now, clock = SimulatedTime(), MidiClock(BPM)
+    takes = []
+    for _ in range(2):
+        session = Session(blues(), answerer, Trading(4), end_bar=2)
+        session.prepare()
+        port = FakeOut(now)
+        takes.append((session, drive(session, now, clock, daw, port), port))
+    (_, first_take, _), (second, second_take, port) = takes
+    assert first_take.reason == "restart" and second_take.reason == "end" and second.done
+    downbeat = min(t for t, m in port.sent if m.type == "note_on")
+    assert downbeat == pytest.approx(again + tick, abs=0.001)  # bar 1 again, on the first tick after start
+    assert max(abs(x) for x in second_take.late_ms) <= TOLERANCE_MS
+
+
 # -- the MIDI clock --------------------------------------------------------------------------------
 
 
@@ -415,6 +434,7 @@ def test_a_lost_port_ends_in_silence_and_one_sentence(monkeypatch, capsys, model
     fake = Unplugged()
     monkeypatch.setattr(live_ports, "backend", lambda: fake)
     monkeypatch.setattr(live_ports, "WATCH_EVERY_S", 0.0)
+    monkeypatch.setattr(live_ports, "WATCH_ROOM_S", 0.0)
     one_sentence_exit_2(capsys, ["live", "--model", str(model_dir), "--tempo", "400"], "lost the MIDI port 'Synth'")
     sent = [m for _, m in fake.out.sent]
     assert any(m.type == "note_on" for m in sent)  # the count-in and the band had begun

@@ -38,13 +38,13 @@ class Outcome:
     reason: str = "end"
     late_ms: list[float] = field(default_factory=list)
 
-    @property
-    def worst_ms(self) -> float:
-        return max(self.late_ms, default=0.0)
-
 
 def drive(session: Session, time, clock, player: Player, output: Output, watch=None) -> Outcome:
-    """Run ``session`` until it ends or is interrupted; ``watch()`` may raise UsageError (a lost port)."""
+    """Run ``session`` until it ends or is interrupted.
+
+    ``watch(room)`` is told how many seconds there are until the next thing is due, and may raise
+    UsageError (a lost port).
+    """
     outcome = Outcome()
 
     def send(due: float, message: mido.Message) -> None:
@@ -55,13 +55,15 @@ def drive(session: Session, time, clock, player: Player, output: Output, watch=N
 
     try:
         while not session.done:
+            over = False
             for seconds, message in player.poll(time.now()):
-                if _take(session, clock, output, seconds, message) == "restart":
-                    outcome.reason = "restart"
-                    return outcome
+                over = _take(session, clock, output, seconds, message, over)
+            if over:  # the DAW started again from the top: the next session begins in step with its clock
+                outcome.reason = "restart"
+                return outcome
             clock.check(time.now())
             if watch:
-                watch()
+                watch(_room(session, clock, time.now()))
             beat = clock.beat(time.now()) if clock.running else None
             if beat is not None:
                 started = wall.perf_counter()
@@ -82,11 +84,12 @@ def drive(session: Session, time, clock, player: Player, output: Output, watch=N
     return outcome
 
 
-def _take(session: Session, clock, output: Output, seconds: float, message: mido.Message) -> str | None:
-    """One message from the player's side: transport to the clock, the rest to the session."""
+def _take(session: Session, clock, output: Output, seconds: float, message: mido.Message, over: bool) -> bool:
+    """One message from the player's side: transport to the clock, the rest to the session. True once a
+    start in mid-session has ended the session (``over``): what follows goes to the clock alone."""
     event = clock.feed(message, seconds)
-    if event == "start" and session.now > float("-inf"):
-        return "restart"
+    if over or (event == "start" and session.now > float("-inf")):
+        return True
     if event == "stop":
         for silent in session.silence():
             _send(output, silent)
@@ -94,7 +97,7 @@ def _take(session: Session, clock, output: Output, seconds: float, message: mido
         beat = clock.beat(seconds)
         if beat is not None:
             session.hear(beat, message)
-    return None
+    return False
 
 
 def _wake(session: Session, clock, player: Player, time) -> float | None:
@@ -109,6 +112,13 @@ def _wake(session: Session, clock, player: Player, time) -> float | None:
     if not times:
         return None
     return max(min(times), now + MIN_SIMULATED_STEP)  # what is already due (after a charge) comes first
+
+
+def _room(session: Session, clock, now: float) -> float:
+    """Seconds until the session's next event or work (infinite when nothing is planned)."""
+    due = session.next_due()
+    planned = clock.seconds(due) if due is not None and clock.running else None
+    return float("inf") if planned is None else planned - now
 
 
 def _send(output: Output, message: mido.Message) -> None:

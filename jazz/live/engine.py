@@ -27,7 +27,7 @@ from jazz.live.answer import Answerer
 from jazz.live.form import Timeline, Trading
 from jazz.midi.read import monophonic
 from jazz.music.band import DRUM_CHANNEL, HIHAT_PEDAL, band_parts
-from jazz.music.notes import TENOR_SAX, Note, Part
+from jazz.music.notes import TENOR_SAX, Note
 
 JAZZ_CHANNEL = 3  # channel 4: leaves channel 1 to the player's keyboard; the band has 2, 3 and 10
 ALL_NOTES_OFF = 123
@@ -39,7 +39,8 @@ Send = Callable[[float, mido.Message], None]  # (due beat, message)
 
 @dataclass
 class AnswerLog:
-    """When an answer was sampled (beats; -inf before the session started) and its compute time."""
+    """When an answer began and finished sampling (the beats of those steps; -inf before the session
+    started), the downbeat it starts on, and its compute time."""
 
     block: int
     started: float
@@ -234,7 +235,10 @@ class Session:
         bars = timeline.span(first, count)
         window = timeline.span(first - trading.trade, trading.trade) if block > 0 else []
         chords = timeline.chords_between((window or bars)[0].start, timeline.end(first + count - 1))
-        heard = self.played.get(block - 1, []) if trading.solo else self._call(window, timeline.last_beat(first - 1))
+        if trading.solo:
+            heard = self.played.get(block - 1, [])
+        else:
+            heard = self._call(window, timeline.last_beat(first - 1))
         steps = self.answerer.steps(heard, window, bars, chords, self.seed * 1000 + block, not trading.solo)
         self.thinking = _Thinking(steps, AnswerLog(block, self.now, self.now, self.beat_of(bars[0].start)))
         self._think()

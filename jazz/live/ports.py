@@ -16,6 +16,7 @@ from jazz.files import UsageError
 
 BACKEND = "mido.backends.rtmidi"
 WATCH_EVERY_S = 2.0  # how often a live session checks that its ports are still there
+WATCH_ROOM_S = 0.05  # and only when nothing is due sooner: listing ports takes a few milliseconds
 
 
 def backend() -> mido.Backend:
@@ -106,14 +107,15 @@ class PortPlayer:
 
 
 class PortWatch:
-    """Raises UsageError when a named (not virtual) port has disappeared; looks every WATCH_EVERY_S."""
+    """Raises UsageError when a named (not virtual) port has disappeared; looks every WATCH_EVERY_S, when
+    there are WATCH_ROOM_S seconds to spare."""
 
     def __init__(self, midi: mido.Backend, time, inputs: list[str], outputs: list[str]):
         self.midi, self.time, self.inputs, self.outputs = midi, time, inputs, outputs
         self.last = time.now()
 
-    def __call__(self) -> None:
-        if self.time.now() - self.last < WATCH_EVERY_S:
+    def __call__(self, room: float) -> None:
+        if self.time.now() - self.last < WATCH_EVERY_S or room < WATCH_ROOM_S:
             return
         self.last = self.time.now()
         inputs, outputs = port_names(self.midi)
