@@ -170,7 +170,7 @@ def summary(session, outcome, tempo: float) -> str:
     """What happened, in two lines: the bars and answers, and how close to the grid the notes went out."""
     bars = session.timeline.bar_at(round(max(session.now, 0.0) * session.timeline.grid))
     answers = session.answers
-    line = f"jazz live: {outcome.reason} after {bars} bars; {len(answers)} answers"
+    line = f"jazz live: {outcome.reason} after {bars} bars; {len(answers)} answer{'s' * (len(answers) != 1)}"
     if answers:
         ms = [a.ms for a in answers]
         line += f", each sampled in {statistics.median(ms):.0f} ms (at most {max(ms):.0f})"
