@@ -19,17 +19,18 @@ from jazz.live.answer import Answerer
 from jazz.live.clock import TICKS_PER_BEAT, FixedTempo, MidiClock, SimulatedTime
 from jazz.live.drive import drive
 from jazz.live.engine import ALL_NOTES_OFF, JAZZ_CHANNEL, Session
-from jazz.live.form import Timeline, Trading
+from jazz.live.timeline import Timeline, Trading
 from jazz.live.offline import FilePlayer, daw_clock, read_performance, timed
 from jazz.files import UsageError
 from jazz.midi.write import write_midi
 from jazz.model.bundle import load_bundle
 from jazz.model.features import CONDITION_SIZE
-from jazz.model.network import ModelConfig, build_model
+from jazz.model.network import build_model
 from jazz.model.tokens import Tokenizer
 from jazz.model.train import publish_model
 from jazz.music.notes import Bar, ChordChange, Note, Part, Solo
 from jazz.music.tunes import get_tune, parse_progression, progression_changes
+from jazz.settings import ModelConfig
 
 TOK = Tokenizer()
 BPM = 160.0
@@ -41,7 +42,8 @@ TOLERANCE_MS = 5.0
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("live_model")
-    config = ModelConfig(TOK.size, embedding=8, hidden=16, layers=1, dropout=0.0, condition=CONDITION_SIZE)
+    config = ModelConfig(TOK.size, embedding=8, hidden=16, layers=1, dropout=0.0, condition=CONDITION_SIZE,
+                         first_pitch=TOK.first("pitch"))  # every path the bundled model has
     publish_model(build_model(config), out / "model.keras")
     (out / "tokenizer.json").write_text(TOK.to_json())
     (out / "config.json").write_text(json.dumps({"model": config.to_dict()}))

@@ -107,7 +107,7 @@ def answer_ms(bundle: Bundle, runs: int = 5, bars: int = 4) -> float:
     The call is the model's own first ``bars`` bars (a dense, realistic primer); the timing covers
     everything the session does at the last beat of a call: the primer, sampling and decoding.
     """
-    from jazz.live.form import Timeline
+    from jazz.live.timeline import Timeline
     from jazz.music.tunes import get_tune, parse_progression, progression_changes
 
     tune = get_tune("blues-bb")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jazz.files import UsageError
+from jazz.music.notes import DEFAULT_GRID
 
 DEFAULT_TUNE = "blues-bb"
 DEFAULT_TEMPO = 160.0
@@ -56,11 +57,12 @@ def run_live(args) -> int:
     from jazz.live.offline import read_performance
     from jazz.model.bundle import load_bundle
 
-    chords, meter, tune_tempo = _progression(args)
+    text, meter, tune_tempo = _progression(args)
+    _timeline(text, meter, DEFAULT_GRID)  # bad chords are reported before the model loads
     performance = read_performance(args.input) if args.input else None
     ports = _resolve_ports(args, offline=performance is not None)
     bundle = load_bundle(args.model)
-    timeline = _timeline(chords, meter, bundle.tokenizer.grid)
+    timeline = _timeline(text, meter, bundle.tokenizer.grid)
     tempo = args.tempo or (performance.tempo if performance else tune_tempo) or DEFAULT_TEMPO
     setup = Setup(args, bundle, timeline, tempo, performance, ports)
     try:
@@ -110,33 +112,26 @@ def _check(args) -> None:
         raise UsageError("--input replaces the player's port: give --in or --input, not both")
 
 
-def _progression(args) -> tuple[list[list[str]], str, float | None]:
-    """The form's bars of chords, its meter and the tune's tempo (None for --chords), checked early."""
-    from jazz.music.chords import ChordError
-    from jazz.music.tunes import TuneError, get_tune, parse_progression
+def _progression(args) -> tuple[str, str, float | None]:
+    """The form's progression text, its meter and the tune's tempo (None for --chords)."""
+    from jazz.music.tunes import TuneError, get_tune
 
+    if args.chords:
+        return args.chords, "4/4", None
     try:
-        tune = None if args.chords else get_tune(args.tune or DEFAULT_TUNE)
+        tune = get_tune(args.tune or DEFAULT_TUNE)
     except TuneError as error:
         raise UsageError(str(error)) from None
-    text, meter = (args.chords, "4/4") if args.chords else (tune.changes, tune.meter)
-    try:
-        return parse_progression(text, meter), meter, tune.tempo if tune else None
-    except ChordError as error:
-        raise UsageError(str(error)) from None
-    except ValueError as error:
-        raise UsageError(f"bad --chords: {error}") from None
+    return tune.changes, tune.meter, tune.tempo
 
 
-def _timeline(chords: list[list[str]], meter: str, grid: int):
-    from jazz.live.form import Timeline
-    from jazz.music.tunes import progression_changes
+def _timeline(text: str, meter: str, grid: int):
+    """One chorus of the form on the model's grid, to be repeated (UsageError for bad chords)."""
+    from jazz.live.timeline import Timeline
+    from jazz.music.form import chord_form
 
-    try:
-        bars, changes = progression_changes(chords, meter, grid)
-    except ValueError as error:
-        raise UsageError(f"the form does not fit a grid of {grid} steps a beat ({error})") from None
-    return Timeline(tuple(bars), tuple(changes), grid)
+    form = chord_form(text, meter, 1, grid)
+    return Timeline(tuple(form.bars), tuple(form.chords), grid)
 
 
 @dataclass
@@ -186,7 +181,7 @@ class Setup:
 
     def __init__(self, args, bundle, timeline, tempo: float, performance, ports: Ports | None):
         from jazz.live.answer import Answerer
-        from jazz.live.form import Trading
+        from jazz.live.timeline import Trading
 
         self.args, self.timeline, self.tempo, self.performance, self.ports = args, timeline, tempo, performance, ports
         self.trading = Trading(args.trade, args.solo)

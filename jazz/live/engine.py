@@ -24,7 +24,7 @@ from typing import Callable, Generator
 import mido
 
 from jazz.live.answer import Answerer
-from jazz.live.form import Timeline, Trading
+from jazz.live.timeline import Timeline, Trading
 from jazz.midi.read import monophonic
 from jazz.music.band import DRUM_CHANNEL, HIHAT_PEDAL, band_parts
 from jazz.music.notes import TENOR_SAX, Note
