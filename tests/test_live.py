@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from pathlib import Path
 
 import mido
 import pytest
@@ -26,6 +27,7 @@ from jazz.midi.write import write_midi
 from jazz.model.bundle import load_bundle
 from jazz.model.features import CONDITION_SIZE
 from jazz.model.network import build_model
+from jazz.model.sample import Sampler, sample_chunks
 from jazz.model.tokens import Tokenizer
 from jazz.model.train import publish_model
 from jazz.music.notes import Bar, ChordChange, Note, Part, Solo
@@ -52,13 +54,14 @@ def model_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def answerer(model_dir):
-    return Answerer(load_bundle(model_dir))
+    bundle = load_bundle(model_dir)
+    return Answerer(bundle, Sampler(bundle.model, bundle.tokenizer), sample_chunks)
 
 
 @pytest.fixture
 def shared_sampler(monkeypatch, answerer):
     """CLI runs reuse the module's compiled sampler (same model folder, same weights)."""
-    monkeypatch.setattr("jazz.live.answer.Sampler", lambda model, tokenizer: answerer.sampler)
+    monkeypatch.setattr("jazz.model.sample.Sampler", lambda model, tokenizer: answerer.sampler)
 
 
 def blues() -> Timeline:
@@ -141,7 +144,7 @@ def test_answers_land_on_the_downbeat_and_every_note_within_5_ms(answerer, playe
     assert outcome.reason == "end" and session.end_bar == 16
     assert [a.block for a in session.answers] == [1, 3]
     for answer in session.answers:
-        last_beat = session.beat_of(session.timeline.last_beat(4 * answer.block - 1))
+        last_beat = session.beat_of(session.last_beat(4 * answer.block - 1))
         assert answer.started == pytest.approx(last_beat)  # sampling began as the call's last beat began
         assert answer.started < answer.ready < answer.downbeat  # and was done before the answer's downbeat
     jazz = [(t, m) for t, m in port.sent if m.type == "note_on" and m.channel == JAZZ_CHANNEL]
@@ -310,7 +313,6 @@ def test_timeline_repeats_the_form_and_its_chords():
     timeline = blues()
     assert timeline.bar(12).start == timeline.chorus_steps == 12 * 48
     assert timeline.bar_at(12 * 48 + 47) == 12 and timeline.bar_at(-5) == 0
-    assert timeline.last_beat(1) == 48 + 36
     across = timeline.chords_between(10 * 48, 14 * 48)  # bars 11-14: the turnaround into chorus 2
     assert across[0].onset == 10 * 48 and across[-1].onset < 14 * 48
     assert ChordChange(12 * 48, blues().chords[0].symbol) in across
@@ -350,6 +352,16 @@ def test_offline_clock_and_no_band(tmp_path, model_dir, player_file, shared_samp
     assert [len(notes_of(t, midi.ticks_per_beat)) > 0 for t in midi.tracks[1:]] == [True, True, False, False, False]
     beats = [b for b, _ in notes_of(midi.tracks[2], midi.ticks_per_beat)]
     assert {int(b // 16) for b in beats} == {0, 1, 2}  # every block of the 12 bars
+
+
+def test_a_chord_chart_gives_the_form_and_the_title(tmp_path, model_dir, player_file, shared_sampler):
+    chart = Path(__file__).parent / "charts" / "AutumnLeaves.txt"
+    out = tmp_path / "autumn.mid"
+    assert main(["live", "--model", str(model_dir), "--input", str(player_file), "--record", str(out),
+                 "--changes", str(chart), "--no-band"]) == 0
+    conductor = mido.MidiFile(out).tracks[0]
+    assert conductor.name == "jazz live: Autumn Leaves"
+    assert [m.text for m in conductor if m.type == "marker"][:4] == ["Cm7", "F7", "Bbmaj7", "Ebmaj7"]
 
 
 def test_wjazzd_solo_as_the_player(tmp_path, model_dir, wjazzd_midi, shared_sampler):

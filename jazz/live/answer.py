@@ -15,9 +15,7 @@ import time
 import numpy as np
 
 from jazz.files import UsageError
-from jazz.model.bundle import Bundle
 from jazz.model.features import solo_centre
-from jazz.model.sample import Sampler, sample_chunks
 from jazz.model.tokens import TokenError
 from jazz.music.notes import TENOR_SAX, Bar, ChordChange, Note, Solo
 from jazz.music.performance import add_velocities
@@ -30,12 +28,18 @@ LIVE_CHUNK = 32
 
 
 class Answerer:
-    """Samples the solo's next bars for a session, with one warm Sampler."""
+    """Samples the solo's next bars for a session, with one warm Sampler.
 
-    def __init__(self, bundle: Bundle, temperature: float = 1.0, top_p: float = TOP_P, program: int = TENOR_SAX):
-        self.bundle, self.temperature, self.top_p = bundle, temperature, top_p
+    ``bundle`` is a jazz.model.bundle.Bundle, ``sampler`` its jazz.model.sample.Sampler and
+    ``sample_chunks`` the loop that drives it (jazz.model.sample.sample_chunks): passed in, so that this
+    module stands below the model's sampling code in the imports and the session's modules stay low.
+    """
+
+    def __init__(self, bundle, sampler, sample_chunks, temperature: float = 1.0, top_p: float = TOP_P,
+                 program: int = TENOR_SAX):
+        self.bundle, self.sampler, self.sample_chunks = bundle, sampler, sample_chunks
+        self.temperature, self.top_p = temperature, top_p
         self.tokenizer = bundle.tokenizer
-        self.sampler = Sampler(bundle.model, bundle.tokenizer)
         self.centre = default_centre(program, bundle.config)
 
     def check_meters(self, bars: list[Bar]) -> None:
@@ -76,7 +80,7 @@ class Answerer:
         plan = [b.meter for b in window + bars]
         moved = [ChordChange(max(c.onset - origin, 0), c.symbol) for c in chords]
         register = solo_centre(primer) or self.centre
-        rows = yield from sample_chunks(self.bundle.model, tok, 1, plan, self.temperature, self.top_p, seed,
+        rows = yield from self.sample_chunks(self.bundle.model, tok, 1, plan, self.temperature, self.top_p, seed,
                                         np.asarray(ids, dtype=np.int32), chords=[moved], sampler=self.sampler,
                                         register=register, chunk=LIVE_CHUNK)
         start = bars[0].start - origin
@@ -101,22 +105,19 @@ def _moved(bars: list[Bar], steps: int) -> list[Bar]:
     return [Bar(b.start + steps, b.numerator, b.denominator) for b in bars]
 
 
-def answer_ms(bundle: Bundle, runs: int = 5, bars: int = 4) -> float:
+def answer_ms(answerer: Answerer, runs: int = 5, bars: int = 4) -> float:
     """Median compute time (ms) of a ``bars``-bar answer to a ``bars``-bar call over a Bb blues, warm.
 
     The call is the model's own first ``bars`` bars (a dense, realistic primer); the timing covers
     everything the session does at the last beat of a call: the primer, sampling and decoding.
     """
-    from jazz.live.timeline import Timeline
     from jazz.music.tunes import get_tune, parse_progression, progression_changes
 
     tune = get_tune("blues-bb")
-    form_bars, changes = progression_changes(parse_progression(tune.changes, tune.meter), tune.meter,
-                                             bundle.tokenizer.grid)
-    timeline = Timeline(tuple(form_bars), tuple(changes), bundle.tokenizer.grid)
-    call, reply = timeline.span(0, bars), timeline.span(bars, bars)
-    chords = timeline.chords_between(call[0].start, timeline.end(2 * bars - 1))
-    answerer = Answerer(bundle)
+    form, changes = progression_changes(parse_progression(tune.changes, tune.meter), tune.meter,
+                                        answerer.tokenizer.grid)
+    call, reply = form[:bars], form[bars:2 * bars]
+    chords = [c for c in changes if c.onset < reply[-1].start + reply[-1].length(answerer.tokenizer.grid)]
     heard = answerer.answer([], [], call, chords, seed=1)
     answerer.warm_up(call, reply, chords)
     times = []

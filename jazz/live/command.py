@@ -30,8 +30,10 @@ def add_live(p) -> None:
                          help=f"a built-in form (default {DEFAULT_TUNE}; see jazz generate --list-tunes)")
     harmony.add_argument("--chords", metavar="PROGRESSION",
                          help='chord changes in 4/4, bars between |, e.g. "| Dm7 | G7 | Cmaj7 | %% |"')
+    harmony.add_argument("--changes", type=Path, metavar="CHART",
+                         help="a chord chart file (see `jazz changes`); its meter and tempo too")
     p.add_argument("--tempo", type=float,
-                   help="beats per minute (default: the --input file's, else the tune's, else 160)")
+                   help="beats per minute (default: the --input file's, else the tune's or chart's, else 160)")
     p.add_argument("--clock", action="store_true",
                    help="follow the MIDI clock on the input port: a DAW's tempo, start, stop and continue")
     p.add_argument("--trade", type=int, default=4, metavar="N",
@@ -56,20 +58,22 @@ def run_live(args) -> int:
     _check(args)
     from jazz.live.offline import read_performance
     from jazz.model.bundle import load_bundle
+    from jazz.model.sample import Sampler  # noqa: F401  (before load_bundle: it registers the model's layers)
 
-    text, meter, tune_tempo = _progression(args)
-    _timeline(text, meter, DEFAULT_GRID)  # bad chords are reported before the model loads
+    tune = _tune(args)
+    _timeline(tune.changes, tune.meter, DEFAULT_GRID)  # bad chords are reported before the model loads
     performance = read_performance(args.input) if args.input else None
     ports = _resolve_ports(args, offline=performance is not None)
     bundle = load_bundle(args.model)
-    timeline = _timeline(text, meter, bundle.tokenizer.grid)
-    tempo = args.tempo or (performance.tempo if performance else tune_tempo) or DEFAULT_TEMPO
+    timeline = _timeline(tune.changes, tune.meter, bundle.tokenizer.grid)
+    tempo = args.tempo or (performance.tempo if performance else tune.tempo) or DEFAULT_TEMPO
     setup = Setup(args, bundle, timeline, tempo, performance, ports)
+    title = f"jazz live: {tune.title}" if tune.title else "jazz live"
     try:
         for take in range(1, sys.maxsize):  # a DAW's start in mid-session begins a new take
             session, outcome = setup.play()
             if args.record:
-                _record(args.record, take, session, tempo)
+                _record(args.record, take, session, tempo, title)
             print(summary(session, outcome, tempo))
             if outcome.reason != "restart":
                 return 0
@@ -78,11 +82,11 @@ def run_live(args) -> int:
     return 0
 
 
-def _record(path: Path, take: int, session, tempo: float) -> None:
+def _record(path: Path, take: int, session, tempo: float, title: str) -> None:
     from jazz.live.record import write_session
 
     path = path if take == 1 else path.with_stem(f"{path.stem}-{take}")
-    write_session(path, session, tempo)
+    write_session(path, session, tempo, title)
     print(f"recorded {path}", file=sys.stderr)
 
 
@@ -112,17 +116,17 @@ def _check(args) -> None:
         raise UsageError("--input replaces the player's port: give --in or --input, not both")
 
 
-def _progression(args) -> tuple[str, str, float | None]:
-    """The form's progression text, its meter and the tune's tempo (None for --chords)."""
-    from jazz.music.tunes import TuneError, get_tune
+def _tune(args):
+    """The form to play over as a jazz.music.tunes.Tune: --chords (in 4/4), a --changes chart or a --tune."""
+    from jazz.music.charts import ChartError, read_chart
+    from jazz.music.tunes import Tune, TuneError, get_tune
 
     if args.chords:
-        return args.chords, "4/4", None
+        return Tune("chords", "", "4/4", None, args.chords, "--chords")
     try:
-        tune = get_tune(args.tune or DEFAULT_TUNE)
-    except TuneError as error:
+        return read_chart(args.changes).as_tune() if args.changes else get_tune(args.tune or DEFAULT_TUNE)
+    except (TuneError, ChartError) as error:
         raise UsageError(str(error)) from None
-    return tune.changes, tune.meter, tune.tempo
 
 
 def _timeline(text: str, meter: str, grid: int):
@@ -182,10 +186,12 @@ class Setup:
     def __init__(self, args, bundle, timeline, tempo: float, performance, ports: Ports | None):
         from jazz.live.answer import Answerer
         from jazz.live.timeline import Trading
+        from jazz.model.sample import Sampler, sample_chunks
 
         self.args, self.timeline, self.tempo, self.performance, self.ports = args, timeline, tempo, performance, ports
         self.trading = Trading(args.trade, args.solo)
-        self.answerer = Answerer(bundle, args.temperature, program=args.program)
+        sampler = Sampler(bundle.model, bundle.tokenizer)
+        self.answerer = Answerer(bundle, sampler, sample_chunks, args.temperature, program=args.program)
         self.player = self.output = self.time = self.clock = None
 
     def end_bar(self) -> int | None:

@@ -11,14 +11,30 @@ from __future__ import annotations
 
 import time as wall
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Protocol
 
 import mido
 
 from jazz.files import UsageError
-from jazz.live.engine import Session
 
 MIN_SIMULATED_STEP = 1e-4  # seconds: a simulated loop always moves on
+
+Send = Callable[[float, mido.Message], None]  # (due beat, message)
+
+
+class Session(Protocol):
+    """The step function a driver drives (jazz.live.engine.Session): beats in, messages out."""
+
+    now: float  # the beat of the latest step; -inf before the first
+    done: bool
+
+    def step(self, beat: float, send: Send) -> None: ...
+
+    def hear(self, beat: float, message: mido.Message) -> None: ...
+
+    def next_due(self) -> float | None: ...
+
+    def silence(self) -> list[mido.Message]: ...
 
 
 class Player(Protocol):

@@ -19,22 +19,32 @@ import heapq
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Generator
+from typing import Callable, Generator, Protocol
 
 import mido
 
-from jazz.live.answer import Answerer
+from jazz.live.record import JAZZ, PLAYER
 from jazz.live.timeline import Timeline, Trading
 from jazz.midi.read import monophonic
-from jazz.music.band import DRUM_CHANNEL, HIHAT_PEDAL, band_parts
-from jazz.music.notes import TENOR_SAX, Note
+from jazz.music.band import DRUM_CHANNEL, HIHAT_PEDAL, band_parts, bar_beats
+from jazz.music.notes import TENOR_SAX, Bar, ChordChange, Note
 
 JAZZ_CHANNEL = 3  # channel 4: leaves channel 1 to the player's keyboard; the band has 2, 3 and 10
 ALL_NOTES_OFF = 123
 EPSILON = 1e-6  # beats: float slack when comparing due times
-PLAYER = "Player"
 
-Send = Callable[[float, mido.Message], None]  # (due beat, message)
+Send = Callable[[float, mido.Message], None]  # (due beat, message), as jazz.live.drive sends them
+
+
+class Answers(Protocol):
+    """What the session needs from the model's side (jazz.live.answer.Answerer)."""
+
+    def check_meters(self, bars: list[Bar]) -> None: ...
+
+    def warm_up(self, window: list[Bar], bars: list[Bar], chords: list[ChordChange]) -> None: ...
+
+    def steps(self, heard: list[Note], window: list[Bar], bars: list[Bar], chords: list[ChordChange], seed: int,
+              downbeat: bool) -> Generator: ...
 
 
 @dataclass
@@ -67,7 +77,7 @@ class _Heard:
 @dataclass
 class Session:
     timeline: Timeline
-    answerer: Answerer
+    answerer: Answers
     trading: Trading = field(default_factory=Trading)
     band: bool = True
     seed: int = 0
@@ -95,6 +105,10 @@ class Session:
     def beat_of(self, step: int) -> float:
         return step / self.timeline.grid
 
+    def last_beat(self, index: int) -> int:
+        """The step where the last beat of bar ``index`` begins (a dotted quarter in 6/8, as the band counts)."""
+        return bar_beats(self.timeline.bar(index), self.timeline.grid)[-1].onset
+
     @property
     def end_beat(self) -> float | None:
         return None if self.end_bar is None else self.beat_of(self.timeline.bar(self.end_bar).start)
@@ -115,7 +129,7 @@ class Session:
     def prepare(self) -> None:
         """Everything due before the first beat: programs, the count-in, the first band and solo bars."""
         first = -self._count_in_beats()
-        self._schedule(first, "jazz", [mido.Message("program_change", channel=JAZZ_CHANNEL, program=self.program)])
+        self._schedule(first, JAZZ, [mido.Message("program_change", channel=JAZZ_CHANNEL, program=self.program)])
         if self.count_in:
             self._schedule_count_in(first)
         self.answerer.warm_up(*self._warm_up_window())
@@ -159,7 +173,7 @@ class Session:
         messages += [mido.Message("control_change", channel=c, control=ALL_NOTES_OFF, value=0)
                      for c in sorted(self.channels)]
         beat = max(self.now, 0.0)
-        self.log += [(beat, self.channels.get(m.channel, "jazz"), m) for m in messages]
+        self.log += [(beat, self.channels.get(m.channel, JAZZ), m) for m in messages]
         self.sounding.clear()
         return messages
 
@@ -226,7 +240,7 @@ class Session:
         first = trading.first_bar(block)
         if self.end_bar is not None and first >= self.end_bar:
             return None
-        return 0.0 if first == 0 else self.beat_of(self.timeline.last_beat(first - 1))
+        return 0.0 if first == 0 else self.beat_of(self.last_beat(first - 1))
 
     def _start_answer(self, block: int) -> None:
         trading, timeline = self.trading, self.timeline
@@ -238,7 +252,7 @@ class Session:
         if trading.solo:
             heard = self.played.get(block - 1, [])
         else:
-            heard = self._call(window, timeline.last_beat(first - 1))
+            heard = self._call(window, self.last_beat(first - 1))
         steps = self.answerer.steps(heard, window, bars, chords, self.seed * 1000 + block, not trading.solo)
         self.thinking = _Thinking(steps, AnswerLog(block, self.now, self.now, self.beat_of(bars[0].start)))
         self._think()
@@ -250,7 +264,7 @@ class Session:
             next(thinking.steps)
         except StopIteration as finished:
             self.played[thinking.log.block] = finished.value
-            self._schedule_notes("jazz", JAZZ_CHANNEL, finished.value)
+            self._schedule_notes(JAZZ, JAZZ_CHANNEL, finished.value)
             thinking.log.ready, thinking.log.notes = self.now, len(finished.value)
             self.answers.append(thinking.log)
             self.thinking = None

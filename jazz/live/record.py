@@ -9,15 +9,16 @@ from pathlib import Path
 import mido
 
 from jazz.files import atomic_write_bytes
-from jazz.live.engine import PLAYER, Session
 from jazz.midi.write import TICKS_PER_BEAT, conductor_track
 from jazz.music.notes import Solo
 
-TRACKS = (PLAYER, "jazz", "Comping", "Bass", "Drums")
+PLAYER, JAZZ = "Player", "jazz"
+TRACKS = (PLAYER, JAZZ, "Comping", "Bass", "Drums")  # the band's tracks are named as jazz.music.band names its parts
 
 
-def session_midi(session: Session, tempo: float, title: str = "jazz live") -> mido.MidiFile:
-    """The file of everything ``session`` heard and sent, over the bars it reached."""
+def session_midi(session, tempo: float, title: str = "jazz live") -> mido.MidiFile:
+    """The file of everything a jazz.live.engine.Session heard and sent (its ``log``), over the bars it
+    reached."""
     timeline = session.timeline
     last = max([beat for beat, _, _ in session.log] + [max(session.now, 0.0)])
     bars = timeline.span(0, timeline.bar_at(round(last * timeline.grid)) + 1)
@@ -31,7 +32,7 @@ def session_midi(session: Session, tempo: float, title: str = "jazz live") -> mi
     return midi
 
 
-def write_session(path: str | Path, session: Session, tempo: float, title: str = "jazz live") -> None:
+def write_session(path: str | Path, session, tempo: float, title: str = "jazz live") -> None:
     buffer = io.BytesIO()
     session_midi(session, tempo, title).save(file=buffer)
     atomic_write_bytes(path, buffer.getvalue())

@@ -5,7 +5,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from jazz.music.band import bar_beats
 from jazz.music.notes import Bar, ChordChange
 
 
@@ -40,10 +39,6 @@ class Timeline:
         """The index of the bar that holds ``step`` (steps before 0 belong to bar 0)."""
         chorus, within = divmod(max(step, 0), self.chorus_steps)
         return chorus * len(self.bars) + bisect_right([b.start for b in self.bars], within) - 1
-
-    def last_beat(self, index: int) -> int:
-        """The step where the last beat of bar ``index`` begins."""
-        return bar_beats(self.bar(index), self.grid)[-1].onset
 
     def chords_between(self, start: int, end: int) -> list[ChordChange]:
         """The changes in [start, end), led by the chord already sounding at ``start`` (moved onto it)."""

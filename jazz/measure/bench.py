@@ -123,9 +123,11 @@ def bench_sample(model, tokenizer, quick: bool) -> dict[str, float]:
 def bench_live(bundle, quick: bool) -> float:
     """`jazz live`'s compute time for one 4-bar answer to a 4-bar call (median ms; the budget is the call's
     last beat: 375 ms at 160 bpm)."""
-    from jazz.live.answer import answer_ms
+    from jazz.live.answer import Answerer, answer_ms
+    from jazz.model.sample import Sampler, sample_chunks
 
-    ms = round(answer_ms(bundle, runs=5 if quick else 15), 1)
+    answerer = Answerer(bundle, Sampler(bundle.model, bundle.tokenizer), sample_chunks)
+    ms = round(answer_ms(answerer, runs=5 if quick else 15), 1)
     _say(f"  live answer: {ms:.1f} ms for 4 bars")
     return ms
 

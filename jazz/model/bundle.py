@@ -58,7 +58,6 @@ def load_bundle(path: str | Path | None = None) -> Bundle:
     import keras
 
     import jazz.model.cells  # noqa: F401  (registers the hand-built cells for deserialization)
-    import jazz.model.network  # noqa: F401  (and the output layers: IntervalLogits, ...)
 
     try:
         model = keras.saving.load_model(folder / "model.keras", compile=False)
