@@ -6,14 +6,16 @@ A clock maps seconds to beats of the session and back. ``FixedTempo`` counts fro
 interpolated between ticks (never more than one tick ahead of the last one heard).
 
 A time source is where "now" comes from: ``RealTime`` for a live session, ``SimulatedTime`` for an
-offline one. The simulated one jumps to the next thing to do, but the drivers charge it with the
-measured compute time of every step, so a simulated session is late exactly where a live one would be.
+offline one. The simulated one jumps to the next thing to do, but every step of the session runs inside
+its ``working()``, which moves it on by the CPU time the step took: a simulated session is late exactly
+where a live one on a machine of its own would be (and not where a busy shared machine paused it).
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from contextlib import contextmanager
 
 from jazz.files import UsageError
 
@@ -37,12 +39,14 @@ class RealTime:
         if remaining > 0:
             time.sleep(min(remaining, POLL_S))
 
-    def charge(self, seconds: float) -> None:
-        """Real compute time has already passed."""
+    @contextmanager
+    def working(self):
+        """Real compute time passes by itself."""
+        yield
 
 
 class SimulatedTime:
-    """Time that jumps to whatever comes next, and advances by the compute time it is charged with."""
+    """Time that jumps to whatever comes next, and advances by the CPU time spent ``working()``."""
 
     simulated = True
 
@@ -55,8 +59,14 @@ class SimulatedTime:
     def wait_until(self, seconds: float) -> None:
         self.seconds = max(self.seconds, seconds)
 
-    def charge(self, seconds: float) -> None:
-        self.seconds += seconds
+    @contextmanager
+    def working(self):
+        """Time moves on by the CPU time (of every thread) spent inside."""
+        started = time.process_time()
+        try:
+            yield
+        finally:
+            self.seconds += time.process_time() - started
 
 
 class FixedTempo:

@@ -33,7 +33,8 @@ def add_live(p) -> None:
     harmony.add_argument("--changes", type=Path, metavar="CHART",
                          help="a chord chart file (see `jazz changes`); its meter and tempo too")
     p.add_argument("--tempo", type=float,
-                   help="beats per minute (default: the --input file's, else the tune's or chart's, else 160)")
+                   help="beats per minute (default: the --input file's, else the tune's or chart's, else the "
+                        "model's training median)")
     p.add_argument("--clock", action="store_true",
                    help="follow the MIDI clock on the input port: a DAW's tempo, start, stop and continue")
     p.add_argument("--trade", type=int, default=4, metavar="N",
@@ -66,7 +67,8 @@ def run_live(args) -> int:
     ports = _resolve_ports(args, offline=performance is not None)
     bundle = load_bundle(args.model)
     timeline = _timeline(tune.changes, tune.meter, bundle.tokenizer.grid)
-    tempo = args.tempo or (performance.tempo if performance else tune.tempo) or DEFAULT_TEMPO
+    tempo = (args.tempo or (performance.tempo if performance else tune.tempo)
+             or bundle.config.get("default_tempo", DEFAULT_TEMPO))
     setup = Setup(args, bundle, timeline, tempo, performance, ports)
     title = f"jazz live: {tune.title}" if tune.title else "jazz live"
     try:
@@ -172,10 +174,10 @@ def summary(session, outcome, tempo: float) -> str:
     line = f"jazz live: {outcome.reason} after {bars} bars; {len(answers)} answer{'s' * (len(answers) != 1)}"
     if answers:
         ms = [a.ms for a in answers]
-        line += f", each sampled in {statistics.median(ms):.0f} ms (at most {max(ms):.0f})"
+        line += f" sampled in {statistics.median(ms):.0f} ms (median; at most {max(ms):.0f})"
         spares = [(a.downbeat - a.ready) * 60000 / tempo for a in answers if a.ready > float("-inf")]
         if spares:
-            line += f" and ready at least {min(spares):.0f} ms before its downbeat"
+            line += f", each ready at least {min(spares):.0f} ms before its downbeat"
     late = [abs(x) for x in outcome.late_ms]
     return line + f"\ntiming: {len(late)} notes, the furthest {max(late, default=0.0):.1f} ms from the grid"
 
@@ -203,13 +205,14 @@ class Setup:
         return end if limit is None else min(end, limit)
 
     def play(self):
-        from jazz.live.drive import drive
+        from jazz.live.drive import drive, quiet_collector
         from jazz.live.engine import Session
 
         session = Session(self.timeline, self.answerer, self.trading, band=not self.args.no_band, seed=self.args.seed,
                           program=self.args.program, end_bar=self.end_bar(),
                           count_in=self.performance is None and not self.args.clock)
         session.prepare()
+        quiet_collector()  # before the clock starts: the first full collection takes a while
         if self.time is None:
             self._connect()
         return session, drive(session, self.time, self.clock, self.player, self.output, self._watch())
