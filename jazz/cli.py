@@ -16,11 +16,12 @@ from pathlib import Path
 
 from jazz.files import UsageError, atomic_write_text
 from jazz.lessons.commands import add_lesson
+from jazz.live.command import add_live, run_live
 from jazz.progress import import_keras_quietly
 from jazz.settings import TOP_P, GenerateOptions, ModelConfig, TrainConfig
 
 EXIT_USAGE = 2
-KERAS_COMMANDS = {"train", "generate", "evaluate", "bench"}
+KERAS_COMMANDS = {"train", "generate", "evaluate", "bench", "live"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -84,6 +85,7 @@ def build_parser() -> Parser:
     add_bench(command("bench", run_bench, help="measure parsing, training and sampling speed on this machine"))
     add_lesson(command("lesson", None, help="the notes' exercises: names, poems, gradients (docs/lessons.md)"),
                [common])
+    add_live(command("live", run_live, help="trade bars with a player over MIDI ports, or with a MIDI file"))
     return parser
 
 

@@ -37,5 +37,6 @@ def test_quick_bench_writes_all_keys(tmp_path, monkeypatch, capsys):
     assert set(result["sample_tokens_per_s"]) == {"batch1", "batch64", "naive"}
     assert result["sample_tokens_per_s"]["batch64"] > result["sample_tokens_per_s"]["naive"]
     assert 0 < result["input_pipeline_share"] < 1
+    assert result["live_answer_ms"] > 0 and result["live_answer_cpu_ms"] > 0
     assert result["peak_rss_mb"] > 0 and result["machine"]["backend"] == "tensorflow"
     assert "hand-lstm/lstm" in capsys.readouterr().out

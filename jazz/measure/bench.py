@@ -120,6 +120,18 @@ def bench_sample(model, tokenizer, quick: bool) -> dict[str, float]:
     return rates
 
 
+def bench_live(bundle, quick: bool) -> dict[str, float]:
+    """`jazz live`'s compute time for one 4-bar answer to a 4-bar call: median wall-clock and CPU ms (the
+    budget is the call's last beat: 375 ms at 160 bpm)."""
+    from jazz.live.answer import Answerer, answer_ms
+    from jazz.model.sample import Sampler, sample_chunks
+
+    answerer = Answerer(bundle, Sampler(bundle.model, bundle.tokenizer), sample_chunks)
+    wall, cpu = answer_ms(answerer, runs=5 if quick else 15)
+    _say(f"  live answer: {wall:.1f} ms for 4 bars ({cpu:.1f} ms of CPU)")
+    return {"live_answer_ms": round(wall, 1), "live_answer_cpu_ms": round(cpu, 1)}
+
+
 def _condition_width(model) -> int:
     """Width of the model's chord condition input (0 for a model without one)."""
     widths = [t.shape[-1] for t in model.inputs if t.name == "condition"]
@@ -182,7 +194,8 @@ def run_bench(corpus: Path | None, model_dir: Path | None, quick: bool, json_pat
     bundle = load_bundle(model_dir)
     _say(f"sampling with {bundle.path}")
     sample_rates = bench_sample(bundle.model, bundle.tokenizer, quick)
-    result = {**parsed, "train_tokens_per_s": train, "sample_tokens_per_s": sample_rates,
+    live = bench_live(bundle, quick)
+    result = {**parsed, "train_tokens_per_s": train, "sample_tokens_per_s": sample_rates, **live,
               "ratios": {"hand-lstm/lstm": round(train["hand-lstm"] / train["lstm"], 3),
                          "gru/lstm": round(train["gru"] / train["lstm"], 3),
                          "batch1/naive": round(sample_rates["batch1"] / sample_rates["naive"], 1)},
@@ -199,6 +212,8 @@ def format_bench(result: dict) -> str:
     lines += [f"train {cell:<10} {rate:>10,.0f} tokens/s" for cell, rate in result["train_tokens_per_s"].items()]
     lines += [f"sample {name:<9} {rate:>10,.1f} tokens/s" for name, rate in result["sample_tokens_per_s"].items()]
     lines += [f"ratio {name:<12} {value}" for name, value in result["ratios"].items()]
+    lines.append(f"live answer: {result['live_answer_ms']:.1f} ms for 4 bars, {result['live_answer_cpu_ms']:.1f} ms "
+                 "of CPU (one beat at 160 bpm is 375 ms)")
     lines.append(f"input pipeline: {result['input_pipeline_share']:.1%} of a training step (lstm)")
     m = result["machine"]
     lines.append(f"peak RSS {result['peak_rss_mb']:.0f} MB; ran on {m['hardware']}")

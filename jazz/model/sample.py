@@ -196,6 +196,22 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
     pitch to play around (for a model with a register path), one for all rows or one per row; None leaves
     it open. ``primer`` (token ids after <bos>) is forced at the start of every sequence; the rest is sampled.
     """
+    chunks = sample_chunks(model, tokenizer, n, plan, temperature, top_p, seed, primer, chords, sampler, register)
+    bar = Progress(f"sampling {n} solo{'s' * (n > 1)}, bars", len(plan), enabled=progress)
+    while True:
+        try:
+            bar.update(next(chunks))
+        except StopIteration as finished:
+            bar.close()
+            return finished.value
+
+
+def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], temperature: float = 1.0,
+                  top_p: float = TOP_P, seed: int = 0, primer: np.ndarray | None = None,
+                  chords: list[list[ChordChange]] | None = None, sampler: Sampler | None = None,
+                  register: int | list[int | None] | None = None, chunk: int = CHUNK):
+    """``sample`` as a generator: it yields the bars every row has reached after each call of the compiled
+    function (``chunk`` steps), and returns the sequences, so a caller can do other work in between."""
     sampler = sampler or Sampler(model, tokenizer)
     rng = np.random.default_rng(seed)
     tables = grammar_tables(tokenizer, plan, plan_slots=_bucket(len(plan) + 1, 256))
@@ -210,20 +226,18 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
     limit = len(forced) + 2 + len(plan) + 3 * steps  # at most a note per grid step
     tokens = np.full(n, tokenizer.index[BOS], dtype=np.int32)
     states, grammar, history, out = sampler.initial_states(n), grammar_start(n), history_start(n), [tokens]
-    bar = Progress(f"sampling {n} solo{'s' * (n > 1)}, bars", len(plan), enabled=progress)
-    for start in range(0, limit, CHUNK):
-        take = np.full((CHUNK, n), -1, dtype=np.int32)
-        primed = forced[start:start + CHUNK]
+    for start in range(0, limit, chunk):
+        take = np.full((chunk, n), -1, dtype=np.int32)
+        primed = forced[start:start + chunk]
         take[:len(primed)] = primed[:, None]
-        uniforms = rng.random((CHUNK, n), dtype=np.float32)
+        uniforms = rng.random((chunk, n), dtype=np.float32)
         tokens, states, grammar, history, ids = sampler(tokens, states, grammar, history, tables, harmony,
                                                         registers, uniforms, take, temperature, top_p)
         out.append(np.asarray(ops.convert_to_numpy(ids)).T)
         phase = np.asarray(ops.convert_to_numpy(grammar["phase"]))
-        bar.update(int(np.asarray(ops.convert_to_numpy(grammar["bars"])).min()))
         if (phase == END).all():
             break
-    bar.close()
+        yield int(np.asarray(ops.convert_to_numpy(grammar["bars"])).min())
     matrix = np.concatenate([out[0][:, None]] + out[1:], axis=1)
     return [row[: _length(row, tokenizer)] for row in matrix]
 

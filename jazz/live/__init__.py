@@ -1,0 +1,6 @@
+"""`jazz live`: call and response with a player over MIDI ports, or with a recorded performance.
+
+clock (tempo, MIDI clock, time sources) · timeline (the form, chorus after chorus, in blocks) · answer
+(sampling) · engine (the session's step function) · drive (the loop) · ports · offline · record · command.
+Nothing is re-exported here, so that ``jazz --help`` does not load the model code.
+"""
