@@ -20,8 +20,8 @@ from jazz.live.answer import Answerer
 from jazz.live.clock import TICKS_PER_BEAT, FixedTempo, MidiClock, SimulatedTime
 from jazz.live.drive import drive
 from jazz.live.engine import ALL_NOTES_OFF, JAZZ_CHANNEL, Session
-from jazz.live.timeline import Timeline, Trading
 from jazz.live.offline import FilePlayer, daw_clock, read_performance, timed
+from jazz.live.timeline import Timeline, Trading
 from jazz.midi.write import write_midi
 from jazz.model.bundle import load_bundle
 from jazz.model.features import CONDITION_SIZE
