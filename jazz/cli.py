@@ -1,6 +1,5 @@
 """The `jazz` command: corpus, changes, train, generate, evaluate, import-weimar, bench, lesson, live.
-Each sub-command
-parses its arguments and calls one library function.
+Each sub-command parses its arguments and calls one library function.
 
 User mistakes end with one sentence on stderr and exit status 2; an unexpected error prints a short
 message and the hint to rerun with --debug, which shows the traceback.
