@@ -1,0 +1,1 @@
+"""The notes' exercises: the NumPy reference cells, names, poems and the vanishing-gradient lesson."""

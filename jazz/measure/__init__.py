@@ -1,0 +1,1 @@
+"""Measuring models and machines: likelihood, the n-gram baseline, musical statistics, speed."""
