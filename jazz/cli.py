@@ -107,6 +107,11 @@ def add_train(commands) -> None:
     p.add_argument("--mixed-precision", action="store_true",
                    help="compute in float16 with float32 weights (for GPUs; slower on most CPUs)")
     p.add_argument("--card-note", metavar="TEXT", help="a paragraph for the model card (e.g. how the data was made)")
+    # -- scale: distributed training ------------------------------------------------------------
+    p.add_argument("--distribute", action="store_true",
+                   help="data parallel over every local accelerator, or over the machines in TF_CONFIG / "
+                        "KERAS_DISTRIBUTION_* (see README); --batch-size is the global batch")
+    # -- end scale --
     p.set_defaults(run=run_train)
 
 
@@ -167,6 +172,11 @@ def add_bench(commands) -> None:
     p.add_argument("--quick", action="store_true", help="fewer steps: under two minutes")
     p.add_argument("--corpus", type=Path, help="MIDI folder to parse and train on (default: the shared WJazzD)")
     p.add_argument("--model", type=Path, help="model folder to sample from (default: the bundled model)")
+    # -- scale: big corpora ---------------------------------------------------------------------
+    p.add_argument("--scale", type=positive_int, metavar="N",
+                   help="instead: parse a synthetic corpus of N variants of real solos cold, and report files/s, "
+                        "peak memory and the input pipeline's share of a training step")
+    # -- end scale --
     p.set_defaults(run=run_bench)
 
 
@@ -176,6 +186,13 @@ def run_bench(args) -> int:
 
     if args.corpus is not None and not args.corpus.exists():
         raise UsageError(f"{args.corpus} does not exist")
+    # -- scale: big corpora ---------------------------------------------------------------------
+    if args.scale:
+        from jazz.measure.scale import format_scale, run_scale
+
+        print(format_scale(run_scale(args.scale, args.corpus, args.quick, args.json)))
+        return 0
+    # -- end scale --
     print(format_bench(bench(args.corpus, args.model, args.quick, args.json)))
     return 0
 
@@ -223,21 +240,25 @@ def run_corpus(args) -> int:
     return 0
 
 
-def load_training_corpus(paths: list, track: str | None, grid: int, max_files: int | None):
-    from jazz.midi.corpus import load_corpus
+# -- scale: training from the token cache ---------------------------------------------------------
+def load_training_corpus(paths: list, track: str | None, tokenizer, max_files: int | None):
+    """The usable solos as a memory-mapped TokenCorpus (jazz.model.token_cache), and the corpus paths."""
+    from jazz.midi.corpus import scan_corpus
+    from jazz.model.token_cache import load_token_corpus
 
     paths = paths or [DEFAULT_CORPUS]
-    corpus = load_corpus(paths, grid=grid, track=track, progress=True)
+    corpus = scan_corpus(paths, grid=tokenizer.grid, track=track, progress=True)
     if not corpus.reports:
         raise UsageError(f"no .mid or .midi files in {', '.join(map(str, paths))}")
-    if not corpus.solos:
+    if not corpus.used:
         raise UsageError(f"none of the {len(corpus.reports)} MIDI files is usable (see `jazz corpus`)")
     s = corpus.summary()
     print(f"corpus: {s['used']} of {s['files']} files usable, {s['notes']} notes", file=sys.stderr)
     for report in corpus.reports:
         if report.status == "skipped":
             print(f"  skipped {report.path}: {report.reason}", file=sys.stderr)
-    return corpus.solos[:max_files] if max_files else corpus.solos, [str(p) for p in paths]
+    return load_token_corpus(corpus, tokenizer, track, max_files, progress=True), [str(p) for p in paths]
+# -- end scale --
 
 
 def run_train(args) -> int:
@@ -256,6 +277,9 @@ def run_train(args) -> int:
     if args.resume and not (args.out / "config.json").exists():
         raise UsageError(f"nothing to resume in {args.out} (no config.json)")
 
+    from jazz.model.distribute import configure_cpu_devices  # scale: before the backend starts its devices
+
+    configure_cpu_devices()  # scale
     from jazz.model.features import CONDITION_SIZE
     from jazz.model.network import ModelConfig
     from jazz.model.tokens import Tokenizer
@@ -266,9 +290,9 @@ def run_train(args) -> int:
 
         keras.mixed_precision.set_global_policy("mixed_float16")
     tokenizer = Tokenizer()
-    solos, corpus = load_training_corpus(args.paths, args.track, tokenizer.grid, args.max_files)
-    with_chords = not args.no_chords and any(s.chords for s in solos)
-    with_count = sum(bool(s.chords) for s in solos)
+    data, corpus = load_training_corpus(args.paths, args.track, tokenizer, args.max_files)  # scale
+    with_count = data.chord_solos  # scale
+    with_chords = not args.no_chords and with_count > 0  # scale
     print(f"chords: given to the model ({with_count} solos have them)" if with_chords else "chords: none",
           file=sys.stderr)
     model_cfg = ModelConfig(tokenizer.size, args.embedding, args.hidden, args.layers, args.dropout, args.cell,
@@ -284,14 +308,10 @@ def run_train(args) -> int:
                       augment=not args.no_augment, max_files=args.max_files, corpus=corpus,
                       max_minutes=args.max_minutes,
                       command=shlex.join(["jazz"] + sys.argv[1:]))
-    from jazz.model.features import solo_centre
-
-    tempi = sorted(s.tempo for s in solos)
-    centres = sorted(c for c in map(solo_centre, solos) if c is not None)
-    result = train(solos, args.out, model_cfg, cfg, tokenizer, resume=args.resume,
-                   extra_config={"default_tempo": round(tempi[len(tempi) // 2]),
-                                 "default_register": centres[len(centres) // 2] if centres else None,
-                                 "card_sections": sections})
+    result = train(data, args.out, model_cfg, cfg, tokenizer, resume=args.resume,  # scale
+                   extra_config={"default_tempo": round(data.median_tempo()),  # scale
+                                 "default_register": data.median_centre(),  # scale
+                                 "card_sections": sections}, distribute=args.distribute)  # scale
     print(f"trained in {result['train_seconds']} s: validation {result['val_bits_per_note']:.3f} bits per note "
           f"(best epoch {result['best_epoch']}); model in {args.out}")
     return 0
