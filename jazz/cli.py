@@ -312,8 +312,9 @@ def run_train(args) -> int:
                    extra_config={"default_tempo": round(data.median_tempo()),  # scale
                                  "default_register": data.median_centre(),  # scale
                                  "card_sections": sections}, distribute=args.distribute)  # scale
+    where = f"model in {args.out}" if not result.get("worker") else "the chief worker writes the model"  # scale
     print(f"trained in {result['train_seconds']} s: validation {result['val_bits_per_note']:.3f} bits per note "
-          f"(best epoch {result['best_epoch']}); model in {args.out}")
+          f"(best epoch {result['best_epoch']}); {where}")  # scale
     return 0
 
 

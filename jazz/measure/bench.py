@@ -49,18 +49,24 @@ def bench_parse(corpus: Path) -> dict:
             "solos": cold.solos}
 
 
-def training_batches(solos, tokenizer, seq_len: int, batch: int, count: int):
+def training_batches(solos, tokenizer, seq_len: int, batch: int, count: int, inputs: list[str] | None = None,
+                     timed: int | None = None):
     """Real windows for the throughput runs, and the input pipeline's seconds per batch.
 
-    The pipeline cost is what one epoch of WindowData costs (re-transposing and re-encoding every
-    solo, then slicing windows), divided by its number of batches.
+    ``solos``: a list of solos or a TokenCorpus. The pipeline cost is what an epoch of WindowData costs
+    (drawing every solo's transposition, then cutting and transposing each batch's windows from the
+    records), per batch; with ``timed`` only that many batches are cut and timed.
     """
     from jazz.model.train import WindowData
 
+    data = WindowData(solos, tokenizer, seq_len, batch, augment=True, seed=0, inputs=inputs)
     started = time.perf_counter()
-    data = WindowData(solos, tokenizer, seq_len, batch, augment=True, seed=0)
-    batches = [data[i] for i in range(len(data))]
-    per_batch = (time.perf_counter() - started) / len(batches)
+    data.on_epoch_end()
+    epoch_s = time.perf_counter() - started
+    n = min(len(data), timed or len(data))
+    started = time.perf_counter()
+    batches = [data[i] for i in range(n)]
+    per_batch = epoch_s / len(data) + (time.perf_counter() - started) / n
     return [batches[i % len(batches)] for i in range(count)], per_batch
 
 

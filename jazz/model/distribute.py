@@ -101,7 +101,7 @@ class Plan:
             return flag
         import tensorflow as tf
 
-        value = self.strategy.reduce(tf.distribute.ReduceOp.MAX, tf.constant(float(flag)), axis=None)
+        value = self.strategy.reduce(tf.distribute.ReduceOp.SUM, tf.constant(float(flag)), axis=None)
         return bool(value.numpy() > 0)
 
 

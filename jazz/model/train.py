@@ -152,7 +152,8 @@ def train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cfg
     plan = make_plan(distribute)  # first: a multi-worker strategy must start before other backend work
     plan.check(cfg.batch_size)
     with writing_folder(plan, out, resume) as folder:
-        return _train(data, folder, model_cfg, cfg, tokenizer, resume, extra_config or {}, plan)
+        return _train(data, folder, model_cfg, cfg, tokenizer, resume, extra_config or {}, plan) | {
+            "worker": plan.worker}
 
 
 def _train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig,
