@@ -148,16 +148,25 @@ def timed(function, *args, **kwargs):
     return result, time.perf_counter() - started
 
 
-def prepare(folder: Path, tokenizer):
-    """Scan a folder and load its token corpus, as `jazz train` does: (corpus, tokens, seconds of each)."""
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children so far (a pool's workers count once it is shut down)."""
+    return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
+
+
+def prepare(folder: Path, tokenizer) -> tuple:
+    """Scan a folder and load its token corpus, as `jazz train` does: the corpus, the token corpus, and
+    the seconds they took (``scan_s``, ``scan_cpu_s``, ``tokens_s``)."""
     from jazz.midi.corpus import scan_corpus
     from jazz.model.token_cache import load_token_corpus
 
+    cpu = cpu_seconds()
     corpus, scan_s = timed(scan_corpus, [folder])
+    scan_cpu_s = cpu_seconds() - cpu
     if not corpus.used:
         raise UsageError("none of the synthetic files is usable")
     data, tokens_s = timed(load_token_corpus, corpus, tokenizer)
-    return corpus, data, scan_s, tokens_s
+    return corpus, data, {"scan_s": scan_s, "scan_cpu_s": scan_cpu_s, "tokens_s": tokens_s}
 
 
 def pipeline_share(data, tokenizer, quick: bool, seq_len: int = 128, batch: int = 32) -> dict:
@@ -199,23 +208,27 @@ def run_scale(n: int, corpus: Path | None, quick: bool, json_path: Path | None) 
         _, write_s = timed(write_variants, sources, n, folder)
         _say("parsing them cold, then encoding them into the token cache")
         with PeakMemory() as memory:
-            cold, data, parse_s, tokens_s = prepare(folder, tokenizer)
-        again, _, rescan_s, reload_s = prepare(folder, tokenizer)
+            cold, data, first = prepare(folder, tokenizer)
+        again, _, second = prepare(folder, tokenizer)
         added = max(1, n // 100)
         write_variants(sources, added, folder, seed=1, first=n)
-        grown, _, grown_scan_s, grown_tokens_s = prepare(folder, tokenizer)
+        grown, _, third = prepare(folder, tokenizer)
         _say("input pipeline against a training step")
         share = pipeline_share(data, tokenizer, quick)
-    scale = {"files": n, "parse_files_per_s": round(n / parse_s, 1), "peak_rss_mb": round(memory.peak_mb, 1),
+    scale = {"files": n, "parse_files_per_s": round(n / first["scan_s"], 1), "peak_rss_mb": round(memory.peak_mb, 1),
              "input_pipeline_share": share["input_pipeline_share"]}
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     details = {"usable": len(cold.used), "tokens": data.tokens_total, "write_s": round(write_s, 1),
-               "parse_cold_s": round(parse_s, 2), "token_cache_cold_s": round(tokens_s, 2),
-               "rescan_s": round(rescan_s, 2), "rescan_parsed": again.parsed, "rescan_hashed": again.hashed,
-               "token_cache_reopen_s": round(reload_s, 3),
+               "parse_cold_s": round(first["scan_s"], 2), "parse_cpu_s": round(first["scan_cpu_s"], 1),
+               "parse_files_per_s_on_idle_cores": round(n * cores / max(first["scan_cpu_s"], 1e-9), 1),
+               "load_average": round(os.getloadavg()[0], 2), "token_cache_cold_s": round(first["tokens_s"], 2),
+               "rescan_s": round(second["scan_s"], 2), "rescan_parsed": again.parsed, "rescan_hashed": again.hashed,
+               "token_cache_reopen_s": round(second["tokens_s"], 3),
                "added_files": added, "added_parsed": grown.parsed, "added_hashed": grown.hashed,
-               "rescan_after_adding_s": round(grown_scan_s, 2), "token_cache_after_adding_s": round(grown_tokens_s, 2),
+               "rescan_after_adding_s": round(third["scan_s"], 2),
+               "token_cache_after_adding_s": round(third["tokens_s"], 2),
                "peak_rss_self_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-               "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+               "cores": cores,
                **share}
     result = {"scale": scale, "scale_details": details, "quick": quick}
     if json_path:
@@ -228,6 +241,8 @@ def format_scale(result: dict) -> str:
     return "\n".join([
         f"parse: {s['files']:,} files cold in {d['parse_cold_s']:.1f} s = {s['parse_files_per_s']:,.0f} files/s "
         f"on {d['cores']} cores ({d['usable']:,} usable, {d['tokens']:,} tokens)",
+        f"  {d['parse_cpu_s']:.1f} CPU s: {d['parse_files_per_s_on_idle_cores']:,.0f} files/s if the cores were idle "
+        f"(load average {d['load_average']})",
         f"token cache: built in {d['token_cache_cold_s']:.1f} s, reopened in {d['token_cache_reopen_s']:.3f} s",
         f"second run: scan {d['rescan_s']:.2f} s; after adding {d['added_files']} files: {d['added_parsed']} parsed, "
         f"scan {d['rescan_after_adding_s']:.2f} s, token cache {d['token_cache_after_adding_s']:.2f} s",
