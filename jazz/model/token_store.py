@@ -127,8 +127,9 @@ class TokenCorpus:
 
     def random_shifts(self, rng: np.random.Generator, tokenizer: Tokenizer) -> np.ndarray:
         """A transposition per solo, drawn from those that keep its pitches in the vocabulary."""
-        low = np.maximum(TRANSPOSE_LOW, tokenizer.low - self.solos["low"].astype(np.int64))
-        high = np.minimum(TRANSPOSE_HIGH, tokenizer.high - self.solos["high"].astype(np.int64))
+        silent = self.solos["notes"] == 0  # nothing to keep in range: stays in its key, as Tokenizer.transpositions
+        low = np.where(silent, 0, np.maximum(TRANSPOSE_LOW, tokenizer.low - self.solos["low"].astype(np.int64)))
+        high = np.where(silent, 0, np.minimum(TRANSPOSE_HIGH, tokenizer.high - self.solos["high"].astype(np.int64)))
         return rng.integers(low, high + 1).astype(np.int64)
 
     def gather(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

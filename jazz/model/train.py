@@ -72,15 +72,17 @@ class WindowData(keras.utils.PyDataset):
     first; see ModelConfig.input_names), all cut into the same windows. With ``augment`` every epoch
     transposes each solo by a fresh random interval (all 12 keys, pitches kept in range) and starts the
     windows at a fresh random offset. Batches are cut from the records when asked for, so an epoch never
-    holds more than a batch. ``shard`` = (i, n): give only the i-th of n equal parts of every batch.
+    holds more than a batch. ``shard`` = (i, n): give only the i-th of n equal parts of every batch;
+    ``whole_batches``: no smaller last batch (validation included), for engines that split every batch evenly.
     """
 
     def __init__(self, data: TokenCorpus | list[Solo], tokenizer: Tokenizer, seq_len: int, batch_size: int,
-                 augment: bool, seed: int, inputs: list[str] | None = None, shard: tuple[int, int] = (0, 1)):
+                 augment: bool, seed: int, inputs: list[str] | None = None, shard: tuple[int, int] = (0, 1),
+                 whole_batches: bool = False):
         super().__init__()
         self.data = data if isinstance(data, TokenCorpus) else TokenCorpus.from_solos(tokenizer, data)
         self.tok, self.seq_len, self.batch_size, self.augment = tokenizer, seq_len, batch_size, augment
-        self.inputs, self.shard = list(inputs or ["tokens"]), shard
+        self.inputs, self.shard, self.whole_batches = list(inputs or ["tokens"]), shard, whole_batches or augment
         self.rng = np.random.default_rng(seed)
         self.notes, self.tokens_total = self.data.notes, self.data.tokens_total
         self.centres = self.data.solos["centre"].astype(np.int64)
@@ -102,8 +104,9 @@ class WindowData(keras.utils.PyDataset):
         return self.tokens_total / max(self.notes, 1)
 
     def __len__(self) -> int:
-        whole = self.augment or self.shard[1] > 1
-        return max(1, self.windows // self.batch_size) if whole else math.ceil(self.windows / self.batch_size)
+        if self.whole_batches:
+            return max(1, self.windows // self.batch_size)
+        return math.ceil(self.windows / self.batch_size)
 
     def __getitem__(self, index: int):
         rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
@@ -162,7 +165,7 @@ def _train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cf
     data = data if isinstance(data, TokenCorpus) else TokenCorpus.from_solos(tokenizer, data)
     train_idx, val_idx = split_names(data.names, cfg.val_split, cfg.seed)
     windows = dict(seq_len=cfg.seq_len, batch_size=cfg.batch_size, seed=cfg.seed, inputs=model_cfg.input_names,
-                   shard=plan.shard)
+                   shard=plan.shard, whole_batches=plan.whole_batches)
     train_data = WindowData(data.subset(train_idx), tokenizer, augment=cfg.augment, **windows)
     val_data = WindowData(data.subset(val_idx), tokenizer, augment=False, **windows)
     out.mkdir(parents=True, exist_ok=True)
