@@ -39,7 +39,7 @@ def configure_cpu_devices() -> int | None:
     if not text.isdigit() or int(text) < 1:
         raise UsageError(f"{CPU_DEVICES_ENV} must be a whole number of at least 1, not {text!r}")
     count = int(text)
-    if keras.backend.backend() == "jax":
+    if keras.backend.backend() == "jax":  # read when JAX starts its CPU backend
         flag = f"--xla_force_host_platform_device_count={count}"
         os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flag}".strip()
     elif keras.backend.backend() == "tensorflow":
@@ -102,8 +102,13 @@ class Plan:
 
     def agree(self, flag: bool) -> bool:
         """Whether any worker says yes (so that all stop together); a plain value on one worker."""
-        if self.workers == 1 or self.strategy is None:
+        if self.workers == 1:
             return flag
+        if self.strategy is None:  # JAX processes
+            import numpy as np
+            from jax.experimental import multihost_utils
+
+            return bool(np.any(multihost_utils.process_allgather(np.array([flag]))))
         import tensorflow as tf
 
         value = self.strategy.reduce(tf.distribute.ReduceOp.SUM, tf.constant(float(flag)), axis=None)
