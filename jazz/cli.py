@@ -277,9 +277,9 @@ def run_train(args) -> int:
     if args.resume and not (args.out / "config.json").exists():
         raise UsageError(f"nothing to resume in {args.out} (no config.json)")
 
-    from jazz.model.distribute import configure_cpu_devices  # scale: before the backend starts its devices
+    from jazz.model.distribute import configure_cpu_devices
 
-    configure_cpu_devices()  # scale
+    configure_cpu_devices()  # scale: JAZZ_CPU_DEVICES, before the backend starts its devices
     from jazz.model.features import CONDITION_SIZE
     from jazz.model.network import ModelConfig
     from jazz.model.tokens import Tokenizer

@@ -17,7 +17,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,7 @@ SHIFTS = (-6, 6)  # semitones
 KEEP = (0.15, 1.0)  # share of a solo's length kept
 
 
-@lru_cache(maxsize=None)
+@cache
 def _source(path: str):
     import mido
 
@@ -239,14 +239,14 @@ def run_scale(n: int, corpus: Path | None, quick: bool, json_path: Path | None) 
 def format_scale(result: dict) -> str:
     s, d = result["scale"], result["scale_details"]
     return "\n".join([
-        f"parse: {s['files']:,} files cold in {d['parse_cold_s']:.1f} s = {s['parse_files_per_s']:,.0f} files/s "
-        f"on {d['cores']} cores ({d['usable']:,} usable, {d['tokens']:,} tokens)",
-        f"  {d['parse_cpu_s']:.1f} CPU s: {d['parse_files_per_s_on_idle_cores']:,.0f} files/s if the cores were idle "
-        f"(load average {d['load_average']})",
+        (f"parse: {s['files']:,} files cold in {d['parse_cold_s']:.1f} s = {s['parse_files_per_s']:,.0f} files/s "
+         f"on {d['cores']} cores ({d['usable']:,} usable, {d['tokens']:,} tokens)"),
+        (f"  {d['parse_cpu_s']:.1f} CPU s: {d['parse_files_per_s_on_idle_cores']:,.0f} files/s if the cores were idle "
+         f"(load average {d['load_average']})"),
         f"token cache: built in {d['token_cache_cold_s']:.1f} s, reopened in {d['token_cache_reopen_s']:.3f} s",
-        f"second run: scan {d['rescan_s']:.2f} s; after adding {d['added_files']} files: {d['added_parsed']} parsed, "
-        f"scan {d['rescan_after_adding_s']:.2f} s, token cache {d['token_cache_after_adding_s']:.2f} s",
+        (f"second run: scan {d['rescan_s']:.2f} s; after adding {d['added_files']} files: {d['added_parsed']} parsed, "
+         f"scan {d['rescan_after_adding_s']:.2f} s, token cache {d['token_cache_after_adding_s']:.2f} s"),
         f"peak memory {s['peak_rss_mb']:,.0f} MB (this process and its workers, shared pages counted once)",
-        f"input pipeline: {d['pipeline_ms_per_batch']} ms per batch against a {d['train_step_ms']} ms training step "
-        f"= {s['input_pipeline_share']:.1%}",
+        (f"input pipeline: {d['pipeline_ms_per_batch']} ms per batch against a {d['train_step_ms']} ms training step "
+         f"= {s['input_pipeline_share']:.1%}"),
     ])

@@ -48,9 +48,11 @@ def configure_cpu_devices() -> int | None:
         cpu = tf.config.list_physical_devices("CPU")[0]
         try:
             tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
-        except RuntimeError:  # already started: fine if it was split the same way
-            if len(tf.config.list_logical_devices("CPU")) != count:
-                raise UsageError(f"{CPU_DEVICES_ENV} came too late: TensorFlow had started its devices") from None
+        except RuntimeError:  # already started (a library caller): keep the devices it has
+            count = len(tf.config.list_logical_devices("CPU"))
+            if count != int(text):
+                print(f"note: {CPU_DEVICES_ENV} ignored: TensorFlow had started {count} CPU devices already",
+                      file=sys.stderr)
     return count
 
 

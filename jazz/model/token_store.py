@@ -15,7 +15,12 @@ from functools import lru_cache
 import numpy as np
 
 from jazz.model.features import CHORD_FEATURES, pitch_memory, solo_centre, token_times
-from jazz.model.motifs import ECHO_ORDERS, NO_ECHO, echo_intervals, echoes_from_intervals
+from jazz.model.motifs import (
+    ECHO_ORDERS,
+    NO_ECHO,
+    echo_intervals,
+    echoes_from_intervals,
+)
 from jazz.model.tokens import Tokenizer
 from jazz.music.chord_parse import to_chord
 from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH, Solo

@@ -164,8 +164,8 @@ def _train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cf
     keras.utils.set_random_seed(cfg.seed)
     data = data if isinstance(data, TokenCorpus) else TokenCorpus.from_solos(tokenizer, data)
     train_idx, val_idx = split_names(data.names, cfg.val_split, cfg.seed)
-    windows = dict(seq_len=cfg.seq_len, batch_size=cfg.batch_size, seed=cfg.seed, inputs=model_cfg.input_names,
-                   shard=plan.shard, whole_batches=plan.whole_batches)
+    windows = {"seq_len": cfg.seq_len, "batch_size": cfg.batch_size, "seed": cfg.seed,
+               "inputs": model_cfg.input_names, "shard": plan.shard, "whole_batches": plan.whole_batches}
     train_data = WindowData(data.subset(train_idx), tokenizer, augment=cfg.augment, **windows)
     val_data = WindowData(data.subset(val_idx), tokenizer, augment=False, **windows)
     out.mkdir(parents=True, exist_ok=True)
