@@ -152,6 +152,9 @@ def add_train(p: Parser) -> None:
     p.add_argument("--mixed-precision", action="store_true",
                    help="compute in float16 with float32 weights (for GPUs; slower on most CPUs)")
     p.add_argument("--card-note", metavar="TEXT", help="a paragraph for the model card (e.g. how the data was made)")
+    p.add_argument("--distribute", action="store_true",
+                   help="data parallel over every local accelerator, or over the machines in TF_CONFIG / "
+                        "KERAS_DISTRIBUTION_* (see README); --batch-size is the global batch")
 
 
 def run_train(args) -> int:
@@ -168,9 +171,10 @@ def run_train(args) -> int:
         keras.mixed_precision.set_global_policy("mixed_float16")
     cfg = TrainConfig(**option_values(TrainConfig, args), command=shlex.join(["jazz"] + sys.argv[1:]))
     result = fit(args.paths, args.out, option_values(ModelConfig, args), cfg, track=args.track, chords=not args.no_chords,
-                 resume=args.resume, force=args.force, card_note=args.card_note)
+                 resume=args.resume, force=args.force, card_note=args.card_note, distribute=args.distribute)
+    where = f"model in {args.out}" if not result.get("worker") else "the chief worker writes the model"
     print(f"trained in {result['train_seconds']} s: validation {result['val_bits_per_note']:.3f} bits per note "
-          f"(best epoch {result['best_epoch']}); model in {args.out}")
+          f"(best epoch {result['best_epoch']}); {where}")
     return 0
 
 
@@ -255,6 +259,9 @@ def add_bench(p: Parser) -> None:
     p.add_argument("--quick", action="store_true", help="fewer steps: under two minutes")
     p.add_argument("--corpus", type=Path, help="MIDI folder to parse and train on (default: the shared WJazzD)")
     p.add_argument("--model", type=Path, help="model folder to sample from (default: the bundled model)")
+    p.add_argument("--scale", type=positive_int, metavar="N",
+                   help="instead: parse a synthetic corpus of N variants of real solos cold, and report files/s, "
+                        "peak memory and the input pipeline's share of a training step")
 
 
 def run_bench(args) -> int:
@@ -262,6 +269,11 @@ def run_bench(args) -> int:
 
     if args.corpus is not None and not args.corpus.exists():
         raise UsageError(f"{args.corpus} does not exist")
+    if args.scale:
+        from jazz.measure.scale import format_scale, run_scale
+
+        print(format_scale(run_scale(args.scale, args.corpus, args.quick, args.json)))
+        return 0
     print(format_bench(run_bench(args.corpus, args.model, args.quick, args.json)))
     return 0
 

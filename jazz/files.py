@@ -29,12 +29,14 @@ def atomic_path(path: str | Path):
             os.unlink(tmp)
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+def atomic_write_bytes(path: str | Path, data: bytes, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically; ``durable=False`` skips the fsync (for caches, which may be lost)."""
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

@@ -55,3 +55,8 @@ def import_keras_quietly() -> None:
             import keras  # noqa: F401
     except Exception:
         import keras  # noqa: F401  (again, loudly, so that the real error shows)
+
+
+def say(text: str) -> None:
+    """One line of news on stderr, at once (benchmarks tell what they measure before they measure it)."""
+    print(text, file=sys.stderr, flush=True)

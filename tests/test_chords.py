@@ -20,7 +20,7 @@ from jazz.music.chord_parse import (
     transpose_solo,
     transpose_symbol,
 )
-from jazz.music.chords import NO_CHORD, TENSIONS, Chord, ChordError
+from jazz.music.chords import NO_CHORD, TENSIONS, Chord, ChordError, pitch_name
 from jazz.music.leadsheet import music21_symbol
 from jazz.music.notes import ChordChange, Note, Solo
 from jazz.music.scales import chord_scale
@@ -459,3 +459,14 @@ def test_music21_symbol_spelling_and_slash_and_no_chord() -> None:
     assert music21_symbol("Eb").root().name == "E-"
     assert music21_symbol("N.C.").classes[0] == "NoChord"
     assert music21_symbol("Dm7") is not music21_symbol("Dm7")  # fresh objects for separate streams
+
+
+def test_the_chord_estimates_names_are_lead_sheet_spellings():
+    """jazz.music.harmony names its templates without the parser: every name must be the parser's own spelling."""
+    from jazz.music.harmony import TEMPLATES
+
+    for suffix, intervals in TEMPLATES.items():
+        for root in range(12):
+            chord = parse_chord(pitch_name(root) + suffix)
+            assert chord.symbol == pitch_name(root) + suffix
+            assert chord.chord_tones == {(root + i) % 12 for i in intervals}

@@ -18,11 +18,12 @@ from jazz.model.features import (
     solo_centre,
 )
 from jazz.model.motifs import ECHO_ORDERS
-from jazz.model.network import ModelConfig, build_model
+from jazz.model.network import build_model
 from jazz.model.paths import IntervalLogits, RegisterLogits
 from jazz.model.sample import choose, nucleus, sample
 from jazz.model.tokens import Grammar, Tokenizer
 from jazz.music.notes import LOWEST_PITCH, Bar, ChordChange, Note, Solo
+from jazz.settings import ModelConfig
 
 TOK = Tokenizer()
 

@@ -9,7 +9,6 @@ import json
 import os
 import platform
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,13 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from jazz.files import atomic_write_text
+from jazz.measure.sources import SHARED_WJAZZD
+from jazz.model.train import training_batches
+from jazz.progress import say
 
-SHARED_WJAZZD = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "wjazzd" / "midi"
 BENCH_CELLS = ("lstm", "hand-lstm", "gru")
 
 
-def _say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 def bench_parse(corpus: Path) -> dict:
@@ -47,21 +46,6 @@ def bench_parse(corpus: Path) -> dict:
                 os.environ["JAZZ_CACHE_DIR"] = previous
     return {"parse_cold_s": round(cold_s, 3), "parse_warm_s": round(warm_s, 3), "parse_files": len(cold.reports),
             "solos": cold.solos}
-
-
-def training_batches(solos, tokenizer, seq_len: int, batch: int, count: int):
-    """Real windows for the throughput runs, and the input pipeline's seconds per batch.
-
-    The pipeline cost is what one epoch of WindowData costs (re-transposing and re-encoding every
-    solo, then slicing windows), divided by its number of batches.
-    """
-    from jazz.model.train import WindowData
-
-    started = time.perf_counter()
-    data = WindowData(solos, tokenizer, seq_len, batch, augment=True, seed=0)
-    batches = [data[i] for i in range(len(data))]
-    per_batch = (time.perf_counter() - started) / len(batches)
-    return [batches[i % len(batches)] for i in range(count)], per_batch
 
 
 def bench_train(solos, cells: tuple[str, ...], steps: int, seq_len: int = 128, batch: int = 32,
@@ -88,7 +72,7 @@ def bench_train(solos, cells: tuple[str, ...], steps: int, seq_len: int = 128, b
         for x, y in batches:
             model.train_on_batch(x, y)
         rates[cell] = round(len(batches) * batch * seq_len / (time.perf_counter() - started), 1)
-        _say(f"  train {cell}: {rates[cell]:,.0f} tokens/s")
+        say(f"  train {cell}: {rates[cell]:,.0f} tokens/s")
     step_s = batch * seq_len / rates["lstm"]
     return rates, round(pipeline_s / (pipeline_s + step_s), 4)
 
@@ -116,7 +100,7 @@ def bench_sample(model, tokenizer, quick: bool) -> dict[str, float]:
         rates[f"batch{batch}"] = round(best, 1)
     rates["naive"] = round(naive_tokens_per_s(model, tokenizer, 10 if quick else 30), 2)
     for name, rate in rates.items():
-        _say(f"  sample {name}: {rate:,.1f} tokens/s")
+        say(f"  sample {name}: {rate:,.1f} tokens/s")
     return rates
 
 
@@ -128,7 +112,7 @@ def bench_live(bundle, quick: bool) -> dict[str, float]:
 
     answerer = Answerer(bundle, Sampler(bundle.model, bundle.tokenizer), sample_chunks)
     wall, cpu = answer_ms(answerer, runs=5 if quick else 15)
-    _say(f"  live answer: {wall:.1f} ms for 4 bars ({cpu:.1f} ms of CPU)")
+    say(f"  live answer: {wall:.1f} ms for 4 bars ({cpu:.1f} ms of CPU)")
     return {"live_answer_ms": round(wall, 1), "live_answer_cpu_ms": round(cpu, 1)}
 
 
@@ -179,20 +163,20 @@ def machine() -> dict:
 
 def run_bench(corpus: Path | None, model_dir: Path | None, quick: bool, json_path: Path | None) -> dict:
     corpus = corpus or (SHARED_WJAZZD if SHARED_WJAZZD.is_dir() else Path("data") / "midi")
-    _say(f"parsing {corpus} (cold, then warm)")
+    say(f"parsing {corpus} (cold, then warm)")
     parsed = bench_parse(corpus)
     solos = parsed.pop("solos")
     if not solos:
         from jazz.files import UsageError
 
         raise UsageError(f"no usable MIDI files in {corpus} to benchmark with")
-    _say("training throughput (2 x 256 units, sequence 128, batch 32)")
+    say("training throughput (2 x 256 units, sequence 128, batch 32)")
     train, pipeline_share = bench_train(solos, BENCH_CELLS, steps=4 if quick else 15)
     peak_train_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from jazz.model.bundle import load_bundle
 
     bundle = load_bundle(model_dir)
-    _say(f"sampling with {bundle.path}")
+    say(f"sampling with {bundle.path}")
     sample_rates = bench_sample(bundle.model, bundle.tokenizer, quick)
     live = bench_live(bundle, quick)
     result = {**parsed, "train_tokens_per_s": train, "sample_tokens_per_s": sample_rates, **live,

@@ -1,7 +1,9 @@
 """A folder of MIDI files → usable solos, with a one-line status for every file.
 
-Parsing is done in parallel processes, bounded in time per file, and cached on disk by file content
-(an unchanged file is never parsed twice; a changed file or parser version is parsed again).
+Parsing is done in parallel processes (all cores), bounded in time per file, and cached on disk by file
+content (an unchanged file is never parsed twice; a changed file or parser version is parsed again).
+A second run only stats the files (jazz.midi.file_index). ``scan_corpus`` gives the reports and cache
+keys without building any Solo in this process, for corpora too large to hold as Python objects.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from jazz.files import UsageError, atomic_write_bytes
+from jazz.midi.file_index import FileIndex
 from jazz.midi.read import MidiError, read_solo
 from jazz.music.notes import DEFAULT_GRID, METERS, Bar, ChordChange, Note, Solo
 from jazz.progress import Progress
 
-PARSER_VERSION = 8  # bump when parsing, quantization or METERS change: invalidates the cache
+PARSER_VERSION = 9  # bump when parsing, quantization or METERS change: invalidates the cache
 MIDI_SUFFIXES = (".mid", ".midi")
 FILE_TIME_LIMIT_S = 20
 
@@ -49,6 +52,9 @@ class FileReport:
 class Corpus:
     solos: list[Solo] = field(default_factory=list)
     reports: list[FileReport] = field(default_factory=list)
+    keys: list[str | None] = field(default_factory=list)  # each report's parse-cache key (None: not cached)
+    parsed: int = 0  # files parsed in this run (the others came from the cache)
+    hashed: int = 0  # files read to hash their bytes (the others were known by size and time)
 
     @property
     def used(self) -> list[FileReport]:
@@ -97,72 +103,129 @@ def find_midi_files(paths: list[str | Path]) -> list[Path]:
 def load_corpus(paths: list[str | Path], grid: int = DEFAULT_GRID, track: str | None = None,
                 jobs: int | None = None, cache: bool = True, progress: bool = False) -> Corpus:
     """Parse every MIDI file under ``paths``; bad files are reported, never raised."""
-    files = find_midi_files(paths)
-    corpus = Corpus()
-    results = _parse_all([str(f) for f in files], grid, track, jobs, cache, progress)
+    return _load(paths, grid, track, jobs, cache, progress, want_solos=True)
+
+
+def scan_corpus(paths: list[str | Path], grid: int = DEFAULT_GRID, track: str | None = None,
+                jobs: int | None = None, progress: bool = False) -> Corpus:
+    """Parse what is not cached yet and report every file, without building the solos here
+    (``Corpus.keys`` name their cache entries; see ``cached_or_parsed``)."""
+    return _load(paths, grid, track, jobs, True, progress, want_solos=False)
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _load(paths, grid: int, track: str | None, jobs: int | None, cache: bool, progress: bool,
+          want_solos: bool) -> Corpus:
+    files = [str(f) for f in find_midi_files(paths)]
+    index = FileIndex(cache_dir() / "index.json") if cache else None
+    keys = [parse_key(index.content_hash(f), grid, track) if index else None for f in files]
+    results, parsed = _parse_all(files, keys, grid, track, jobs, progress, want_solos, index)
+    corpus = Corpus(keys=keys, parsed=parsed, hashed=index.hashed if index else 0)
     for path, (solo, report) in zip(files, results):
-        report.path = str(path)  # the cache is keyed by content: a copied or renamed file has its own path
+        report.path = path  # the cache is keyed by content: a copied or renamed file has its own path and name
         corpus.reports.append(report)
         if solo is not None:
-            solo.name = path.stem
+            solo.name = Path(path).stem
             corpus.solos.append(solo)
+    if index:
+        index.save()
     return corpus
 
 
-def _parse_all(files: list[str], grid: int, track: str | None, jobs: int | None, cache: bool, progress: bool):
-    """Cached files are read here; the rest are parsed in worker processes (in order of ``files``)."""
-    results: list = [None] * len(files)
-    missing = []
-    for i, path in enumerate(files):
-        key = _cache_key(path, grid, track)
-        results[i] = _cache_get(key) if cache and key else None
-        if results[i] is None:
-            missing.append((i, (path, grid, track, key if cache else None)))
-    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    tasks = [task for _, task in missing]
+def parse_key(content_hash: str | None, grid: int, track: str | None) -> str | None:
+    """The cache key of a parse: the file's content hash with the settings that shape a parse."""
+    if content_hash is None:
+        return None
+    return hashlib.sha1(f"{content_hash}|{PARSER_VERSION}|{grid}|{track}".encode()).hexdigest()
+
+
+def _parse_all(files: list[str], keys: list[str | None], grid: int, track: str | None, jobs: int | None,
+               progress: bool, want_solos: bool, index: FileIndex | None) -> tuple[list, int]:
+    """Cached files are looked up here; the rest are parsed in worker processes (in order of ``files``)."""
+    results: list = [_cached(key, want_solos, index) for key in keys]
+    missing = [i for i, result in enumerate(results) if result is None]
+    jobs = jobs if jobs is not None else usable_cores()
+    tasks = [(files[i], grid, track, keys[i], want_solos) for i in missing]
     pool = ProcessPoolExecutor(jobs) if jobs > 1 and len(missing) >= 16 else None
-    parsed = pool.map(_parse_one, tasks, chunksize=8) if pool else map(_parse_one, tasks)
+    chunk = max(1, min(64, len(tasks) // (8 * jobs)))
+    parsed = pool.map(_parse_one, tasks, chunksize=chunk) if pool else map(_parse_one, tasks)
     bar = Progress("parsing MIDI files", len(files), enabled=progress and bool(files))
     try:
         bar.update(len(files) - len(missing))
-        for done, ((i, _), result) in enumerate(zip(missing, parsed), len(files) - len(missing) + 1):
-            results[i] = result
+        for done, (i, (arrays, report)) in enumerate(zip(missing, parsed), len(files) - len(missing) + 1):
+            results[i] = (_solo_from_arrays(*arrays) if arrays else None), report
+            if index and keys[i]:
+                index.remember(keys[i], _report_fields(report))
             bar.update(done)
     finally:
         if pool is not None:
             pool.shutdown()
         bar.close()
-    return results
+    return results, len(missing)
 
 
-def _cache_key(path: str, grid: int, track: str | None) -> str | None:
-    """The file's content hash with the settings that shape a parse (None if it cannot be read)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
+def _cached(key: str | None, want_solos: bool, index: FileIndex | None) -> tuple[Solo | None, FileReport] | None:
+    """A cached parse: from the index alone when no solo is wanted, else from the parse cache."""
+    if key is None:
         return None
-    return hashlib.sha1(data + f"|{PARSER_VERSION}|{grid}|{track}".encode()).hexdigest()
+    known = index.report(key) if index else None
+    if known is not None and not want_solos:
+        return None, FileReport(path="", **known)
+    result = _cache_get(key)
+    if result is not None and index:
+        index.remember(key, _report_fields(result[1]))
+    return result
 
 
-def _parse_one(task: tuple[str, int, str | None, str | None]) -> tuple[Solo | None, FileReport]:
-    """Parse one file (in a worker process) and cache the result under ``key``; never an exception."""
-    path, grid, track, key = task
+def _report_fields(report: FileReport) -> dict:
+    return {k: v for k, v in asdict(report).items() if k != "path"}
+
+
+def _parse(path: str, grid: int, track: str | None) -> tuple[Solo | None, FileReport]:
+    """Parse one file; never an exception (a bad file gives a report saying why)."""
     try:
         with _time_limit(FILE_TIME_LIMIT_S):
             reading = read_solo(path, grid, track)
         solo = reading.solo
         check_meters(solo)
-        result = solo, FileReport(path, "used", notes=len(solo.notes), bars=len(solo.bars), track=reading.track,
-                                  damage=reading.damage)
+        return solo, FileReport(path, "used", notes=len(solo.notes), bars=len(solo.bars), track=reading.track,
+                                damage=reading.damage)
     except MidiError as error:
-        result = None, FileReport(path, "skipped", str(error))
+        return None, FileReport(path, "skipped", str(error))
     except TimeoutError:
-        result = None, FileReport(path, "skipped", f"parsing took over {FILE_TIME_LIMIT_S} s")
+        return None, FileReport(path, "skipped", f"parsing took over {FILE_TIME_LIMIT_S} s")
     except RecursionError:
-        result = None, FileReport(path, "skipped", "not a valid MIDI file (too deeply nested)")
+        return None, FileReport(path, "skipped", "not a valid MIDI file (too deeply nested)")
+
+
+def _parse_one(task: tuple[str, int, str | None, str | None, bool]) -> tuple[tuple | None, FileReport]:
+    """Parse one file in a worker process and cache it under ``key``; the solo comes back as compact
+    arrays (cheap to send between processes), and only if wanted."""
+    path, grid, track, key, want_solo = task
+    solo, report = _parse(path, grid, track)
     if key:
-        _cache_put(key, *result)
-    return result
+        _cache_put(key, solo, report)
+    return (_solo_to_arrays(solo) if want_solo and solo is not None else None), report
+
+
+def cached_or_parsed(path: str, key: str | None, grid: int = DEFAULT_GRID, track: str | None = None) -> Solo | None:
+    """The solo of a file from the parse cache, or parsed (and cached) if its entry is gone; None if unusable."""
+    result = _cache_get(key) if key else None
+    if result is None:
+        result = _parse(path, grid, track)
+        if key:
+            _cache_put(key, *result)
+    solo = result[0]
+    if solo is not None:
+        solo.name = Path(path).stem
+    return solo
 
 
 def check_meters(solo: Solo) -> None:
@@ -224,7 +287,7 @@ def _cache_put(key: str, solo: Solo | None, report: FileReport) -> None:
     buffer = io.BytesIO()
     np.savez(buffer, ints=ints, text=np.array(json.dumps(text | {"report": asdict(report)})))
     try:
-        atomic_write_bytes(cache_dir() / key[:2] / f"{key}.npz", buffer.getvalue())
+        atomic_write_bytes(cache_dir() / key[:2] / f"{key}.npz", buffer.getvalue(), durable=False)
     except OSError:
         pass  # a read-only cache only costs speed
 
@@ -233,7 +296,6 @@ def _solo_to_arrays(solo: Solo) -> tuple[np.ndarray, dict]:
     """A solo as one int32 array (three counts, then notes, bars and chord onsets) and its text fields.
 
     Not its name: the cache is keyed by content, and the name comes from the path it is read from.
-
     Two arrays per file rather than one per field: opening arrays is most of a warm load's time.
     """
     notes = np.array(solo.notes, dtype=np.int32).reshape(-1, 4)

@@ -25,11 +25,16 @@ WINDOW = 128  # notes looked back over
 SLOTS = HIGHEST_PITCH - LOWEST_PITCH + 1  # pitch slots 1..SLOTS
 
 
-def echo_slots(slots: np.ndarray) -> np.ndarray:
-    """(notes, len(ECHO_ORDERS)): after each note of a solo (pitch slots, in order), the echo of each order."""
+NO_ECHO = -128  # in ``echo_intervals``: no earlier figure to echo
+
+
+def echo_intervals(slots: np.ndarray) -> np.ndarray:
+    """(notes, len(ECHO_ORDERS)) int8: after each note of a solo (pitch slots, in order), the interval that
+    followed the latest earlier place of the same figure, per order (NO_ECHO where there is none).
+    Intervals do not change when a solo is transposed, so echoes of any key follow from them."""
     slots = np.asarray(slots, dtype=np.int64)
-    steps = np.diff(slots)
-    out = np.zeros((len(slots), len(ECHO_ORDERS)), dtype=np.int32)
+    steps = np.diff(slots).tolist()
+    out = np.full((len(slots), len(ECHO_ORDERS)), NO_ECHO, dtype=np.int8)
     for column, k in enumerate(ECHO_ORDERS):
         latest: dict[tuple, int] = {}  # context -> index of the interval that followed it
         for n in range(k, len(slots)):
@@ -37,9 +42,20 @@ def echo_slots(slots: np.ndarray) -> np.ndarray:
                 latest[tuple(steps[n - 1 - k:n - 1])] = n - 1
             m = latest.get(tuple(steps[n - k:n]))
             if m is not None and m - k >= n - WINDOW + 1:
-                echo = slots[n] + steps[m]
-                out[n, column] = echo if 1 <= echo <= SLOTS else 0
+                out[n, column] = steps[m]
     return out
+
+
+def echoes_from_intervals(latest: np.ndarray, intervals: np.ndarray) -> np.ndarray:
+    """Echo slots from the latest pitch slot (..., ) and ``echo_intervals`` (..., orders): 0 where there is
+    no echo or it would leave the piano."""
+    echo = latest[..., None].astype(np.int32) + intervals
+    return np.where((intervals != NO_ECHO) & (echo >= 1) & (echo <= SLOTS), echo, 0).astype(np.int32)
+
+
+def echo_slots(slots: np.ndarray) -> np.ndarray:
+    """(notes, len(ECHO_ORDERS)): after each note of a solo (pitch slots, in order), the echo of each order."""
+    return echoes_from_intervals(np.asarray(slots), echo_intervals(slots))
 
 
 def echo_inputs(pitch_slots: np.ndarray) -> np.ndarray:

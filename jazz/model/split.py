@@ -14,17 +14,21 @@ MIN_BARS_TO_CUT = 8  # a single solo shorter than this cannot give both sides en
 
 
 def split_by_solo(solos: list[Solo], val_split: float, seed: int) -> tuple[list[Solo], list[Solo]]:
-    """A seeded share ``val_split`` of whole solos for validation, the rest for training."""
+    """A seeded share ``val_split`` of whole solos for validation, the rest for training (one solo: its end)."""
     if len(solos) == 1:
         return hold_out_end(solos[0], val_split)
-    if not solos:
-        raise ValueError("no solos to split")
-    order = sorted(range(len(solos)), key=lambda i: solos[i].name)
-    random.Random(seed).shuffle(order)
-    n_val = min(max(1, round(len(solos) * val_split)), len(solos) - 1)
-    val = sorted(order[:n_val])
-    train = sorted(order[n_val:])
+    train, val = split_names([s.name for s in solos], val_split, seed)
     return [solos[i] for i in train], [solos[i] for i in val]
+
+
+def split_names(names: list[str], val_split: float, seed: int) -> tuple[list[int], list[int]]:
+    """Indices of the training and the validation solos, by a seeded shuffle of their names."""
+    if len(names) < 2:
+        raise ValueError(f"need at least 2 solos to hold one out, found {len(names)}")
+    order = sorted(range(len(names)), key=lambda i: names[i])
+    random.Random(seed).shuffle(order)
+    n_val = min(max(1, round(len(names) * val_split)), len(names) - 1)
+    return sorted(order[n_val:]), sorted(order[:n_val])
 
 
 def hold_out_end(solo: Solo, val_split: float) -> tuple[list[Solo], list[Solo]]:

@@ -3,6 +3,8 @@
 The output folder gets ``model.keras``, ``tokenizer.json``, ``config.json``, ``history.csv``,
 ``curves.png`` and ``card.md``. Keras callbacks do the bookkeeping: best checkpoint on validation
 loss, early stopping, a CSV log, NaN detection, and BackupAndRestore for ``--resume`` after a kill.
+Windows are cut from token records (jazz.model.token_store), so a corpus from the token cache trains
+without its solos in memory; ``distribute`` spreads a run over devices and machines (jazz.model.distribute).
 """
 
 from __future__ import annotations
@@ -13,18 +15,17 @@ import shutil
 import sys
 import time
 from dataclasses import asdict
-from functools import partial
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from jazz.files import UsageError, atomic_path, atomic_write_text
-from jazz.model.features import model_inputs
+from jazz.model.distribute import Plan, make_plan, writing_folder
 from jazz.model.network import build_model
-from jazz.model.split import split_by_solo
+from jazz.model.split import split_names
+from jazz.model.token_store import TokenCorpus, transposed_tokens, window_inputs
 from jazz.model.tokens import TOKENS_PER_NOTE, Tokenizer
-from jazz.music.chord_parse import transpose_solo
 from jazz.music.notes import Solo
 from jazz.report.plots import plot_history, read_history
 from jazz.settings import ModelConfig, TrainConfig
@@ -35,63 +36,60 @@ LN2 = math.log(2.0)
 class WindowData(keras.utils.PyDataset):
     """Batches of (inputs, next tokens) windows cut from the solos laid end to end.
 
-    ``encode(solo)`` gives the model's per-token inputs by name ("tokens" first; see
-    jazz.model.features.model_inputs); every input is cut into the same windows. With ``augment`` every epoch
+    ``data`` is a TokenCorpus (or solos, encoded here); ``inputs`` names the model's inputs ("tokens"
+    first; see ModelConfig.input_names), all cut into the same windows. With ``augment`` every epoch
     transposes each solo by a fresh random interval (all 12 keys, pitches kept in range) and starts the
-    windows at a fresh random offset.
+    windows at a fresh random offset. Batches are cut from the records when asked for, so an epoch never
+    holds more than a batch. ``shard`` = (i, n): give only the i-th of n equal parts of every batch;
+    ``whole_batches``: no smaller last batch (validation included), for engines that split every batch evenly.
     """
 
-    def __init__(self, solos: list[Solo], tokenizer: Tokenizer, seq_len: int, batch_size: int,
-                 augment: bool, seed: int, encode=None):
+    def __init__(self, data: TokenCorpus | list[Solo], tokenizer: Tokenizer, seq_len: int, batch_size: int,
+                 augment: bool, seed: int, inputs: list[str] | None = None, shard: tuple[int, int] = (0, 1),
+                 whole_batches: bool = False):
         super().__init__()
-        self.solos, self.tok, self.seq_len, self.batch_size = solos, tokenizer, seq_len, batch_size
-        self.augment = augment
-        self.encode = encode or (lambda solo: {"tokens": tokenizer.encode(solo)})
+        self.data = data if isinstance(data, TokenCorpus) else TokenCorpus.from_solos(tokenizer, data)
+        self.tok, self.seq_len, self.batch_size, self.augment = tokenizer, seq_len, batch_size, augment
+        self.inputs, self.shard, self.whole_batches = list(inputs or ["tokens"]), shard, whole_batches or augment
         self.rng = np.random.default_rng(seed)
-        self.notes = sum(len(s.notes) for s in solos)
+        self.notes, self.tokens_total = self.data.notes, self.data.tokens_total
+        self.centres = self.data.solos["centre"].astype(np.int64)
         self._build()
 
     def _build(self) -> None:
-        encoded = []
-        for solo in self.solos:
-            if self.augment:
-                solo = transpose_solo(solo, int(self.rng.choice(self.tok.transpositions(solo))))
-            encoded.append(self.encode(solo))
-        streams = {name: np.concatenate([e[name] for e in encoded]) for name in encoded[0]}
-        tokens = streams["tokens"].astype(np.int32)
-        self.tokens_total = len(tokens)
+        """This epoch's transpositions, window offset and window order."""
+        self.shifts = self.data.random_shifts(self.rng, self.tok) if self.augment else np.zeros(len(self.data), int)
         if not self.augment:  # a short validation set still gives one window
-            self.seq_len = min(self.seq_len, len(tokens) - 1)
-        offset = int(self.rng.integers(self.seq_len)) if self.augment else 0
-        n = (len(tokens) - 1 - offset) // self.seq_len
-        if n < 1:
+            self.seq_len = min(self.seq_len, self.tokens_total - 1)
+        self.offset = int(self.rng.integers(self.seq_len)) if self.augment else 0
+        self.windows = (self.tokens_total - 1 - self.offset) // self.seq_len
+        if self.windows < 1:
             raise UsageError(f"too little music for windows of {self.seq_len} tokens; lower --seq-len")
-        cut = slice(offset, offset + n * self.seq_len)
-        self.x = {name: _windows(stream[cut], n) for name, stream in streams.items()}
-        self.y = tokens[offset + 1: offset + 1 + n * self.seq_len].reshape(n, self.seq_len)
-        self.order = self.rng.permutation(n) if self.augment else np.arange(n)
+        self.order = self.rng.permutation(self.windows) if self.augment else np.arange(self.windows)
 
     @property
     def tokens_per_note(self) -> float:
         return self.tokens_total / max(self.notes, 1)
 
     def __len__(self) -> int:
-        return max(1, len(self.y) // self.batch_size) if self.augment else math.ceil(len(self.y) / self.batch_size)
+        if self.whole_batches:
+            return max(1, self.windows // self.batch_size)
+        return math.ceil(self.windows / self.batch_size)
 
     def __getitem__(self, index: int):
         rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        inputs = {name: windows[rows] for name, windows in self.x.items()}
-        return (inputs["tokens"] if len(inputs) == 1 else inputs), self.y[rows]
+        part, parts = self.shard
+        rows = rows[part * len(rows) // parts:(part + 1) * len(rows) // parts]
+        positions = self.offset + rows[:, None] * self.seq_len + np.arange(self.seq_len + 1)
+        records, solo = self.data.gather(positions)
+        shift = self.shifts[solo]
+        x = window_inputs(self.tok, records[:, :-1], shift[:, :-1], self.centres[solo[:, :-1]], self.inputs)
+        y = transposed_tokens(self.tok, records["token"][:, 1:], shift[:, 1:])
+        return (x["tokens"] if len(x) == 1 else x), y
 
     def on_epoch_end(self) -> None:
         if self.augment:
             self._build()
-
-
-def _windows(stream: np.ndarray, n: int) -> np.ndarray:
-    """``n`` consecutive windows of a per-token stream (tokens as int32, features as float32)."""
-    dtype = np.float32 if stream.dtype.kind == "f" else np.int32
-    return stream.astype(dtype).reshape(n, -1, *stream.shape[1:])
 
 
 class BitsPerNote(keras.callbacks.Callback):
@@ -116,29 +114,48 @@ def compile_model(model: keras.Model, cfg: TrainConfig) -> None:
     )
 
 
-def train(solos: list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig, tokenizer: Tokenizer,
-          resume: bool = False, extra_config: dict | None = None) -> dict:
-    """Fit a model on ``solos`` and write the model folder ``out``; return the summary numbers."""
+def train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig, tokenizer: Tokenizer,
+          resume: bool = False, extra_config: dict | None = None, distribute: bool = False,
+          split: tuple[list[int], list[int]] | None = None) -> dict:
+    """Fit a model on ``data`` and write the model folder ``out``; return the summary numbers.
+
+    ``split`` gives the training and validation solos by index (default: a seeded share of whole solos).
+    With ``distribute`` the run is data parallel over every device (and worker) the backend sees; only
+    the chief writes ``out``."""
+    plan = make_plan(distribute)  # first: a multi-worker strategy must start before other backend work
+    plan.check(cfg.batch_size)
+    with writing_folder(plan, out, resume) as folder:
+        return _train(data, folder, model_cfg, cfg, tokenizer, resume, extra_config or {}, plan, split) | {
+            "worker": plan.worker}
+
+
+def _train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig,
+           tokenizer: Tokenizer, resume: bool, extra_config: dict, plan: Plan,
+           split: tuple[list[int], list[int]] | None = None) -> dict:
     keras.utils.set_random_seed(cfg.seed)
-    encode = partial(model_inputs, tokenizer, config=model_cfg)
-    train_solos, val_solos = split_by_solo(solos, cfg.val_split, cfg.seed)
-    train_data = WindowData(train_solos, tokenizer, cfg.seq_len, cfg.batch_size, cfg.augment, cfg.seed, encode)
-    val_data = WindowData(val_solos, tokenizer, cfg.seq_len, cfg.batch_size, False, cfg.seed, encode)
+    data = data if isinstance(data, TokenCorpus) else TokenCorpus.from_solos(tokenizer, data)
+    train_idx, val_idx = split or split_names(data.names, cfg.val_split, cfg.seed)
+    windows = {"seq_len": cfg.seq_len, "batch_size": cfg.batch_size, "seed": cfg.seed,
+               "inputs": model_cfg.input_names, "shard": plan.shard, "whole_batches": plan.whole_batches}
+    train_data = WindowData(data.subset(train_idx), tokenizer, augment=cfg.augment, **windows)
+    val_data = WindowData(data.subset(val_idx), tokenizer, augment=False, **windows)
     out.mkdir(parents=True, exist_ok=True)
     config = {"model": model_cfg.to_dict(), "train": asdict(cfg), "tokenizer": "tokenizer.json",
-              "tokens_per_note": TOKENS_PER_NOTE, "split": {"train": [s.name for s in train_solos],
-                                                            "validation": [s.name for s in val_solos]}}
-    config |= extra_config or {}
+              "tokens_per_note": TOKENS_PER_NOTE, "distribution": plan.record(cfg.batch_size),
+              "split": {"train": train_data.data.names, "validation": val_data.data.names}}
+    config |= extra_config
     earlier = _seconds_so_far(out) if resume else 0.0
     atomic_write_text(out / "tokenizer.json", tokenizer.to_json())
     atomic_write_text(out / "config.json", json.dumps(config, indent=1))
 
-    model = build_model(model_cfg)
-    compile_model(model, cfg)
-    callbacks = make_callbacks(out, cfg, train_data, val_data, resume)
+    with plan.scope():
+        model = build_model(model_cfg)
+        compile_model(model, cfg)
+    plan.prepare(model)
+    callbacks = make_callbacks(out, cfg, train_data, val_data, resume, plan)
     started = time.time()
     history = model.fit(train_data, validation_data=val_data, epochs=cfg.epochs, callbacks=callbacks,
-                        verbose=1 if sys.stderr.isatty() else 2)
+                        verbose=(1 if sys.stderr.isatty() else 2) if plan.chief else 0)
     elapsed = time.time() - started + earlier
     diverged = any(not math.isfinite(v) for v in history.history.get("loss", []))
     if diverged:
@@ -156,7 +173,7 @@ def _seconds_so_far(out: Path) -> float:
 
 
 def make_callbacks(out: Path, cfg: TrainConfig, train_data: WindowData, val_data: WindowData,
-                   resume: bool) -> list[keras.callbacks.Callback]:
+                   resume: bool, plan: Plan | None = None) -> list[keras.callbacks.Callback]:
     backup = out / "checkpoints" / "resume"
     if not resume and backup.exists():
         shutil.rmtree(backup)
@@ -170,23 +187,25 @@ def make_callbacks(out: Path, cfg: TrainConfig, train_data: WindowData, val_data
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience),
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=resume),
-    ] + ([TimeLimit(cfg.max_minutes * 60)] if cfg.max_minutes else [])
+    ] + ([TimeLimit(cfg.max_minutes * 60, plan)] if cfg.max_minutes else [])
 
 
 class TimeLimit(keras.callbacks.Callback):
-    """Stops training after the first epoch that ends past ``seconds`` (the best checkpoint is kept)."""
+    """Stops training after the first epoch that ends past ``seconds`` (the best checkpoint is kept);
+    in a run over several workers all stop when any is past it."""
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, plan: Plan | None = None):
         super().__init__()
-        self.seconds = seconds
+        self.seconds, self.plan = seconds, plan or Plan()
         self.started = time.time()
 
     def on_train_begin(self, logs=None) -> None:
         self.started = time.time()
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
-        if time.time() - self.started > self.seconds:
-            print(f"time limit: stopping after epoch {epoch + 1}", file=sys.stderr)
+        if self.plan.agree(time.time() - self.started > self.seconds):
+            if self.plan.chief:
+                print(f"time limit: stopping after epoch {epoch + 1}", file=sys.stderr)
             self.model.stop_training = True
 
 
@@ -262,7 +281,26 @@ def summarize(rows: list[dict], elapsed: float, train_data: WindowData, val_data
         "val_bits_per_token": best.get("val_loss", math.nan) / LN2,
         "train_seconds": round(elapsed, 1),
         "hardware": hardware(),
-        "train_solos": len(train_data.solos),
-        "val_solos": len(val_data.solos),
+        "train_solos": len(train_data.data),
+        "val_solos": len(val_data.data),
         "train_notes": train_data.notes,
     }
+
+
+def training_batches(solos, tokenizer, seq_len: int, batch: int, count: int, inputs: list[str] | None = None,
+                     timed: int | None = None):
+    """Real windows for the throughput runs, and the input pipeline's seconds per batch.
+
+    ``solos``: a list of solos or a TokenCorpus. The pipeline cost is what an epoch of WindowData costs
+    (drawing every solo's transposition, then cutting and transposing each batch's windows from the
+    records), per batch; with ``timed`` only that many batches are cut and timed.
+    """
+    data = WindowData(solos, tokenizer, seq_len, batch, augment=True, seed=0, inputs=inputs)
+    started = time.perf_counter()
+    data.on_epoch_end()
+    epoch_s = time.perf_counter() - started
+    n = min(len(data), timed or len(data))
+    started = time.perf_counter()
+    batches = [data[i] for i in range(n)]
+    per_batch = epoch_s / len(data) + (time.perf_counter() - started) / n
+    return [batches[i % len(batches)] for i in range(count)], per_batch

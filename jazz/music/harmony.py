@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from jazz.music.chord_parse import parse_chord
 from jazz.music.chords import pitch_name
 from jazz.music.notes import Bar, ChordChange
 
-TEMPLATES = {  # suffix → intervals above the root; seventh chords first, so ties prefer them
+TEMPLATES = {  # suffix → intervals above the root, in lead-sheet spelling; seventh chords first, so ties prefer them
     "maj7": (0, 4, 7, 11), "7": (0, 4, 7, 10), "m7": (0, 3, 7, 10), "m7b5": (0, 3, 6, 10),
     "dim7": (0, 3, 6, 9), "m6": (0, 3, 7, 9), "": (0, 4, 7), "m": (0, 3, 7),
 }  # fmt: skip
@@ -28,7 +27,7 @@ def _template_matrix() -> tuple[np.ndarray, list[str]]:
             row[[(root + i) % 12 for i in intervals]] = 1.0
             row[root] += 0.3  # the root matters most
             rows.append(row / len(intervals) ** 0.5)
-            names.append(parse_chord(pitch_name(root) + suffix).symbol)
+            names.append(pitch_name(root) + suffix)  # already the lead-sheet spelling (tested)
     return np.array(rows), names
 
 

@@ -76,6 +76,7 @@ def card_text(config: dict, parameters: int) -> str:
         f"- Training: {train['epochs']} epochs max (early stopping patience {train['patience']}"
         + (f", time budget {train['max_minutes']} min" if train.get("max_minutes") else "") + "), sequence length "
         f"{train['seq_len']}, batch {train['batch_size']}, Adam lr {train['lr']}, gradient clip norm {train['clipnorm']}",
+        _distribution(config.get("distribution")),
         "",
         "## Results",
         f"- Epochs run: {result.get('epochs_run', 'n/a')}, best epoch: {result.get('best_epoch', 'n/a')}",
@@ -92,6 +93,16 @@ def card_text(config: dict, parameters: int) -> str:
     for title, body in config.get("card_sections", {}).items():
         lines += ["", f"## {title}", body]
     return "\n".join(lines) + "\n"
+
+
+def _distribution(spread: dict | None) -> str:
+    """The card's line on devices and replicas."""
+    if not spread or spread.get("replicas", 1) == 1 and spread.get("workers", 1) == 1:
+        return "- Devices: one (no distribution)"
+    return (f"- Distribution: {spread['replicas']} replicas over {spread['workers']} "
+            f"worker{'s' * (spread['workers'] > 1)} with `{spread['engine']}`; "
+            f"global batch {spread['global_batch']} ({spread['per_replica_batch']} per replica); "
+            f"learning rate {spread['learning_rate']}")
 
 
 def _skips(model: dict) -> str:
