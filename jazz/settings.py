@@ -17,6 +17,10 @@ TENOR_SAX = 66  # General MIDI program 67, counted from 0 as MIDI bytes do
 # Chosen on the bundled model's validation statistics (see jazz.model.sample).
 TOP_P = 0.93
 
+# Adam's learning rate from scratch, and when fine-tuning a trained model: a quarter, so that a few new solos
+# move the weights toward a player without washing out what the base model learnt.
+LR, FINETUNE_LR = 2e-3, 5e-4
+
 
 def option(default, help: str, flag: str | tuple[str, ...] | None = None, **argparse_kwargs):
     """A dataclass field that is also a command-line option (``flag`` defaults to --field-name; a boolean
@@ -76,7 +80,8 @@ class TrainConfig:
     epochs: int = option(200, "most epochs; early stopping and --max-minutes usually end the run first")
     seq_len: int = option(128, "tokens per training window")
     batch_size: int = option(32, "windows per batch")
-    lr: float = option(2e-3, "Adam learning rate")
+    lr: float | None = option(None, f"Adam learning rate (default {LR}, or {FINETUNE_LR} when fine-tuning with --from)",
+                              type=float)
     val_split: float = option(0.1, "share of solos held out for validation (split by solo)")
     seed: int = option(0, "random seed")
     patience: int = option(4, "early stopping patience in epochs")
@@ -88,6 +93,12 @@ class TrainConfig:
     max_minutes: float | None = option(
         30.0, "time budget: stop after the first epoch that ends past M minutes, keeping the best model",
         type=float, metavar="M")
+    base: str | None = option(None, "fine-tune the trained model in DIR on these solos (its tokenizer and layout win)",
+                              flag="--from", type=str, metavar="DIR")
+
+    def __post_init__(self) -> None:
+        if self.lr is None:
+            self.lr = FINETUNE_LR if self.base else LR
 
     def check(self) -> None:
         if not 0 < self.val_split < 1:

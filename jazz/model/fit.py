@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from jazz.files import UsageError
 from jazz.midi.corpus import load_corpus
+from jazz.model.bundle import Bundle, load_bundle
 from jazz.model.features import CONDITION_SIZE, solo_centre
 from jazz.model.tokens import Tokenizer
 from jazz.model.train import train
@@ -22,7 +24,9 @@ def fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | Non
     """Train a model on the MIDI files under ``paths`` (default data/midi) into ``out``; return the summary.
 
     ``layout`` holds the ModelConfig fields the user chose; the vocabulary, chord width and first pitch come
-    from the tokenizer and the solos. ``resume`` continues the run in ``out`` (its saved layout wins), or starts one if there is none.
+    from the tokenizer and the solos. With ``cfg.base`` (--from) the run fine-tunes that trained model: its
+    tokenizer, layout and weights are the start, and validation is on the new solos. ``resume`` continues
+    the run in ``out`` from its own checkpoint (its saved layout wins), or starts one if there is none.
     """
     cfg.check()
     if (out / "model.keras").exists() and not (resume or force):
@@ -30,19 +34,76 @@ def fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | Non
     if resume and not (out / "config.json").exists():
         print(f"nothing to resume in {out}: starting a new run", file=sys.stderr)
         resume = False
-    tokenizer = Tokenizer()
-    solos, cfg.corpus = training_solos(paths, track, tokenizer, cfg.max_files)
-    with_chords = chords and any(s.chords for s in solos)
-    print(f"chords: given to the model ({sum(bool(s.chords) for s in solos)} solos have them)" if with_chords
-          else "chords: none", file=sys.stderr)
-    model_cfg = ModelConfig(**layout, vocab_size=tokenizer.size, condition=CONDITION_SIZE if with_chords else 0,
-                            first_pitch=tokenizer.first("pitch"))
     saved = saved_config(out) if resume else {}
+    if saved and bool(saved.get("base_model")) != bool(cfg.base):
+        raise UsageError(f"{out} was fine-tuned with --from: resume it with the same --from" if cfg.base is None
+                         else f"{out} was trained from scratch: resume it without --from")
+    base = load_base(Path(cfg.base)) if cfg.base else None
+    tokenizer = base.tokenizer if base else Tokenizer()
+    solos, cfg.corpus = training_solos(paths, track, tokenizer, cfg.max_files)
+    if base:
+        model_cfg, solos = base_layout(base, solos, chords, cfg.lr)
+    else:
+        model_cfg = new_layout(layout, tokenizer, solos, chords)
     if saved:  # the checkpoint's layout, whatever today's defaults are; the card keeps its sections
         model_cfg = ModelConfig.from_dict(saved["model"])
     sections = dict(saved.get("card_sections") or {}) | ({"Notes": card_note} if card_note else {})
-    return train(solos, out, model_cfg, cfg, tokenizer, resume=resume,
-                 extra_config=defaults_for_sampling(solos) | {"card_sections": sections})
+    extra = defaults_for_sampling(solos) | {"card_sections": sections}
+    extra |= {"base_model": describe_base(base)} if base else {}
+    return train(solos, out, model_cfg, cfg, tokenizer, resume=resume, extra_config=extra,
+                 base_weights=base.path / "model.keras" if base else None)
+
+
+def new_layout(layout: dict, tokenizer: Tokenizer, solos: list[Solo], chords: bool) -> ModelConfig:
+    """The user's layout, with the vocabulary, chord width and first pitch of the tokenizer and the solos."""
+    with_chords = chords and any(s.chords for s in solos)
+    print(f"chords: given to the model ({sum(bool(s.chords) for s in solos)} solos have them)" if with_chords
+          else "chords: none", file=sys.stderr)
+    return ModelConfig(**layout, vocab_size=tokenizer.size, condition=CONDITION_SIZE if with_chords else 0,
+                       first_pitch=tokenizer.first("pitch"))
+
+
+def load_base(folder: Path) -> Bundle:
+    """The trained model a fine-tune starts from; one sentence if ``folder`` is not a model folder."""
+    try:
+        return load_bundle(folder)
+    except UsageError as error:
+        raise UsageError(f"--from {folder} is not a model to fine-tune: {error}") from None
+
+
+def base_layout(base: Bundle, solos: list[Solo], chords: bool, lr: float) -> tuple[ModelConfig, list[Solo]]:
+    """The base model's layout (it must be, for its weights to fit), and the solos as it will hear them."""
+    layout = base.model_config
+    print(f"fine-tuning {base.path.resolve().name}: its tokenizer and layout ({layout.cell}, {layout.layers} × "
+          f"{layout.hidden} units), learning rate {lr}", file=sys.stderr)
+    if layout.condition and not chords:  # the base hears chords; --no-chords tells it none is sounding
+        solos = [replace(s, chords=[]) for s in solos]
+    with_chords = sum(bool(s.chords) for s in solos)
+    if not layout.condition:
+        heard = "none (the base model was trained without them)"
+    elif with_chords:
+        heard = f"given to the model ({with_chords} solos have them)"
+    else:
+        heard = "none sounding (the base model hears chords; these solos have none)"
+    print(f"chords: {heard}", file=sys.stderr)
+    return layout, solos
+
+
+def describe_base(base: Bundle) -> dict:
+    """What config.json and the card say about the base model: the names of its folder and its corpus (no
+    paths), and its data."""
+    from jazz.report.card import uses_weimar
+
+    config, result = base.config, base.config.get("result", {})
+    split = config.get("split", {})
+    corpus = config.get("train", {}).get("corpus", [])
+    about = {"name": base.path.resolve().name, "corpus": [Path(c).name for c in corpus],
+             "train_solos": result.get("train_solos", len(split.get("train", []))),
+             "train_notes": result.get("train_notes"), "chords": bool(base.model_config.condition),
+             "val_bits_per_note": result.get("val_bits_per_note"),
+             "weimar": uses_weimar(corpus, split.get("train", []) + split.get("validation", []))
+             or bool(config.get("base_model", {}).get("weimar"))}
+    return about | ({"base_model": config["base_model"]} if config.get("base_model") else {})
 
 
 def training_solos(paths: list, track: str | None, tokenizer: Tokenizer,

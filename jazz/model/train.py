@@ -117,8 +117,11 @@ def compile_model(model: keras.Model, cfg: TrainConfig) -> None:
 
 
 def train(solos: list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig, tokenizer: Tokenizer,
-          resume: bool = False, extra_config: dict | None = None) -> dict:
-    """Fit a model on ``solos`` and write the model folder ``out``; return the summary numbers."""
+          resume: bool = False, extra_config: dict | None = None, base_weights: Path | None = None) -> dict:
+    """Fit a model on ``solos`` and write the model folder ``out``; return the summary numbers.
+
+    ``base_weights`` (a model.keras of the same layout) is the start of a fine-tune; on --resume the run's
+    own checkpoint replaces it."""
     keras.utils.set_random_seed(cfg.seed)
     encode = partial(model_inputs, tokenizer, config=model_cfg)
     train_solos, val_solos = split_by_solo(solos, cfg.val_split, cfg.seed)
@@ -134,6 +137,8 @@ def train(solos: list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig
     atomic_write_text(out / "config.json", json.dumps(config, indent=1))
 
     model = build_model(model_cfg)
+    if base_weights is not None:  # fine-tuning: BackupAndRestore loads the run's own checkpoint over these
+        model.load_weights(base_weights)
     compile_model(model, cfg)
     callbacks = make_callbacks(out, cfg, train_data, val_data, resume)
     started = time.time()

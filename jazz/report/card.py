@@ -29,7 +29,9 @@ def card_text(config: dict, parameters: int) -> str:
     model, train, result = config["model"], config["train"], config.get("result", {})
     split = config.get("split", {})
     names = split.get("train", []) + split.get("validation", [])
-    licence = WEIMAR_ATTRIBUTION if uses_weimar(train.get("corpus", []), names) else (
+    base = config.get("base_model") or {}
+    weimar = uses_weimar(train.get("corpus", []), names) or base.get("weimar")
+    licence = WEIMAR_ATTRIBUTION if weimar else (
         "The training files were supplied by the user; check their licence before sharing this model.")
     lines = [
         f"# jazz model card: {model['cell']} × {model['layers']} layers of {model['hidden']} units",
@@ -42,6 +44,7 @@ def card_text(config: dict, parameters: int) -> str:
         f"{result.get('val_solos', len(split.get('validation', [])))} held out for validation (split by solo, seed {train['seed']})",
         f"- Training notes: {result.get('train_notes', 'n/a')}; chords as input: {'yes' if model.get('condition') else 'no'}",
         f"- Augmentation: {'random transposition of every solo, every epoch' if train.get('augment') else 'none'}",
+    ] + ([f"- Fine-tuned from: {_base_line(base)}"] if base else []) + [
         "",
         "## Licence and attribution",
         licence,
@@ -70,6 +73,14 @@ def card_text(config: dict, parameters: int) -> str:
     for title, body in config.get("card_sections", {}).items():
         lines += ["", f"## {title}", body]
     return "\n".join(lines) + "\n"
+
+
+def _base_line(base: dict) -> str:
+    """The base model of a fine-tune: its folder's name and what it was trained on."""
+    data = f"{base.get('train_solos', 'n/a')} solos, {base.get('train_notes') or 'n/a'} notes"
+    corpus = ", ".join(base.get("corpus", [])) or "an unrecorded corpus"
+    score = f"; {_fmt(base.get('val_bits_per_note'))} bits per note on its validation solos"
+    return f"`{base.get('name', '?')}` ({data} of {corpus}{score if base.get('val_bits_per_note') else ''})"
 
 
 def _skips(model: dict) -> str:
