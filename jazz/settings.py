@@ -7,6 +7,7 @@ once. The module imports nothing heavy, so `jazz --help` stays fast.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 
 from jazz.files import UsageError
 
@@ -128,6 +129,11 @@ class GenerateOptions:
     force: bool = option(False, "overwrite existing files")
     band: bool = option(True, "write the solo alone (no comping, bass, drums)", flag="--no-band")
     musicxml: bool = option(False, "also write a MusicXML lead sheet per solo")
+    wav: bool = option(False, "also render each solo with its band to a WAV file (needs FluidSynth and a General "
+                              "MIDI SoundFont)")
+    soundfont: str | None = option(None, "the SoundFont for --wav (default: a General MIDI one where Linux "
+                                         "packages put it); implies --wav", type=str, metavar="FILE.sf2")
+    png: bool = option(False, "also draw each solo as a piano roll (PNG) with bar lines and chord symbols")
     progress: bool = False
     title: str = ""
     composer: str = ""  # the tune's, for the lead sheet and the MIDI file
@@ -147,3 +153,5 @@ class GenerateOptions:
             raise UsageError("--tempo must be between 20 and 400 beats per minute")
         if not 0 <= self.program <= 127:
             raise UsageError("--program must be a General MIDI program number from 0 to 127")
+        if self.soundfont is not None and not Path(self.soundfont).is_file():
+            raise UsageError(f"--soundfont {self.soundfont} is not a file")
