@@ -68,7 +68,9 @@ def test_fine_tune_keeps_the_base_tokenizer_and_layout_and_names_it(base, finetu
     assert str(tmp_path_factory.getbasetemp()) not in json.dumps(named)  # a name, not a machine path
     validation = config["split"]["validation"]
     assert validation and all(name.startswith("walk_2_") for name in validation)  # validated on the new solos
-    assert "Fine-tuned from: `base`" in (finetuned / "card.md").read_text()
+    card = (finetuned / "card.md").read_text()
+    assert "Fine-tuned from: `base`" in card
+    assert named["start_val_bits_per_note"] > 0 and "scored" in card and "before fine-tuning" in card
 
 
 def test_fine_tune_starts_from_the_base_weights_within_the_time_budget(base, new_solos, tmp_path, capsys):
@@ -93,8 +95,9 @@ def test_resume_continues_the_fine_tune_from_its_own_checkpoint(base, finetuned,
     assert "resume it with the same --from" in capsys.readouterr().err
     assert main([*argv, "--from", str(base)]) == 0
     assert [int(r["epoch"]) for r in read_history(out / "history.csv")] == [0, 1, 2]
-    config = config_of(out)
+    config, first = config_of(out), config_of(finetuned)
     assert config["result"]["epochs_run"] == 3 and config["base_model"]["name"] == "base"
+    assert config["base_model"]["start_val_bits_per_note"] == first["base_model"]["start_val_bits_per_note"]
 
 
 @pytest.mark.parametrize("make", ["missing", "empty", "corpus"])

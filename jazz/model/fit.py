@@ -49,7 +49,9 @@ def fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | Non
         model_cfg = ModelConfig.from_dict(saved["model"])
     sections = dict(saved.get("card_sections") or {}) | ({"Notes": card_note} if card_note else {})
     extra = defaults_for_sampling(solos) | {"card_sections": sections}
-    extra |= {"base_model": describe_base(base)} if base else {}
+    if base:  # a resumed fine-tune keeps the base's score before fine-tuning
+        started = {k: v for k, v in (saved.get("base_model") or {}).items() if k == "start_val_bits_per_note"}
+        extra["base_model"] = describe_base(base) | started
     return train(solos, out, model_cfg, cfg, tokenizer, resume=resume, extra_config=extra,
                  base_weights=base.path / "model.keras" if base else None)
 

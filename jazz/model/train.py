@@ -137,9 +137,11 @@ def train(solos: list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig
     atomic_write_text(out / "config.json", json.dumps(config, indent=1))
 
     model = build_model(model_cfg)
+    compile_model(model, cfg)
     if base_weights is not None:  # fine-tuning: BackupAndRestore loads the run's own checkpoint over these
         model.load_weights(base_weights)
-    compile_model(model, cfg)
+        if not resume:
+            _score_base(model, val_data, out)
     callbacks = make_callbacks(out, cfg, train_data, val_data, resume)
     started = time.time()
     history = model.fit(train_data, validation_data=val_data, epochs=cfg.epochs, callbacks=callbacks,
@@ -150,6 +152,16 @@ def train(solos: list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig
         print("training stopped: the loss became NaN or infinite (try a lower --lr); "
               "keeping the last good checkpoint", file=sys.stderr)
     return finish(out, model, history, cfg, elapsed, train_data, val_data, diverged)
+
+
+def _score_base(model: keras.Model, val_data: WindowData, out: Path) -> None:
+    """Say, and note in config.json, how a fine-tune's base model scores on the validation solos before it
+    learns from them: the number each epoch is to beat."""
+    bits = float(model.evaluate(val_data, verbose=0)) / LN2 * val_data.tokens_per_note
+    print(f"the base model, before fine-tuning: {bits:.3f} bits per note on the validation solos", file=sys.stderr)
+    config = json.loads((out / "config.json").read_text())
+    config["base_model"]["start_val_bits_per_note"] = bits
+    atomic_write_text(out / "config.json", json.dumps(config, indent=1))
 
 
 def _seconds_so_far(out: Path) -> float:

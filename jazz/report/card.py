@@ -62,7 +62,9 @@ def card_text(config: dict, parameters: int) -> str:
         f"- Epochs run: {result.get('epochs_run', 'n/a')}, best epoch: {result.get('best_epoch', 'n/a')}",
         f"- Training loss: {_fmt(result.get('train_bits_per_note'))} bits per note",
         f"- Validation loss: {_fmt(result.get('val_bits_per_note'))} bits per note "
-        f"({_fmt(result.get('val_bits_per_token'))} bits per token)",
+        f"({_fmt(result.get('val_bits_per_token'))} bits per token)" + (
+            f"; the base model scored {_fmt(base['start_val_bits_per_note'])} on these solos before fine-tuning"
+            if "start_val_bits_per_note" in base else ""),
         f"- Training time: {_fmt(result.get('train_seconds'), 1)} s on {result.get('hardware') or 'unrecorded hardware'}",
         "",
         "## How it was made",
