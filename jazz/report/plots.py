@@ -60,7 +60,6 @@ def piano_roll(solo: Solo, title: str = "", bars_per_row: int = BARS_PER_ROW):
     for axis, (first, row) in zip(axes[:, 0], rows):
         _draw_row(axis, solo, first, row, (low, high), width)
     axes[0, 0].set_title(title or solo.name, pad=18, loc="left")
-    axes[-1, 0].set_xlabel("beats into the row")
     handles = [matplotlib.patches.Patch(color=COLOURS[k], label=text) for k, text in
                ((True, "chord tone"), (False, "other note"))] if solo.chords else []
     if handles:
@@ -95,9 +94,9 @@ def _draw_row(axis, solo: Solo, first: int, row: list, pitches: tuple[int, int],
     axis.set_yticks([p for p in range(low, high + 1) if p % 12 == 0])
     axis.set_yticklabels([f"C{p // 12 - 1}" for p in range(low, high + 1) if p % 12 == 0], fontsize=7)
     axis.grid(axis="y", color="0.85", lw=0.5)
+    axis.set_xticks([(bar.start - start) / beat for bar in row] + [(end - start) / beat], labels=[])
     axis.set_xlim(0, width)
     axis.set_ylim(low, high)
-    axis.tick_params(axis="x", labelsize=7)
 
 
 def _chord_symbols(axis, solo: Solo, start: int, end: int) -> None:
