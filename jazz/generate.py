@@ -17,19 +17,26 @@ from jazz.music.form import Form, chord_form, plain_form
 from jazz.music.notes import ChordChange, Part, Solo
 from jazz.music.performance import add_velocities
 from jazz.music.registers import default_centre
+from jazz.report.audio import Renderer, find_renderer, render_wav
 from jazz.settings import GenerateOptions
 
 
-def output_paths(out: Path, n: int, force: bool, musicxml: bool = False) -> list[Path]:
-    """The .mid files to write; refuses (without ``force``) if any of them, or their lead sheets, exist."""
+def output_paths(out: Path, n: int, force: bool, beside: tuple[str, ...] = ()) -> list[Path]:
+    """The .mid files to write; refuses (without ``force``) if any of them, or the files with the suffixes
+    ``beside`` them (lead sheets, audio, pictures), exist."""
     paths = [out / f"solo_{i:03d}.mid" for i in range(1, n + 1)]
-    written = paths + ([p.with_suffix(".musicxml") for p in paths] if musicxml else [])
+    written = paths + [p.with_suffix(suffix) for suffix in beside for p in paths]
     existing = [p for p in written if p.exists()]
     if existing and not force:
         raise UsageError(f"{existing[0]} already exists (use --force to overwrite)")
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} exists and is not a folder")
     return paths
+
+
+def files_beside(opts: GenerateOptions) -> tuple[str, ...]:
+    """The suffixes of the files written beside each .mid: lead sheet, audio, piano roll."""
+    return (".musicxml",) * opts.musicxml + (".wav",) * (opts.wav or bool(opts.soundfont)) + (".png",) * opts.png
 
 
 def load_primer(bundle: Bundle, path: str) -> Solo:
@@ -44,7 +51,8 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     """Sample ``opts.n`` solos and write them to ``out``; return the files written."""
     opts.check()
     tok = bundle.tokenizer
-    paths = output_paths(out, opts.n, opts.force, opts.musicxml)
+    paths = output_paths(out, opts.n, opts.force, files_beside(opts))
+    renderer = find_renderer(opts.soundfont) if ".wav" in files_beside(opts) else None  # said before sampling
     form = form or plain_form(opts.bars, opts.meter, tok.grid)
     primer = load_primer(bundle, opts.primer) if opts.primer else None
     primer_ids = tok.encode(primer)[1:-1] if primer else None
@@ -62,12 +70,13 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     for i, (ids, path) in enumerate(zip(sequences, paths)):
         solo = tok.decode(ids, tempo=tempo, name=path.stem)
         solo = add_velocities(replace(solo, chords=chords, key=opts.key), seed=opts.seed * 1000 + i)
-        write_solo(path, solo, opts, seed=opts.seed * 1000 + i)
+        write_solo(path, solo, opts, seed=opts.seed * 1000 + i, renderer=renderer)
     return paths
 
 
-def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int) -> None:
-    """The .mid file (solo, and the band when there are chords) and, if asked, the lead sheet."""
+def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int, renderer: Renderer | None = None) -> None:
+    """The .mid file (solo, and the band when there are chords) and, if asked, the lead sheet, the piano roll
+    (.png) and, with a ``renderer``, the audio of the .mid (.wav)."""
     parts = [Part("Solo", solo.notes, channel=0, program=opts.program)]
     if opts.band and solo.chords:
         from jazz.music.band import band_parts
@@ -79,6 +88,12 @@ def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int) -> None
 
         write_lead_sheet(path.with_suffix(".musicxml"), solo, title=opts.title or path.stem, composer=opts.composer,
                          program=opts.program)
+    if opts.png:
+        from jazz.report.plots import plot_piano_roll
+
+        plot_piano_roll(solo, path.with_suffix(".png"), title=" · ".join(filter(None, (path.stem, opts.title))))
+    if renderer is not None:
+        render_wav(renderer, path, path.with_suffix(".wav"))
 
 
 def _shift(chords: list[ChordChange], primer: Solo | None) -> list[ChordChange]:

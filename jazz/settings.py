@@ -7,6 +7,7 @@ once. The module imports nothing heavy, so `jazz --help` stays fast.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 
 from jazz.files import UsageError
 
@@ -16,6 +17,10 @@ TENOR_SAX = 66  # General MIDI program 67, counted from 0 as MIDI bytes do
 # Nucleus (top-p) mass for each pitch; rhythm tokens are always drawn from the whole distribution.
 # Chosen on the bundled model's validation statistics (see jazz.model.sample).
 TOP_P = 0.93
+
+# Adam's learning rate from scratch, and when fine-tuning a trained model: a quarter, so that a few new solos
+# move the weights toward a player without washing out what the base model learnt.
+LR, FINETUNE_LR = 2e-3, 5e-4
 
 
 def option(default, help: str, flag: str | tuple[str, ...] | None = None, **argparse_kwargs):
@@ -76,7 +81,8 @@ class TrainConfig:
     epochs: int = option(200, "most epochs; early stopping and --max-minutes usually end the run first")
     seq_len: int = option(128, "tokens per training window")
     batch_size: int = option(32, "windows per batch")
-    lr: float = option(2e-3, "Adam learning rate")
+    lr: float | None = option(None, f"Adam learning rate (default {LR}, or {FINETUNE_LR} when fine-tuning with --from)",
+                              type=float)
     val_split: float = option(0.1, "share of solos held out for validation (split by solo)")
     seed: int = option(0, "random seed")
     patience: int = option(4, "early stopping patience in epochs")
@@ -88,6 +94,12 @@ class TrainConfig:
     max_minutes: float | None = option(
         30.0, "time budget: stop after the first epoch that ends past M minutes, keeping the best model",
         type=float, metavar="M")
+    base: str | None = option(None, "fine-tune the trained model in DIR on these solos (its tokenizer and layout win)",
+                              flag="--from", type=str, metavar="DIR")
+
+    def __post_init__(self) -> None:
+        if self.lr is None:
+            self.lr = FINETUNE_LR if self.base else LR
 
     def check(self) -> None:
         if not 0 < self.val_split < 1:
@@ -117,6 +129,11 @@ class GenerateOptions:
     force: bool = option(False, "overwrite existing files")
     band: bool = option(True, "write the solo alone (no comping, bass, drums)", flag="--no-band")
     musicxml: bool = option(False, "also write a MusicXML lead sheet per solo")
+    wav: bool = option(False, "also render each solo with its band to a WAV file (needs FluidSynth and a General "
+                              "MIDI SoundFont)")
+    soundfont: str | None = option(None, "the SoundFont for --wav (default: a General MIDI one where Linux "
+                                         "packages put it); implies --wav", type=str, metavar="FILE.sf2")
+    png: bool = option(False, "also draw each solo as a piano roll (PNG) with bar lines and chord symbols")
     progress: bool = False
     title: str = ""
     composer: str = ""  # the tune's, for the lead sheet and the MIDI file
@@ -136,3 +153,5 @@ class GenerateOptions:
             raise UsageError("--tempo must be between 20 and 400 beats per minute")
         if not 0 <= self.program <= 127:
             raise UsageError("--program must be a General MIDI program number from 0 to 127")
+        if self.soundfont is not None and not Path(self.soundfont).is_file():
+            raise UsageError(f"--soundfont {self.soundfont} is not a file")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from jazz.files import UsageError
 from jazz.midi.corpus import load_corpus, scan_corpus
+from jazz.model.bundle import Bundle, load_bundle
 from jazz.model.distribute import configure_cpu_devices
 from jazz.model.features import CONDITION_SIZE, solo_centre
 from jazz.model.split import hold_out_end
@@ -27,8 +29,10 @@ def fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | Non
     """Train a model on the MIDI files under ``paths`` (default data/midi) into ``out``; return the summary.
 
     ``layout`` holds the ModelConfig fields the user chose; the vocabulary, chord width and first pitch come
-    from the tokenizer and the solos. ``resume`` continues the run in ``out`` (its saved layout wins), or
-    starts one if there is none. One long solo trains on its start and is validated on its end.
+    from the tokenizer and the solos. With ``cfg.base`` (--from) the run fine-tunes that trained model: its
+    tokenizer, layout and weights are the start, and validation is on the new solos. ``resume`` continues
+    the run in ``out`` from its own checkpoint (its saved layout wins), or starts one if there is none.
+    One long solo trains on its start and is validated on its end.
     """
     cfg.check()
     if (out / "model.keras").exists() and not (resume or force):
@@ -36,25 +40,33 @@ def fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | Non
     if resume and not (out / "config.json").exists():
         print(f"nothing to resume in {out}: starting a new run", file=sys.stderr)
         resume = False
+    saved = saved_config(out) if resume else {}
+    if saved and bool(saved.get("base_model")) != bool(cfg.base):
+        raise UsageError(f"{out} was fine-tuned with --from: resume it with the same --from" if cfg.base is None
+                         else f"{out} was trained from scratch: resume it without --from")
     configure_cpu_devices()  # JAZZ_CPU_DEVICES, before the backend starts its devices
-    tokenizer = Tokenizer()
+    base = load_base(Path(cfg.base)) if cfg.base else None
+    tokenizer = base.tokenizer if base else Tokenizer()
     data, cfg.corpus = training_data(paths, track, tokenizer, cfg.max_files)
     split = None
-    if len(data) == 1:
-        start, end = hold_out_end(load_corpus(cfg.corpus, grid=tokenizer.grid, track=track).solos[0], cfg.val_split)
+    if len(data) == 1 or base:  # a fine-tune's few solos, or one long solo, are read as solos
+        data = load_corpus(cfg.corpus, grid=tokenizer.grid, track=track).solos[:cfg.max_files]
+    if len(data) == 1:  # one long solo: its start for training, its end for validation
+        start, end = hold_out_end(data[0], cfg.val_split)
         data, split = start + end, ([0], [1])
-    with_count = data.chord_solos if isinstance(data, TokenCorpus) else sum(bool(s.chords) for s in data)
-    with_chords = chords and with_count > 0
-    print(f"chords: given to the model ({with_count} solos have them)" if with_chords else "chords: none",
-          file=sys.stderr)
-    model_cfg = ModelConfig(**layout, vocab_size=tokenizer.size, condition=CONDITION_SIZE if with_chords else 0,
-                            first_pitch=tokenizer.first("pitch"))
-    saved = saved_config(out) if resume else {}
+    if base:
+        model_cfg, data = base_layout(base, data, chords, cfg.lr)
+    else:
+        model_cfg = new_layout(layout, tokenizer, data, chords)
     if saved:  # the checkpoint's layout, whatever today's defaults are; the card keeps its sections
         model_cfg = ModelConfig.from_dict(saved["model"])
     sections = dict(saved.get("card_sections") or {}) | ({"Notes": card_note} if card_note else {})
+    extra = defaults_for_sampling(data) | {"card_sections": sections}
+    if base:  # a resumed fine-tune keeps the base's score before fine-tuning
+        started = {k: v for k, v in (saved.get("base_model") or {}).items() if k == "start_val_bits_per_note"}
+        extra["base_model"] = describe_base(base) | started
     return train(data, out, model_cfg, cfg, tokenizer, resume=resume, split=split, distribute=distribute,
-                 extra_config=defaults_for_sampling(data) | {"card_sections": sections})
+                 extra_config=extra, base_weights=base.path / "model.keras" if base else None)
 
 
 def training_data(paths: list, track: str | None, tokenizer: Tokenizer,
@@ -75,6 +87,59 @@ def training_data(paths: list, track: str | None, tokenizer: Tokenizer,
         elif report.damage:
             print(f"  salvaged {report.path}: {report.damage}", file=sys.stderr)
     return load_token_corpus(corpus, tokenizer, track, max_files, progress=True), [str(p) for p in paths]
+
+
+def new_layout(layout: dict, tokenizer: Tokenizer, data: TokenCorpus | list[Solo], chords: bool) -> ModelConfig:
+    """The user's layout, with the vocabulary, chord width and first pitch of the tokenizer and the solos."""
+    count = data.chord_solos if isinstance(data, TokenCorpus) else sum(bool(s.chords) for s in data)
+    with_chords = chords and count > 0
+    print(f"chords: given to the model ({count} solos have them)" if with_chords else "chords: none",
+          file=sys.stderr)
+    return ModelConfig(**layout, vocab_size=tokenizer.size, condition=CONDITION_SIZE if with_chords else 0,
+                       first_pitch=tokenizer.first("pitch"))
+
+
+def load_base(folder: Path) -> Bundle:
+    """The trained model a fine-tune starts from; one sentence if ``folder`` is not a model folder."""
+    try:
+        return load_bundle(folder)
+    except UsageError as error:
+        raise UsageError(f"--from {folder} is not a model to fine-tune: {error}") from None
+
+
+def base_layout(base: Bundle, solos: list[Solo], chords: bool, lr: float) -> tuple[ModelConfig, list[Solo]]:
+    """The base model's layout (it must be, for its weights to fit), and the solos as it will hear them."""
+    layout = base.model_config
+    print(f"fine-tuning {base.path.resolve().name}: its tokenizer and layout ({layout.cell}, {layout.layers} × "
+          f"{layout.hidden} units), learning rate {lr}", file=sys.stderr)
+    if layout.condition and not chords:  # the base hears chords; --no-chords tells it none is sounding
+        solos = [replace(s, chords=[]) for s in solos]
+    with_chords = sum(bool(s.chords) for s in solos)
+    if not layout.condition:
+        heard = "none (the base model was trained without them)"
+    elif with_chords:
+        heard = f"given to the model ({with_chords} solos have them)"
+    else:
+        heard = "none sounding (the base model hears chords; these solos have none)"
+    print(f"chords: {heard}", file=sys.stderr)
+    return layout, solos
+
+
+def describe_base(base: Bundle) -> dict:
+    """What config.json and the card say about the base model: the names of its folder and its corpus (no
+    paths), and its data."""
+    from jazz.report.card import uses_weimar
+
+    config, result = base.config, base.config.get("result", {})
+    split = config.get("split", {})
+    corpus = config.get("train", {}).get("corpus", [])
+    about = {"name": base.path.resolve().name, "corpus": [Path(c).name for c in corpus],
+             "train_solos": result.get("train_solos", len(split.get("train", []))),
+             "train_notes": result.get("train_notes"), "chords": bool(base.model_config.condition),
+             "val_bits_per_note": result.get("val_bits_per_note"),
+             "weimar": uses_weimar(corpus, split.get("train", []) + split.get("validation", []))
+             or bool(config.get("base_model", {}).get("weimar"))}
+    return about | ({"base_model": config["base_model"]} if config.get("base_model") else {})
 
 
 def defaults_for_sampling(data: TokenCorpus | list[Solo]) -> dict:

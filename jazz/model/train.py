@@ -116,22 +116,23 @@ def compile_model(model: keras.Model, cfg: TrainConfig) -> None:
 
 def train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig, tokenizer: Tokenizer,
           resume: bool = False, extra_config: dict | None = None, distribute: bool = False,
-          split: tuple[list[int], list[int]] | None = None) -> dict:
+          split: tuple[list[int], list[int]] | None = None, base_weights: Path | None = None) -> dict:
     """Fit a model on ``data`` and write the model folder ``out``; return the summary numbers.
 
     ``split`` gives the training and validation solos by index (default: a seeded share of whole solos).
     With ``distribute`` the run is data parallel over every device (and worker) the backend sees; only
-    the chief writes ``out``."""
+    the chief writes ``out``. ``base_weights`` (a model.keras of the same layout) is the start of a
+    fine-tune; on --resume the run's own checkpoint replaces it."""
     plan = make_plan(distribute)  # first: a multi-worker strategy must start before other backend work
     plan.check(cfg.batch_size)
     with writing_folder(plan, out, resume) as folder:
-        return _train(data, folder, model_cfg, cfg, tokenizer, resume, extra_config or {}, plan, split) | {
-            "worker": plan.worker}
+        return _train(data, folder, model_cfg, cfg, tokenizer, resume, extra_config or {}, plan, split,
+                      base_weights) | {"worker": plan.worker}
 
 
 def _train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig,
            tokenizer: Tokenizer, resume: bool, extra_config: dict, plan: Plan,
-           split: tuple[list[int], list[int]] | None = None) -> dict:
+           split: tuple[list[int], list[int]] | None = None, base_weights: Path | None = None) -> dict:
     keras.utils.set_random_seed(cfg.seed)
     data = data if isinstance(data, TokenCorpus) else TokenCorpus.from_solos(tokenizer, data)
     train_idx, val_idx = split or split_names(data.names, cfg.val_split, cfg.seed)
@@ -151,7 +152,11 @@ def _train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cf
     with plan.scope():
         model = build_model(model_cfg)
         compile_model(model, cfg)
+        if base_weights is not None:  # fine-tuning: BackupAndRestore loads the run's own checkpoint over these
+            model.load_weights(base_weights)
     plan.prepare(model)
+    if base_weights is not None and not resume:
+        _score_base(model, val_data, out)
     callbacks = make_callbacks(out, cfg, train_data, val_data, resume, plan)
     started = time.time()
     history = model.fit(train_data, validation_data=val_data, epochs=cfg.epochs, callbacks=callbacks,
@@ -162,6 +167,16 @@ def _train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cf
         print("training stopped: the loss became NaN or infinite (try a lower --lr); "
               "keeping the last good checkpoint", file=sys.stderr)
     return finish(out, model, history, cfg, elapsed, train_data, val_data, diverged)
+
+
+def _score_base(model: keras.Model, val_data: WindowData, out: Path) -> None:
+    """Say, and note in config.json, how a fine-tune's base model scores on the validation solos before it
+    learns from them: the number each epoch is to beat."""
+    bits = float(model.evaluate(val_data, verbose=0)) / LN2 * val_data.tokens_per_note
+    print(f"the base model, before fine-tuning: {bits:.3f} bits per note on the validation solos", file=sys.stderr)
+    config = json.loads((out / "config.json").read_text())
+    config["base_model"]["start_val_bits_per_note"] = bits
+    atomic_write_text(out / "config.json", json.dumps(config, indent=1))
 
 
 def _seconds_so_far(out: Path) -> float:

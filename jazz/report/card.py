@@ -51,7 +51,9 @@ def card_text(config: dict, parameters: int) -> str:
     model, train, result = config["model"], config["train"], config.get("result", {})
     split = config.get("split", {})
     names = split.get("train", []) + split.get("validation", [])
-    licence = WEIMAR_ATTRIBUTION if uses_weimar(train.get("corpus", []), names) else (
+    base = config.get("base_model") or {}
+    weimar = uses_weimar(train.get("corpus", []), names) or base.get("weimar")
+    licence = WEIMAR_ATTRIBUTION if weimar else (
         "The training files were supplied by the user; check their licence before sharing this model.")
     lines = [
         f"# jazz model card: {model['cell']} × {model['layers']} layers of {model['hidden']} units",
@@ -64,6 +66,7 @@ def card_text(config: dict, parameters: int) -> str:
         f"{result.get('val_solos', len(split.get('validation', [])))} held out for validation (split by solo, seed {train['seed']})",
         f"- Training notes: {result.get('train_notes', 'n/a')}; chords as input: {'yes' if model.get('condition') else 'no'}",
         f"- Augmentation: {'random transposition of every solo, every epoch' if train.get('augment') else 'none'}",
+    ] + ([f"- Fine-tuned from: {_base_line(base)}"] if base else []) + [
         "",
         "## Licence and attribution",
         licence,
@@ -82,7 +85,9 @@ def card_text(config: dict, parameters: int) -> str:
         f"- Epochs run: {result.get('epochs_run', 'n/a')}, best epoch: {result.get('best_epoch', 'n/a')}",
         f"- Training loss: {_fmt(result.get('train_bits_per_note'))} bits per note",
         f"- Validation loss: {_fmt(result.get('val_bits_per_note'))} bits per note "
-        f"({_fmt(result.get('val_bits_per_token'))} bits per token)",
+        f"({_fmt(result.get('val_bits_per_token'))} bits per token)" + (
+            f"; the base model scored {_fmt(base['start_val_bits_per_note'])} on these solos before fine-tuning"
+            if "start_val_bits_per_note" in base else ""),
         f"- Training time: {_fmt(result.get('train_seconds'), 1)} s on {result.get('hardware') or 'unrecorded hardware'}",
         "",
         "## How it was made",
@@ -103,6 +108,14 @@ def _distribution(spread: dict | None) -> str:
             f"worker{'s' * (spread['workers'] > 1)} with `{spread['engine']}`; "
             f"global batch {spread['global_batch']} ({spread['per_replica_batch']} per replica); "
             f"learning rate {spread['learning_rate']}")
+
+
+def _base_line(base: dict) -> str:
+    """The base model of a fine-tune: its folder's name and what it was trained on."""
+    data = f"{base.get('train_solos', 'n/a')} solos, {base.get('train_notes') or 'n/a'} notes"
+    corpus = ", ".join(base.get("corpus", [])) or "an unrecorded corpus"
+    score = f"; {_fmt(base.get('val_bits_per_note'))} bits per note on its validation solos"
+    return f"`{base.get('name', '?')}` ({data} of {corpus}{score if base.get('val_bits_per_note') else ''})"
 
 
 def _skips(model: dict) -> str:
