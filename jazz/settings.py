@@ -3,3 +3,8 @@
 # Nucleus (top-p) mass for each pitch; rhythm tokens are always drawn from the whole distribution.
 # Chosen on the bundled model's validation statistics (see the notes of issue 5 and jazz.model.sample).
 TOP_P = 0.93
+
+# Whether the pitch nucleus cuts inside interval bands (keeping each band's mass: leaps survive), and the
+# temperature of the rhythm tokens (None: the pitch temperature). See jazz.model.sample.
+BANDED = False
+RHYTHM_TEMPERATURE = None

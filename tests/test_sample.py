@@ -19,7 +19,7 @@ from jazz.model.features import (
 )
 from jazz.model.motifs import ECHO_ORDERS
 from jazz.model.network import IntervalLogits, ModelConfig, RegisterLogits, build_model
-from jazz.model.sample import choose, nucleus, sample
+from jazz.model.sample import BAND_COUNT, Sampler, band_table, banded_nucleus, choose, nucleus, sample
 from jazz.model.tokens import Grammar, Tokenizer
 from jazz.music.notes import LOWEST_PITCH, Bar, ChordChange, Note, Solo
 
@@ -207,3 +207,67 @@ def test_the_sampler_follows_a_figure_the_primer_plays():
                      register=62)[0]
         first_new_pitch.append([n.pitch for n in TOK.decode(ids).notes][len(figure)])
     assert first_new_pitch[0] == 65 and first_new_pitch[1] != 65
+
+
+def test_interval_bands_split_size_and_direction():
+    table = band_table(reach=20)
+    band = {k: table[k + 20] for k in range(-20, 21)}
+    assert band[0] == 0 and band[1] == band[2] != band[-1] == band[-2]
+    assert band[3] == band[4] != band[5] == band[7] != band[8] == band[12] != band[13] == band[20]
+    assert len(set(band.values())) == BAND_COUNT
+
+
+def test_the_banded_nucleus_keeps_each_bands_mass_and_cuts_inside_it():
+    rng = np.random.default_rng(11)
+    probs = rng.dirichlet(np.full(88, 0.3), size=40).astype(np.float32)
+    bands = rng.integers(0, BAND_COUNT, size=(40, 88)).astype(np.int32)
+    out = keras.ops.convert_to_numpy(banded_nucleus(keras.ops.convert_to_tensor(probs), 0.8,
+                                                    keras.ops.convert_to_tensor(bands)))
+    for row in range(40):
+        for b in range(BAND_COUNT):
+            inside = bands[row] == b
+            assert out[row, inside].sum() == pytest.approx(probs[row, inside].sum(), rel=1e-4, abs=1e-7)
+            p = probs[row, inside]
+            if p.sum() > 1e-6:
+                order = np.argsort(-p)
+                before = np.cumsum(p[order]) / p.sum() - p[order] / p.sum()
+                expected = np.zeros(len(p), dtype=bool)
+                expected[order[before < 0.8 - 1e-5]] = True
+                assert np.array_equal(out[row, inside] > 0, expected & (p > 0))
+    one_band = keras.ops.convert_to_numpy(banded_nucleus(keras.ops.convert_to_tensor(probs), 0.8,
+                                                         keras.ops.convert_to_tensor(np.zeros_like(bands))))
+    plain = keras.ops.convert_to_numpy(nucleus(keras.ops.convert_to_tensor(probs), 0.8))
+    assert np.array_equal(one_band > 0, plain > 0)  # one band: the plain nucleus, rescaled
+
+
+def test_a_temperature_per_row_is_each_rows_own():
+    rng = np.random.default_rng(4)
+    logits = rng.normal(scale=2.0, size=(200, 30)).astype(np.float32)
+    mask = np.ones((200, 30), dtype=bool)
+    u = rng.random(200).astype(np.float32)
+    temperature = np.where(np.arange(200) % 2, 0.5, 1.5).astype(np.float32)
+    both = keras.ops.convert_to_numpy(choose(logits, mask, u, temperature, 1.0))
+    for t in (0.5, 1.5):
+        rows = temperature == t
+        alone = keras.ops.convert_to_numpy(choose(logits[rows], mask[rows], u[rows], t, 1.0))
+        assert np.array_equal(both[rows], alone)
+
+
+def test_pitch_bands_are_intervals_from_the_last_pitch():
+    sampler = Sampler(skip_model(0), TOK)
+    last = np.array([1 + 60 - LOWEST_PITCH, 0, 1 + 60 - LOWEST_PITCH], dtype=np.int32)
+    bands = keras.ops.convert_to_numpy(sampler.pitch_bands(keras.ops.convert_to_tensor(last),
+                                                           np.array([1.0, 1.0, 0.0], dtype=np.float32)))
+    column = {p: p - TOK.low for p in (48, 59, 60, 61, 67, 72, 80)}
+    table = band_table(reach=20)
+    for pitch, j in column.items():
+        assert bands[0, j] == table[pitch - 60 + 20]
+    assert not bands[1].any() and not bands[2].any()  # before the first note, or banding off: one band
+
+
+def test_banded_sampling_with_its_own_rhythm_temperature_makes_decodable_solos():
+    model, plan = skip_model(0), ["4/4"] * 4
+    rows = sample(model, TOK, 3, plan, temperature=0.9, top_p=0.8, seed=2, rhythm_temperature=1.1, banded=True)
+    for ids in rows:
+        solo = TOK.decode(ids)
+        assert len(solo.bars) == 4 and all(a.end <= b.onset for a, b in zip(solo.notes, solo.notes[1:]))

@@ -2,15 +2,23 @@
 
 One compiled function runs ``CHUNK`` steps of the whole inner loop on the backend: look up the chord at
 the grammar's moment, embed the last token, advance every recurrent cell by one step, compute logits,
-mask the tokens the grammar forbids, apply the temperature and, for pitches, the top-p (nucleus) cut,
-draw the next token by inverting the cumulative distribution at a uniform number supplied from NumPy (so
-a seed gives the same solo on every backend), and advance the grammar and the motif memory. Python only
-sees the sequences every ``CHUNK`` steps. N solos are sampled as one batch.
+mask the tokens the grammar forbids, apply the temperature (one for pitches, one for the rhythm tokens)
+and, for pitches, the top-p (nucleus) cut, draw the next token by inverting the cumulative distribution at
+a uniform number supplied from NumPy (so a seed gives the same solo on every backend), and advance the
+grammar and the motif memory. Python only sees the sequences every ``CHUNK`` steps. N solos are sampled
+as one batch.
 
 Why the nucleus cuts pitches only: the unlikely pitches are mostly wrong notes and wild leaps, while the
 unlikely positions and durations are the rests and odd rhythms that make a line breathe. Cutting every
 token made the bundled model's solos denser and rhythmically flatter than the real ones; cutting pitches
 alone keeps their rhythm statistics inside the real range and their register narrower.
+
+Why the cut works inside interval bands: one nucleus over all pitches removes the rare but right leaps
+along with the wrong notes, since a leap is rarely the likeliest pitch; the solos then hardly leap and fill
+their lines with chromatic steps. With ``banded`` on, the pitches are grouped by their interval from the
+last note (``INTERVAL_BANDS``: unison, steps, thirds, fourths and fifths, sixths to octaves, wider; up and
+down apart), each band keeps the mass the model gives it, and the nucleus cuts inside each band: how far
+to move is drawn as the model says, and only the unlikely notes at that distance are dropped.
 """
 
 from __future__ import annotations
@@ -34,12 +42,22 @@ from jazz.model.tokens import (
     grammar_tables,
     grammar_time,
 )
-from jazz.music.notes import ChordChange
+from jazz.music.notes import LOWEST_PITCH, ChordChange
 from jazz.progress import Progress
-from jazz.settings import TOP_P
+from jazz.settings import BANDED, RHYTHM_TEMPERATURE, TOP_P
 
 CHUNK = 64  # steps per call of the compiled function
 NUCLEUS_ROUNDS = 20  # bisection steps for the top-p threshold
+INTERVAL_BANDS = (0, 2, 4, 7, 12)  # upper ends of the interval sizes of each band; wider intervals form the last
+BAND_COUNT = 2 * len(INTERVAL_BANDS) + 1  # unison, then each size band up and down, then wider up and down
+
+
+def band_table(reach: int = 128) -> np.ndarray:
+    """Band of every interval from -reach to reach (index: interval + reach): 0 for a repeat, then the
+    size bands of ``INTERVAL_BANDS`` upward (odd) and downward (even)."""
+    intervals = np.arange(-reach, reach + 1)
+    size = np.searchsorted(np.array(INTERVAL_BANDS), np.abs(intervals))  # 0 for unison, 1.. for wider
+    return np.where(intervals == 0, 0, 2 * size - (intervals > 0)).astype(np.int32)
 
 
 def _state_sizes(cell) -> list[int]:
@@ -47,19 +65,23 @@ def _state_sizes(cell) -> list[int]:
     return list(size) if isinstance(size, (list, tuple)) else [size]
 
 
-def choose(logits, mask, u, temperature, top_p, cut: tuple[int, int] | None = None):
+def choose(logits, mask, u, temperature, top_p, cut: tuple[int, int] | None = None, bands=None):
     """Token ids drawn from softmax(logits / T) restricted to ``mask`` and to the top-p nucleus.
 
-    ``cut`` (first, end) limits the nucleus search to those columns: exact where the mask allows no other
-    token, and cheaper; rows whose ``top_p`` is 1 are not cut at all.
+    ``temperature`` and ``top_p`` are numbers or one per row. ``cut`` (first, end) limits the nucleus search
+    to those columns: exact where the mask allows no other token, and cheaper; rows whose ``top_p`` is 1 are
+    not cut at all. ``bands`` (one band index per row and cut column) makes the cut ``banded_nucleus``.
     """
+    temperature = ops.reshape(ops.convert_to_tensor(temperature, "float32"), (-1, 1))
     logits = ops.where(mask, ops.cast(logits, "float32"), -1e9) / temperature
     probs = ops.softmax(logits, axis=-1)
     if cut is None:
         probs = nucleus(probs, top_p)
     else:
         first, end = cut
-        probs = ops.concatenate([probs[:, :first], nucleus(probs[:, first:end], top_p), probs[:, end:]], axis=-1)
+        pitches = probs[:, first:end]
+        kept = nucleus(pitches, top_p) if bands is None else banded_nucleus(pitches, top_p, bands)
+        probs = ops.concatenate([probs[:, :first], kept, probs[:, end:]], axis=-1)
     cumulative = ops.cumsum(probs, axis=-1)
     target = u[:, None] * cumulative[:, -1:]
     index = ops.sum(ops.cast(cumulative < target, "int32"), axis=-1)
@@ -87,6 +109,32 @@ def nucleus(probs, top_p, rounds: int = NUCLEUS_ROUNDS):
     return ops.where((probs >= low[:, None]) | keep_all, probs, 0.0)
 
 
+def banded_nucleus(probs, top_p, bands, rounds: int = NUCLEUS_ROUNDS):
+    """``probs`` cut to the top-p nucleus inside each band (``bands``: a band index per entry, below
+    ``BAND_COUNT``), each band then scaled back to the mass it had: the bands keep their shares, and only
+    the unlikely tokens inside a band are dropped. One band for every entry is ``nucleus``, up to scale."""
+    member = ops.one_hot(bands, BAND_COUNT)  # (batch, tokens, bands)
+    mass = ops.sum(probs[:, :, None] * member, axis=1)  # (batch, bands)
+    share = probs / ops.maximum(ops.sum(member * mass[:, None, :], axis=-1), 1e-30)  # within its band
+    target = ops.reshape(top_p, (-1, 1))
+
+    def at(threshold):  # each entry's band threshold
+        return ops.sum(member * threshold[:, None, :], axis=-1)
+
+    def halve(_, bounds):
+        low, high = bounds
+        middle = (low + high) / 2
+        kept = ops.sum(member * ops.where(share >= at(middle), share, 0.0)[:, :, None], axis=1)
+        enough = kept >= target
+        return ops.where(enough, middle, low), ops.where(enough, high, middle)
+
+    top = ops.max(member * share[:, :, None], axis=1)
+    low, _ = ops.fori_loop(0, rounds, halve, (ops.zeros_like(top), top))
+    kept = ops.where((share >= at(low)) | (target >= 1.0), probs, 0.0)
+    scale = mass / ops.maximum(ops.sum(kept[:, :, None] * member, axis=1), 1e-30)
+    return kept * at(scale)
+
+
 class Sampler:
     """``CHUNK`` sampling steps of a model as one compiled function (see the module notes).
 
@@ -95,6 +143,10 @@ class Sampler:
 
     def __init__(self, model: keras.Model, tokenizer: Tokenizer):
         self.pitch_columns = (tokenizer.first("pitch"), tokenizer.first("dur"))  # where the nucleus cuts
+        reach = tokenizer.high - tokenizer.low
+        self.bands = band_table(reach)
+        # interval of each pitch column from the last pitch's slot (1 + pitch - LOWEST_PITCH), plus reach
+        self.column_offsets = np.arange(tokenizer.low, tokenizer.high + 1) - LOWEST_PITCH + 1 + reach
         self.embedding = model.get_layer("embedding")
         self.cells = recurrent_cells(model)
         self.head = Head.of(model)
@@ -105,6 +157,13 @@ class Sampler:
 
     def initial_states(self, batch: int) -> np.ndarray:
         return np.zeros((batch, sum(sum(sizes) for sizes in self.sizes)), dtype="float32")
+
+    def pitch_bands(self, last_pitch, banded):
+        """(batch, pitches) band of each pitch's interval from the last pitch; all 0 before the first note or
+        when ``banded`` is 0 (a plain nucleus)."""
+        interval = ops.convert_to_tensor(self.column_offsets, "int32")[None, :] - last_pitch[:, None]
+        bands = ops.take(ops.convert_to_tensor(self.bands), ops.clip(interval, 0, self.bands.shape[0] - 1))
+        return ops.where(((last_pitch > 0) & (banded > 0))[:, None], bands, 0)
 
     def _step(self, tokens, condition, grammar, register, echo, states, mask, u, settings, top_p):
         """One token for every row: (next ids, new states)."""
@@ -120,7 +179,10 @@ class Sampler:
             i += len(sizes)
         logits = self.head(x, {"condition": condition, "last_pitch": grammar["last_pitch"],
                                "previous_pitch": grammar["previous_pitch"], "register": register, "echo": echo})
-        ids = choose(logits, mask, u, settings[0], top_p, self.pitch_columns)
+        pitch = grammar["phase"] == POS  # the next token is a pitch
+        temperature = ops.where(pitch, settings[0], settings[2])
+        bands = self.pitch_bands(grammar["last_pitch"], settings[3])
+        ids = choose(logits, mask, u, temperature, top_p, self.pitch_columns, bands)
         return ids, ops.concatenate(new_states, axis=-1) if len(new_states) > 1 else new_states[0]
 
     def _run(self, tokens, states, grammar, history, tables, chords, register, uniforms, forced, settings):
@@ -142,8 +204,10 @@ class Sampler:
         return ops.fori_loop(0, forced.shape[0], body, (tokens, states, grammar, history, out))
 
     def __call__(self, tokens, states, grammar, history, tables, chords, register, uniforms, forced, temperature,
-                 top_p):
-        settings = np.array([max(temperature, 1e-4), top_p], dtype="float32")
+                 top_p, rhythm_temperature: float | None = None, banded: bool = False):
+        """``rhythm_temperature`` (default: ``temperature``) applies to every token but pitches."""
+        rhythm = temperature if rhythm_temperature is None else rhythm_temperature
+        settings = np.array([max(temperature, 1e-4), top_p, max(rhythm, 1e-4), float(banded)], dtype="float32")
         return self._compiled(tokens, states, grammar, history, tables, chords, register, uniforms, forced,
                               settings)
 
@@ -186,8 +250,12 @@ class _ConcreteTF:
 def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], temperature: float = 1.0,
            top_p: float = TOP_P, seed: int = 0, primer: np.ndarray | None = None,
            chords: list[list[ChordChange]] | None = None, progress: bool = False,
-           sampler: Sampler | None = None, register: int | list[int | None] | None = None) -> list[np.ndarray]:
+           sampler: Sampler | None = None, register: int | list[int | None] | None = None,
+           rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED) -> list[np.ndarray]:
     """``n`` token sequences (from <bos> to <eos>) whose bars follow ``plan`` (a meter per bar).
+
+    ``temperature`` applies to pitches, and to the rest too unless ``rhythm_temperature`` is given;
+    ``top_p`` cuts pitches, inside interval bands if ``banded`` (see the module notes).
 
     ``chords`` gives every row its chord changes (for a chord-aware model). ``register`` is the centre
     pitch to play around (for a model with a register path), one for all rows or one per row; None leaves
@@ -214,7 +282,8 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
         take[:len(primed)] = primed[:, None]
         uniforms = rng.random((CHUNK, n), dtype=np.float32)
         tokens, states, grammar, history, ids = sampler(tokens, states, grammar, history, tables, harmony,
-                                                        registers, uniforms, take, temperature, top_p)
+                                                        registers, uniforms, take, temperature, top_p,
+                                                        rhythm_temperature, banded)
         out.append(np.asarray(ops.convert_to_numpy(ids)).T)
         phase = np.asarray(ops.convert_to_numpy(grammar["phase"]))
         bar.update(int(np.asarray(ops.convert_to_numpy(grammar["bars"])).min()))
