@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from jazz.files import UsageError
-from jazz.measure.evaluate import evaluate, first_bars, pick_forms
+from jazz.measure.evaluate import evaluate, first_bars, pick_forms, plan_groups
 from jazz.measure.likelihood import batch_nats, encode, forward_function
 from jazz.measure.stats import STAT_KEYS
 from jazz.midi.read import read_midi
@@ -28,6 +28,7 @@ from jazz.model.tokens import Grammar, Tokenizer
 from jazz.model.train import publish_model
 from jazz.music.notes import Bar, ChordChange, Note, Part, Solo
 from jazz.report.evaluation import format_report
+from jazz.settings import BANDED, RHYTHM_TEMPERATURE, TOP_P
 
 TOK = Tokenizer()
 EVALUATED = ["ArtPepper_Anthropology_FINAL", "ArtPepper_InAMellowTone_FINAL", "BenWebster_ByeByeBlackbird_FINAL"]
@@ -110,9 +111,25 @@ def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
     assert all(0 <= v <= 1 for row in written["calibration"].values() for v in row.values() if v is not None)
     assert list(written["tunes"]) == list(TUNES)  # a chord-aware model plays every built-in tune
     assert all(0.0 <= share <= 1.0 for share in written["tunes"].values())
+    parts = written["bits_per_note_parts"]
+    assert set(parts) == {"position", "pitch", "duration"} and all(v > 0 for v in parts.values())
+    assert sum(parts.values()) == pytest.approx(bpn["model"])
+    assert written["bits_per_note_pitch_duration"] == pytest.approx(parts["pitch"] + parts["duration"])
+    bpb = written["bits_per_beat"]
+    assert bpb["model"] == pytest.approx(bpn["model"] * written["notes"] / written["beats"])
+    test = written["two_sample"]
+    assert test["solos"] == 4 and test["window_bars"] == 8 and test["windows"] > 0
+    assert 0 <= test["interval"][0] <= test["accuracy"] <= test["interval"][1] <= 1
+    assert 0 < len(test["giveaways"]) <= 8
+    assert set(test["targets"]) == {"leap_share", "chord_tone_share_on_beats", "pitch_class_entropy",
+                                    "repeated_figure_share"}
+    assert written["sampling"] == {"temperature": 1.0, "top_p": TOP_P, "rhythm_temperature": RHYTHM_TEMPERATURE,
+                                   "banded": BANDED}
     report = format_report(result)
     assert "bits per note" in report and "pitch_class_entropy" in report and "n-gram" in report
     assert "median over the tunes" in report and "coltrane-cycle" in report
+    assert "bits per beat" in report and "pitch + duration given position" in report
+    assert "two-sample test" in report and "a classifier tells them apart" in report
 
 
 def test_without_the_training_solos_the_ngram_is_cross_fitted(corpora, tmp_path, cache):
@@ -167,6 +184,17 @@ def test_forms_spread_over_the_real_solos_and_bars_are_cut():
     cut = first_bars(long, 2)
     assert len(cut.bars) == 2 and [n.duration for n in cut.notes] == [12, 6]
     assert [c.symbol for c in cut.chords] == ["C7"]
+
+
+def test_forms_whose_meters_begin_another_form_share_its_batch():
+    def form(meters: list[str]) -> Solo:
+        return Solo([], [Bar(48 * i, int(m[0]), int(m[2])) for i, m in enumerate(meters)])
+
+    forms = [form(["4/4"] * 3), form(["4/4"] * 8), form(["3/4"] * 4), form(["4/4", "3/4"]), form(["3/4"] * 2)]
+    groups = plan_groups(forms)
+    assert sorted(sorted(rows) for _, rows in groups) == [[0, 1], [2, 4], [3]]
+    for plan, rows in groups:
+        assert all(plan[:len(forms[i].bars)] == [b.meter for b in forms[i].bars] for i in rows)
 
 
 def test_each_row_gets_its_own_chords():

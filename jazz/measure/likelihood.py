@@ -3,12 +3,15 @@
 Each solo is tokenized as for training (no transposition) and run through the model whole, a few solos of
 similar length per call, padded at the end; every token after ``<bos>`` is scored once. The same pass
 measures calibration: how much probability the model gives to four melodic events against how often the
-soloists play them (``melodic_expectations``).
+soloists play them (``melodic_expectations``), and splits the total by what each token says
+(``PARTS``): when the next note starts (``pos:`` tokens, and the ``bar:`` and ``<eos>`` tokens that say
+"no more notes in this bar"), its pitch, and its duration.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from typing import NamedTuple
 
 import keras
 import numpy as np
@@ -22,6 +25,19 @@ from jazz.music.notes import Solo
 from jazz.progress import Progress
 
 SCORE_BATCH = 16  # solos per forward call when scoring
+PARTS = ("position", "pitch", "duration")
+
+
+class Likelihood(NamedTuple):
+    nats: float  # of every token after <bos>, all solos
+    calibration: dict  # per event of CALIBRATION_KEYS: {"model": share, "real": share}
+    parts: dict[str, float]  # nats by PARTS; they sum to ``nats``
+
+
+def token_parts(tok: Tokenizer) -> np.ndarray:
+    """For every token id, the index in ``PARTS`` of what it says (bar, pos and <eos>: position)."""
+    kinds = [token.partition(":")[0] for token in tok.vocab]
+    return np.array([PARTS.index({"pitch": "pitch", "dur": "duration"}.get(k, "position")) for k in kinds])
 
 
 def encode(bundle: Bundle, solo: Solo) -> dict[str, np.ndarray]:
@@ -63,31 +79,38 @@ def batch_nats(forward, encoded: list[dict[str, np.ndarray]]) -> list[float]:
     return [_nats(logits, e["tokens"][1:]) for logits, e in zip(batch_logits(forward, encoded), encoded)]
 
 
-def _nats(logits: np.ndarray, targets: np.ndarray) -> float:
+def token_nats(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Negative log-likelihood (nats) of each target token under its row of logits."""
     top = logits.max(axis=-1, keepdims=True)
     log_z = top[:, 0] + np.log(np.exp(logits - top).sum(axis=-1))
-    return float((log_z - logits[np.arange(len(targets)), targets.astype(np.int64)]).sum())
+    return log_z - logits[np.arange(len(targets)), targets.astype(np.int64)]
 
 
-def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False) -> tuple[float, dict]:
+def _nats(logits: np.ndarray, targets: np.ndarray) -> float:
+    return float(token_nats(logits, targets).sum())
+
+
+def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False) -> Likelihood:
     """Total negative log-likelihood in nats of all the solos under the model (batched by similar length),
-    and the teacher-forced calibration of four melodic events (see ``melodic_expectations``)."""
+    split by ``PARTS``, and the teacher-forced calibration of four melodic events (``melodic_expectations``)."""
     forward = forward_function(bundle.model)
     encoded = [encode(bundle, s) for s in solos]
     order = sorted(range(len(solos)), key=lambda i: len(encoded[i]["tokens"]))
-    total, sums = 0.0, {key: np.zeros(3) for key in CALIBRATION_KEYS}
+    part_of = token_parts(bundle.tokenizer)
+    parts, sums = np.zeros(len(PARTS)), {key: np.zeros(3) for key in CALIBRATION_KEYS}
     bar = Progress("scoring solos with the model", len(solos), enabled=progress)
     for start in range(0, len(order), SCORE_BATCH):
         rows = order[start:start + SCORE_BATCH]
         for i, logits in zip(rows, batch_logits(forward, [encoded[i] for i in rows])):
-            total += _nats(logits, encoded[i]["tokens"][1:])
+            targets = encoded[i]["tokens"][1:].astype(np.int64)
+            parts += np.bincount(part_of[targets], weights=token_nats(logits, targets), minlength=len(PARTS))
             for key, values in melodic_expectations(bundle.tokenizer, solos[i], encoded[i]["tokens"], logits).items():
                 sums[key] += values
         bar.update(min(start + SCORE_BATCH, len(order)))
     bar.close()
     calibration = {key: {"model": s[0] / s[2] if s[2] else None, "real": s[1] / s[2] if s[2] else None}
                    for key, s in sums.items()}
-    return total, calibration
+    return Likelihood(float(parts.sum()), calibration, dict(zip(PARTS, map(float, parts))))
 
 
 CALIBRATION_KEYS = ("repeated_pitch", "chord_tone_on_beats", "interval_continued", "motif_echoed")

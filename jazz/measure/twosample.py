@@ -69,14 +69,15 @@ def window_features(solo: Solo, start: int, end: int) -> dict[str, float] | None
     out["chord_tone_share"] = _mean([t for t in tones if t is not None])
     figures = [tuple(steps[i:i + 3]) for i in range(len(steps) - 2)]
     out["repeated_figure_share"] = 1.0 - len(set(figures)) / len(figures) if figures else np.nan
-    out.update(pitch_range=float(np.ptp(pitches)), pitch_centre=float(pitches.mean()), pitch_spread=float(pitches.std()))
+    out["pitch_range"], out["pitch_centre"], out["pitch_spread"] = np.ptp(pitches), pitches.mean(), pitches.std()
     onsets = np.array([n.onset for n in notes])
     gaps = np.diff(onsets)
     gaps = gaps[gaps > 0]
     ends = np.array([n.end for n in notes])
     rests = np.concatenate([[onsets[0] - start], onsets[1:] - ends[:-1], [max(end - ends.max(), 0)]])
     out["notes_per_beat"] = len(notes) / beats
-    out["rest_share"] = float(1.0 - np.minimum(np.diff(onsets, append=end), ends - onsets).clip(0).sum() / (end - start))
+    sounding = np.minimum(np.diff(onsets, append=end), ends - onsets).clip(0)  # up to the next onset
+    out["rest_share"] = 1.0 - sounding.sum() / (end - start)
     out["short_gap_share"] = _mean(gaps <= grid // 6)
     out["median_gap"] = float(np.median(gaps)) / grid if gaps.size else np.nan
     out["gap_entropy"] = entropy(gaps.tolist()) if gaps.size else np.nan
@@ -150,7 +151,8 @@ def classifier():
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return make_pipeline(SimpleImputer(keep_empty_features=True), StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    return make_pipeline(SimpleImputer(keep_empty_features=True), StandardScaler(),
+                         LogisticRegression(C=1.0, max_iter=2000))
 
 
 def out_of_fold_correct(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
