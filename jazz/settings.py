@@ -4,7 +4,9 @@
 # Chosen on the bundled model's validation statistics (see the notes of issue 5 and jazz.model.sample).
 TOP_P = 0.93
 
-# Whether the pitch nucleus cuts inside interval bands (keeping each band's mass: leaps survive), and the
-# temperature of the rhythm tokens (None: the pitch temperature). See jazz.model.sample.
+# Whether the pitch nucleus cuts inside interval bands (keeping each band's mass: leaps survive), the
+# temperature of the rhythm tokens (None: the pitch temperature), and the weight of the pitch-class memory
+# (0: none). See jazz.model.sample.
 BANDED = False
 RHYTHM_TEMPERATURE = None
+PITCH_MEMORY = 0.0

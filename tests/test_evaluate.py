@@ -235,6 +235,24 @@ def test_teacher_forced_calibration_counts_each_event():
     assert np.allclose(found["chord_tone_on_beats"], [5 * c7, 3, 5])  # C, E, E of C D E E D
 
 
+def test_the_scored_pitch_memory_lifts_the_pitches_of_recent_classes_only():
+    from jazz.measure.likelihood import remembered
+
+    solo = Solo([Note(p, 12 * i, 12) for i, p in enumerate([60, 64, 72])], [Bar(0)])
+    ids = TOK.encode(solo)
+    logits = np.zeros((len(ids) - 1, TOK.size))
+    lifted = remembered(TOK, ids, logits, 2.0)
+    assert np.array_equal(remembered(TOK, ids, logits, 0.0), logits)
+    changed = np.flatnonzero((lifted != logits).any(axis=1))
+    first = TOK.first("pitch")
+    assert [TOK.vocab[ids[t + 1]] for t in changed] == ["pitch:64", "pitch:72"]  # rows predicting pitches 2 and 3
+    row = lifted[changed[1], first:first + TOK.high - TOK.low + 1]
+    pitches = np.arange(TOK.low, TOK.high + 1)
+    assert np.allclose(row[pitches % 12 == 0], 1.0) and np.allclose(row[pitches % 12 == 4], 1.0)
+    assert np.allclose(row[(pitches % 12 != 0) & (pitches % 12 != 4)], 0.0)
+    assert np.array_equal(lifted[:, :first], logits[:, :first])
+
+
 def test_teacher_forced_calibration_counts_motif_echoes():
     from jazz.measure.likelihood import melodic_expectations
 

@@ -271,3 +271,10 @@ def test_banded_sampling_with_its_own_rhythm_temperature_makes_decodable_solos()
     for ids in rows:
         solo = TOK.decode(ids)
         assert len(solo.bars) == 4 and all(a.end <= b.onset for a, b in zip(solo.notes, solo.notes[1:]))
+
+
+def test_a_strong_pitch_class_memory_keeps_the_first_notes_pitch_class():
+    model, plan = skip_model(0), ["4/4"] * 4
+    for ids in sample(model, TOK, 2, plan, seed=5, top_p=1.0, pitch_memory=60.0):
+        classes = {n.pitch % 12 for n in TOK.decode(ids).notes}
+        assert len(classes) == 1

@@ -19,7 +19,7 @@ import numpy as np
 from jazz.measure.stats import chord_pitch_classes
 from jazz.model.bundle import Bundle
 from jazz.model.features import model_inputs, pitch_memory, token_times
-from jazz.model.motifs import ECHO_ORDERS, echo_inputs
+from jazz.model.motifs import ECHO_ORDERS, echo_inputs, pitch_class_shares
 from jazz.model.tokens import Tokenizer
 from jazz.music.notes import Solo
 from jazz.progress import Progress
@@ -90,9 +90,25 @@ def _nats(logits: np.ndarray, targets: np.ndarray) -> float:
     return float(token_nats(logits, targets).sum())
 
 
-def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False) -> Likelihood:
+def remembered(tok: Tokenizer, ids: np.ndarray, logits: np.ndarray, weight: float) -> np.ndarray:
+    """``logits`` (one row per token of ``ids`` but the last) with the sampler's pitch-class memory added
+    (jazz.model.sample) where the next token is a pitch, which the grammar knows from the token before."""
+    if not weight:
+        return logits
+    first, count = tok.first("pitch"), tok.high - tok.low + 1
+    slots = tok.pitch_slots[np.asarray(ids, dtype=np.int64)]
+    steps = np.flatnonzero(slots[1:] > 0)
+    shares = pitch_class_shares(slots[slots > 0])
+    out = logits.copy()
+    out[steps, first:first + count] += weight * shares[:, (tok.low + np.arange(count)) % 12]
+    return out
+
+
+def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False,
+                     pitch_memory: float = 0.0) -> Likelihood:
     """Total negative log-likelihood in nats of all the solos under the model (batched by similar length),
-    split by ``PARTS``, and the teacher-forced calibration of four melodic events (``melodic_expectations``)."""
+    split by ``PARTS``, and the teacher-forced calibration of four melodic events (``melodic_expectations``);
+    with the pitch-class memory of weight ``pitch_memory`` (``remembered``)."""
     forward = forward_function(bundle.model)
     encoded = [encode(bundle, s) for s in solos]
     order = sorted(range(len(solos)), key=lambda i: len(encoded[i]["tokens"]))
@@ -102,6 +118,7 @@ def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False) 
     for start in range(0, len(order), SCORE_BATCH):
         rows = order[start:start + SCORE_BATCH]
         for i, logits in zip(rows, batch_logits(forward, [encoded[i] for i in rows])):
+            logits = remembered(bundle.tokenizer, encoded[i]["tokens"], logits, pitch_memory)
             targets = encoded[i]["tokens"][1:].astype(np.int64)
             parts += np.bincount(part_of[targets], weights=token_nats(logits, targets), minlength=len(PARTS))
             for key, values in melodic_expectations(bundle.tokenizer, solos[i], encoded[i]["tokens"], logits).items():

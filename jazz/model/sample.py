@@ -19,6 +19,11 @@ their lines with chromatic steps. With ``banded`` on, the pitches are grouped by
 last note (``INTERVAL_BANDS``: unison, steps, thirds, fourths and fifths, sixths to octaves, wider; up and
 down apart), each band keeps the mass the model gives it, and the nucleus cuts inside each band: how far
 to move is drawn as the model says, and only the unlikely notes at that distance are dropped.
+
+The pitch-class memory (``pitch_memory``, a weight) adds to every pitch's logit the weight times the share
+of its pitch class among the last ``MEMORY_NOTES`` notes (jazz.model.motifs): a cache, as in language
+models, that keeps a line inside the collection of notes it has been using. jazz.measure.likelihood scores
+the same sum, so its effect on bits per note is measured.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import numpy as np
 from keras import ops
 
 from jazz.model.features import chord_condition, chord_tables, register_slot
-from jazz.model.motifs import history_echo, history_push, history_start
+from jazz.model.motifs import history_echo, history_pitch_classes, history_push, history_start
 from jazz.model.network import Head, recurrent_cells
 from jazz.model.tokens import (
     BOS,
@@ -44,7 +49,7 @@ from jazz.model.tokens import (
 )
 from jazz.music.notes import LOWEST_PITCH, ChordChange
 from jazz.progress import Progress
-from jazz.settings import BANDED, RHYTHM_TEMPERATURE, TOP_P
+from jazz.settings import BANDED, PITCH_MEMORY, RHYTHM_TEMPERATURE, TOP_P
 
 CHUNK = 64  # steps per call of the compiled function
 NUCLEUS_ROUNDS = 20  # bisection steps for the top-p threshold
@@ -147,6 +152,7 @@ class Sampler:
         self.bands = band_table(reach)
         # interval of each pitch column from the last pitch's slot (1 + pitch - LOWEST_PITCH), plus reach
         self.column_offsets = np.arange(tokenizer.low, tokenizer.high + 1) - LOWEST_PITCH + 1 + reach
+        self.pitch_classes = np.arange(tokenizer.low, tokenizer.high + 1) % 12
         self.embedding = model.get_layer("embedding")
         self.cells = recurrent_cells(model)
         self.head = Head.of(model)
@@ -165,7 +171,15 @@ class Sampler:
         bands = ops.take(ops.convert_to_tensor(self.bands), ops.clip(interval, 0, self.bands.shape[0] - 1))
         return ops.where(((last_pitch > 0) & (banded > 0))[:, None], bands, 0)
 
-    def _step(self, tokens, condition, grammar, register, echo, states, mask, u, settings, top_p):
+    def remembered(self, logits, memory, weight):
+        """``logits`` with ``weight`` times each pitch class's share of the recent notes (``memory``,
+        (batch, 12)) added to the pitches' columns."""
+        first, end = self.pitch_columns
+        bias = weight * ops.take(memory, ops.convert_to_tensor(self.pitch_classes, "int32"), axis=1)
+        logits = ops.cast(logits, "float32")
+        return ops.concatenate([logits[:, :first], logits[:, first:end] + bias, logits[:, end:]], axis=-1)
+
+    def _step(self, tokens, condition, grammar, register, echo, memory, states, mask, u, settings, top_p):
         """One token for every row: (next ids, new states)."""
         x = self.embedding(tokens)
         if self.conditioned:
@@ -179,6 +193,7 @@ class Sampler:
             i += len(sizes)
         logits = self.head(x, {"condition": condition, "last_pitch": grammar["last_pitch"],
                                "previous_pitch": grammar["previous_pitch"], "register": register, "echo": echo})
+        logits = self.remembered(logits, memory, settings[4])
         pitch = grammar["phase"] == POS  # the next token is a pitch
         temperature = ops.where(pitch, settings[0], settings[2])
         bands = self.pitch_bands(grammar["last_pitch"], settings[3])
@@ -193,7 +208,8 @@ class Sampler:
             echo = history_echo(history, ops) if self.echoes else None
             mask = grammar_mask(grammar, tables, ops)
             top_p = ops.where(grammar["phase"] == POS, settings[1], 1.0)  # the cut applies to pitches only
-            ids, states = self._step(tokens, condition, grammar, register, echo, states, mask, uniforms[i],
+            memory = history_pitch_classes(history, xp=ops)
+            ids, states = self._step(tokens, condition, grammar, register, echo, memory, states, mask, uniforms[i],
                                      settings, top_p)
             ids = ops.where(forced[i] >= 0, forced[i], ops.cast(ids, "int32"))
             grammar = grammar_advance(grammar, ids, tables, ops)
@@ -204,10 +220,11 @@ class Sampler:
         return ops.fori_loop(0, forced.shape[0], body, (tokens, states, grammar, history, out))
 
     def __call__(self, tokens, states, grammar, history, tables, chords, register, uniforms, forced, temperature,
-                 top_p, rhythm_temperature: float | None = None, banded: bool = False):
+                 top_p, rhythm_temperature: float | None = None, banded: bool = False, pitch_memory: float = 0.0):
         """``rhythm_temperature`` (default: ``temperature``) applies to every token but pitches."""
         rhythm = temperature if rhythm_temperature is None else rhythm_temperature
-        settings = np.array([max(temperature, 1e-4), top_p, max(rhythm, 1e-4), float(banded)], dtype="float32")
+        settings = np.array([max(temperature, 1e-4), top_p, max(rhythm, 1e-4), float(banded), pitch_memory],
+                            dtype="float32")
         return self._compiled(tokens, states, grammar, history, tables, chords, register, uniforms, forced,
                               settings)
 
@@ -251,11 +268,13 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
            top_p: float = TOP_P, seed: int = 0, primer: np.ndarray | None = None,
            chords: list[list[ChordChange]] | None = None, progress: bool = False,
            sampler: Sampler | None = None, register: int | list[int | None] | None = None,
-           rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED) -> list[np.ndarray]:
+           rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED,
+           pitch_memory: float = PITCH_MEMORY) -> list[np.ndarray]:
     """``n`` token sequences (from <bos> to <eos>) whose bars follow ``plan`` (a meter per bar).
 
     ``temperature`` applies to pitches, and to the rest too unless ``rhythm_temperature`` is given;
-    ``top_p`` cuts pitches, inside interval bands if ``banded`` (see the module notes).
+    ``top_p`` cuts pitches, inside interval bands if ``banded``; ``pitch_memory`` weighs the pitch-class
+    memory (see the module notes).
 
     ``chords`` gives every row its chord changes (for a chord-aware model). ``register`` is the centre
     pitch to play around (for a model with a register path), one for all rows or one per row; None leaves
@@ -283,7 +302,7 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
         uniforms = rng.random((CHUNK, n), dtype=np.float32)
         tokens, states, grammar, history, ids = sampler(tokens, states, grammar, history, tables, harmony,
                                                         registers, uniforms, take, temperature, top_p,
-                                                        rhythm_temperature, banded)
+                                                        rhythm_temperature, banded, pitch_memory)
         out.append(np.asarray(ops.convert_to_numpy(ids)).T)
         phase = np.asarray(ops.convert_to_numpy(grammar["phase"]))
         bar.update(int(np.asarray(ops.convert_to_numpy(grammar["bars"])).min()))
