@@ -15,7 +15,7 @@ from pathlib import Path
 
 from jazz.files import UsageError
 from jazz.progress import import_keras_quietly
-from jazz.settings import TOP_P
+from jazz.settings import PITCH_MEMORY, RHYTHM_TEMPERATURE, TEMPERATURE, TOP_P
 
 EXIT_USAGE = 2
 KERAS_COMMANDS = {"train", "generate", "evaluate", "bench"}
@@ -124,9 +124,7 @@ def add_generate(commands) -> None:
     p.add_argument("--bars", type=int, default=32, help="bars per solo when no chords are given (default 32)")
     p.add_argument("--meter", help="time signature, e.g. 4/4 or 3/4 (default 4/4, or the tune's)")
     p.add_argument("--tempo", type=float, help="beats per minute (default 160)")
-    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature; lower is safer")
-    p.add_argument("--top-p", type=float, default=TOP_P,
-                   help=f"nucleus mass for each pitch (rhythm always uses the whole distribution; default {TOP_P})")
+    add_sampling(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--primer", help="a MIDI file whose melody the solos continue")
     p.add_argument("--program", type=int, default=66, help="General MIDI program of the solo, 0-127 (66: tenor sax)")
@@ -139,6 +137,26 @@ def add_generate(commands) -> None:
     p.set_defaults(run=run_generate)
 
 
+# -- sampling options of generate and evaluate (begin) --
+def add_sampling(p) -> None:
+    p.add_argument("--temperature", type=float, default=TEMPERATURE,
+                   help=f"sampling temperature of the pitches; lower is safer (default {TEMPERATURE})")
+    p.add_argument("--rhythm-temperature", type=float, default=RHYTHM_TEMPERATURE,
+                   help=f"sampling temperature of note positions and durations (default {RHYTHM_TEMPERATURE})")
+    p.add_argument("--top-p", type=float, default=TOP_P,
+                   help=f"nucleus mass for each pitch, cut inside interval bands (default {TOP_P})")
+    p.add_argument("--plain-nucleus", action="store_true",
+                   help="cut the nucleus over all pitches at once, not inside interval bands (fewer leaps)")
+    p.add_argument("--pitch-memory", type=float, default=PITCH_MEMORY, metavar="W",
+                   help=f"weight of the pitch-class memory of the last 16 notes; 0 for none (default {PITCH_MEMORY})")
+
+
+def sampling_options(args) -> dict:
+    return {"temperature": args.temperature, "top_p": args.top_p, "rhythm_temperature": args.rhythm_temperature,
+            "banded": not args.plain_nucleus, "pitch_memory": args.pitch_memory}
+# -- sampling options (end) --
+
+
 def add_evaluate(commands) -> None:
     p = commands.add_parser("evaluate", help="measure a model against real solos and an n-gram baseline")
     p.add_argument("paths", nargs="+", metavar="CORPUS", help="held-out MIDI files and folders")
@@ -147,8 +165,7 @@ def add_evaluate(commands) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the numbers as JSON")
     p.add_argument("--plots", type=Path, metavar="DIR", help="write PNG plots here")
-    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature of the generated solos")
-    p.add_argument("--top-p", type=float, default=TOP_P, help=f"nucleus mass for each pitch (default {TOP_P})")
+    add_sampling(p)
     p.add_argument("--card", action="store_true", help="put the results table into the model's card.md")
     p.set_defaults(run=run_evaluate)
 
@@ -190,7 +207,7 @@ def run_evaluate(args) -> int:
             raise UsageError(f"{path} does not exist")
     bundle = load_bundle(args.model)
     result = evaluate(bundle, args.paths, n=args.n, seed=args.seed, json_path=args.json, plots_dir=args.plots,
-                      temperature=args.temperature, top_p=args.top_p)
+                      **sampling_options(args))
     report = format_report(result)
     print(report)
     if args.card:
@@ -329,9 +346,10 @@ def run_generate(args) -> int:
     meter = args.meter or (tune.meter if tune else "4/4")
     _check_meter(meter)
     opts = GenerateOptions(n=args.num_outputs, bars=args.bars, tempo=args.tempo or (tune.tempo if tune else None),
-                           temperature=args.temperature, top_p=args.top_p, seed=args.seed, primer=args.primer,
+                           seed=args.seed, primer=args.primer,
                            program=args.program, meter=meter, force=args.force, band=not args.no_band,
-                           musicxml=args.musicxml, progress=True, title=tune.title if tune else "")
+                           musicxml=args.musicxml, progress=True, title=tune.title if tune else "",
+                           **sampling_options(args))
     opts.check()
     if args.register is not None:
         from jazz.music.registers import parse_register

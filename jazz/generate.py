@@ -14,7 +14,7 @@ from jazz.model.sample import sample
 from jazz.music.notes import TENOR_SAX, Bar, ChordChange, Part, Solo
 from jazz.music.performance import add_velocities
 from jazz.music.registers import default_centre
-from jazz.settings import TOP_P
+from jazz.settings import BANDED, PITCH_MEMORY, RHYTHM_TEMPERATURE, TEMPERATURE, TOP_P
 
 
 @dataclass
@@ -22,8 +22,11 @@ class GenerateOptions:
     n: int = 1
     bars: int = 32
     tempo: float | None = None
-    temperature: float = 1.0
+    temperature: float = TEMPERATURE  # of the pitches
     top_p: float = TOP_P
+    rhythm_temperature: float | None = RHYTHM_TEMPERATURE  # of positions and durations (None: temperature)
+    banded: bool = BANDED  # top-p cut inside interval bands
+    pitch_memory: float = PITCH_MEMORY  # weight of the pitch-class memory
     seed: int = 0
     primer: str | None = None
     program: int = TENOR_SAX
@@ -40,8 +43,10 @@ class GenerateOptions:
             raise UsageError("--num-outputs must be at least 1")
         if self.bars < 1:
             raise UsageError("--bars must be at least 1")
-        if self.temperature < 0:
-            raise UsageError("--temperature must not be negative")
+        if self.temperature < 0 or (self.rhythm_temperature or 0) < 0:
+            raise UsageError("--temperature and --rhythm-temperature must not be negative")
+        if self.pitch_memory < 0:
+            raise UsageError("--pitch-memory must not be negative")
         if not 0 < self.top_p <= 1:
             raise UsageError("--top-p must be in (0, 1]")
         if self.tempo is not None and not 20 <= self.tempo <= 400:
@@ -123,7 +128,8 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     if register is None:  # the primer's register, else the instrument's
         register = (primer and solo_centre(primer)) or default_centre(opts.program, bundle.config)
     sequences = sample(bundle.model, tok, opts.n, plan, opts.temperature, opts.top_p, opts.seed,
-                       primer_ids, chords=[chords] * opts.n, progress=opts.progress, register=register)
+                       primer_ids, chords=[chords] * opts.n, progress=opts.progress, register=register,
+                       rhythm_temperature=opts.rhythm_temperature, banded=opts.banded, pitch_memory=opts.pitch_memory)
     tempo = opts.tempo or bundle.config.get("default_tempo", 160.0)
     out.mkdir(parents=True, exist_ok=True)
     for i, (ids, path) in enumerate(zip(sequences, paths)):

@@ -28,7 +28,7 @@ from jazz.model.tokens import Grammar, Tokenizer
 from jazz.model.train import publish_model
 from jazz.music.notes import Bar, ChordChange, Note, Part, Solo
 from jazz.report.evaluation import format_report
-from jazz.settings import BANDED, RHYTHM_TEMPERATURE, TOP_P
+from jazz.settings import BANDED, PITCH_MEMORY, RHYTHM_TEMPERATURE, TEMPERATURE, TOP_P
 
 TOK = Tokenizer()
 EVALUATED = ["ArtPepper_Anthropology_FINAL", "ArtPepper_InAMellowTone_FINAL", "BenWebster_ByeByeBlackbird_FINAL"]
@@ -123,8 +123,8 @@ def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
     assert 0 < len(test["giveaways"]) <= 8
     assert set(test["targets"]) == {"leap_share", "chord_tone_share_on_beats", "pitch_class_entropy",
                                     "repeated_figure_share"}
-    assert written["sampling"] == {"temperature": 1.0, "top_p": TOP_P, "rhythm_temperature": RHYTHM_TEMPERATURE,
-                                   "banded": BANDED}
+    assert written["sampling"] == {"temperature": TEMPERATURE, "top_p": TOP_P, "rhythm_temperature": RHYTHM_TEMPERATURE,
+                                   "banded": BANDED, "pitch_memory": PITCH_MEMORY}
     report = format_report(result)
     assert "bits per note" in report and "pitch_class_entropy" in report and "n-gram" in report
     assert "median over the tunes" in report and "coltrane-cycle" in report
@@ -248,7 +248,8 @@ def test_the_scored_pitch_memory_lifts_the_pitches_of_recent_classes_only():
     assert [TOK.vocab[ids[t + 1]] for t in changed] == ["pitch:64", "pitch:72"]  # rows predicting pitches 2 and 3
     row = lifted[changed[1], first:first + TOK.high - TOK.low + 1]
     pitches = np.arange(TOK.low, TOK.high + 1)
-    assert np.allclose(row[pitches % 12 == 0], 1.0) and np.allclose(row[pitches % 12 == 4], 1.0)
+    assert np.allclose(row[(pitches % 12 == 0) | ((pitches % 12 == 4) & (pitches != 64))], 1.0)
+    assert row[64 - TOK.low] == 0.0  # the last pitch itself is not lifted
     assert np.allclose(row[(pitches % 12 != 0) & (pitches % 12 != 4)], 0.0)
     assert np.array_equal(lifted[:, :first], logits[:, :first])
 

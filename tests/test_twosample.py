@@ -64,7 +64,9 @@ def test_a_repeated_figure_counts_and_silence_is_no_window():
     figure = [0, 2, 4, 2]
     notes = [Note(60 + figure[i % 4], 6 * i, 6) for i in range(32)]  # the figure eight times
     row = window_features(Solo(notes, bars(8)), 0, 8 * 48)
-    assert row["repeated_figure_share"] > 0.8
+    assert row["repeated_figure_share"] > 0.8 and row["longest_repeat"] == 1
+    stuck = [Note(60 + (i > 3) * 7, 6 * i, 6) for i in range(10)]  # four Cs, then six Gs
+    assert window_features(Solo(stuck, bars(8)), 0, 8 * 48)["longest_repeat"] == 6
     assert window_features(Solo(notes[:3], bars(8)), 0, 8 * 48) is None
     assert window_bounds(Solo([], bars(20))) == [(0, 8 * 48), (8 * 48, 16 * 48)]  # whole windows only
 

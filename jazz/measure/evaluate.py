@@ -31,7 +31,7 @@ from jazz.model.sample import Sampler, sample
 from jazz.model.tokens import Tokenizer
 from jazz.music.notes import Solo
 from jazz.report.evaluation import MAX_BARS, TUNE_SOLOS, write_plots
-from jazz.settings import BANDED, PITCH_MEMORY, RHYTHM_TEMPERATURE, TOP_P
+from jazz.settings import BANDED, PITCH_MEMORY, RHYTHM_TEMPERATURE, TEMPERATURE, TOP_P
 
 LN2 = math.log(2.0)
 
@@ -79,7 +79,7 @@ def plan_groups(forms: list[Solo]) -> list[tuple[list[str], list[int]]]:
 
 
 def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False,
-                  temperature: float = 1.0, top_p: float = TOP_P, rhythm_temperature: float | None = RHYTHM_TEMPERATURE,
+                  temperature: float = TEMPERATURE, top_p: float = TOP_P, rhythm_temperature: float | None = RHYTHM_TEMPERATURE,
                   banded: bool = BANDED, pitch_memory: float = PITCH_MEMORY) -> list[Solo]:
     """One sampled solo over each form's meters (and chords), batched by shared meters (``plan_groups``); in
     the form's register (its median pitch) where it has notes, else the model's default register."""
@@ -123,7 +123,7 @@ def over_tunes(bundle: Bundle, seed: int, progress: bool = False, **knobs) -> di
 
 
 def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path: str | Path | None = None,
-             plots_dir: str | Path | None = None, progress: bool = True, temperature: float = 1.0,
+             plots_dir: str | Path | None = None, progress: bool = True, temperature: float = TEMPERATURE,
              top_p: float = TOP_P, rhythm_temperature: float | None = RHYTHM_TEMPERATURE,
              banded: bool = BANDED, pitch_memory: float = PITCH_MEMORY) -> dict:
     """Measure ``bundle`` on the solos under ``paths``; optionally write JSON and plots. Returns the result.

@@ -21,7 +21,7 @@ from jazz.model.bundle import Bundle
 from jazz.model.features import model_inputs, pitch_memory, token_times
 from jazz.model.motifs import ECHO_ORDERS, echo_inputs, pitch_class_shares
 from jazz.model.tokens import Tokenizer
-from jazz.music.notes import Solo
+from jazz.music.notes import LOWEST_PITCH, Solo
 from jazz.progress import Progress
 
 SCORE_BATCH = 16  # solos per forward call when scoring
@@ -92,15 +92,19 @@ def _nats(logits: np.ndarray, targets: np.ndarray) -> float:
 
 def remembered(tok: Tokenizer, ids: np.ndarray, logits: np.ndarray, weight: float) -> np.ndarray:
     """``logits`` (one row per token of ``ids`` but the last) with the sampler's pitch-class memory added
-    (jazz.model.sample) where the next token is a pitch, which the grammar knows from the token before."""
+    (jazz.model.sample) where the next token is a pitch, which the grammar knows from the token before;
+    not to the last pitch played."""
     if not weight:
         return logits
     first, count = tok.first("pitch"), tok.high - tok.low + 1
     slots = tok.pitch_slots[np.asarray(ids, dtype=np.int64)]
     steps = np.flatnonzero(slots[1:] > 0)
-    shares = pitch_class_shares(slots[slots > 0])
+    played = slots[slots > 0]
+    bias = weight * pitch_class_shares(played)[:, (tok.low + np.arange(count)) % 12]
+    last = played[:-1] - 1 + LOWEST_PITCH - tok.low  # the column of the note before each note
+    bias[np.arange(1, len(played)), last] = 0.0
     out = logits.copy()
-    out[steps, first:first + count] += weight * shares[:, (tok.low + np.arange(count)) % 12]
+    out[steps, first:first + count] += bias
     return out
 
 

@@ -1,11 +1,11 @@
 """Can a classifier tell generated solos from real ones? A classifier two-sample test on 8-bar windows.
 
 Every solo is cut into windows of ``WINDOW_BARS`` bars, and each window becomes a row of melodic and
-rhythmic features (``FEATURES``): intervals, pitch classes against the chords, figure repetition, density,
-where in the beat the onsets fall, inter-onset gaps, register and phrasing. A logistic regression on the
-standardized features learns real against generated with cross-validation grouped by solo: a real solo
-and the solo generated over its changes form one group, which is never split between training and test,
-so the classifier cannot win by recognizing a tune. Each group contributes as many windows of each side
+rhythmic features (``FEATURES``): intervals, pitch classes against the chords, figure and note repetition,
+density, where in the beat the onsets fall, inter-onset gaps, register and phrasing. A logistic regression
+on the standardized features learns real against generated with cross-validation grouped by solo: a real
+solo and the solo generated over its changes form one group, which is never split between training and
+test, so the classifier cannot win by recognizing a tune. Each group contributes as many windows of each side
 (the fewer of the two), so chance is 0.5. Accuracy near 0.5 means the windows are indistinguishable on
 these features; the confidence interval comes from resampling whole groups.
 
@@ -35,7 +35,7 @@ INTERVAL_BANDS = (("repeat_share", 0, 0), ("step_share", 1, 2), ("third_share", 
                   ("fourth_fifth_share", 5, 7), ("leap_share", 8, 127))
 FEATURES = (
     *(name for name, _, _ in INTERVAL_BANDS), "mean_abs_interval", "ascending_share", "contour_turn_share",
-    "pitch_class_entropy", "chord_tone_share_on_beats", "chord_tone_share", "repeated_figure_share",
+    "pitch_class_entropy", "chord_tone_share_on_beats", "chord_tone_share", "repeated_figure_share", "longest_repeat",
     "pitch_range", "pitch_centre", "pitch_spread", "notes_per_beat", "rest_share", "short_gap_share",
     "median_gap", "gap_entropy", "legato", "phrases_per_beat", "notes_per_phrase", "longest_rest",
     *(f"onset_step_{k}" for k in range(12)),
@@ -69,6 +69,8 @@ def window_features(solo: Solo, start: int, end: int) -> dict[str, float] | None
     out["chord_tone_share"] = _mean([t for t in tones if t is not None])
     figures = [tuple(steps[i:i + 3]) for i in range(len(steps) - 2)]
     out["repeated_figure_share"] = 1.0 - len(set(figures)) / len(figures) if figures else np.nan
+    changes = np.flatnonzero(np.concatenate([[1], steps != 0, [1]]))
+    out["longest_repeat"] = np.diff(changes).max()  # notes in the longest run of one pitch
     out["pitch_range"], out["pitch_centre"], out["pitch_spread"] = np.ptp(pitches), pitches.mean(), pitches.std()
     onsets = np.array([n.onset for n in notes])
     gaps = np.diff(onsets)

@@ -22,8 +22,9 @@ to move is drawn as the model says, and only the unlikely notes at that distance
 
 The pitch-class memory (``pitch_memory``, a weight) adds to every pitch's logit the weight times the share
 of its pitch class among the last ``MEMORY_NOTES`` notes (jazz.model.motifs): a cache, as in language
-models, that keeps a line inside the collection of notes it has been using. jazz.measure.likelihood scores
-the same sum, so its effect on bits per note is measured.
+models, that keeps a line inside the collection of notes it has been using. It leaves the last pitch itself
+alone: lifting it too feeds on itself, and the solos got stuck on one note for dozens of repeats.
+jazz.measure.likelihood scores the same sum, so its effect on bits per note is measured.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from jazz.model.tokens import (
 )
 from jazz.music.notes import LOWEST_PITCH, ChordChange
 from jazz.progress import Progress
-from jazz.settings import BANDED, PITCH_MEMORY, RHYTHM_TEMPERATURE, TOP_P
+from jazz.settings import BANDED, PITCH_MEMORY, RHYTHM_TEMPERATURE, TEMPERATURE, TOP_P
 
 CHUNK = 64  # steps per call of the compiled function
 NUCLEUS_ROUNDS = 20  # bisection steps for the top-p threshold
@@ -153,6 +154,7 @@ class Sampler:
         # interval of each pitch column from the last pitch's slot (1 + pitch - LOWEST_PITCH), plus reach
         self.column_offsets = np.arange(tokenizer.low, tokenizer.high + 1) - LOWEST_PITCH + 1 + reach
         self.pitch_classes = np.arange(tokenizer.low, tokenizer.high + 1) % 12
+        self.column_slots = np.arange(tokenizer.low, tokenizer.high + 1) - LOWEST_PITCH + 1
         self.embedding = model.get_layer("embedding")
         self.cells = recurrent_cells(model)
         self.head = Head.of(model)
@@ -171,11 +173,12 @@ class Sampler:
         bands = ops.take(ops.convert_to_tensor(self.bands), ops.clip(interval, 0, self.bands.shape[0] - 1))
         return ops.where(((last_pitch > 0) & (banded > 0))[:, None], bands, 0)
 
-    def remembered(self, logits, memory, weight):
+    def remembered(self, logits, memory, weight, last_pitch):
         """``logits`` with ``weight`` times each pitch class's share of the recent notes (``memory``,
-        (batch, 12)) added to the pitches' columns."""
+        (batch, 12)) added to the pitches' columns, but the last pitch's (a slot, ``last_pitch``)."""
         first, end = self.pitch_columns
         bias = weight * ops.take(memory, ops.convert_to_tensor(self.pitch_classes, "int32"), axis=1)
+        bias = ops.where(ops.convert_to_tensor(self.column_slots, "int32")[None, :] == last_pitch[:, None], 0.0, bias)
         logits = ops.cast(logits, "float32")
         return ops.concatenate([logits[:, :first], logits[:, first:end] + bias, logits[:, end:]], axis=-1)
 
@@ -193,7 +196,7 @@ class Sampler:
             i += len(sizes)
         logits = self.head(x, {"condition": condition, "last_pitch": grammar["last_pitch"],
                                "previous_pitch": grammar["previous_pitch"], "register": register, "echo": echo})
-        logits = self.remembered(logits, memory, settings[4])
+        logits = self.remembered(logits, memory, settings[4], grammar["last_pitch"])
         pitch = grammar["phase"] == POS  # the next token is a pitch
         temperature = ops.where(pitch, settings[0], settings[2])
         bands = self.pitch_bands(grammar["last_pitch"], settings[3])
@@ -264,7 +267,7 @@ class _ConcreteTF:
         return self.concrete[key](*tensors)
 
 
-def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], temperature: float = 1.0,
+def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], temperature: float = TEMPERATURE,
            top_p: float = TOP_P, seed: int = 0, primer: np.ndarray | None = None,
            chords: list[list[ChordChange]] | None = None, progress: bool = False,
            sampler: Sampler | None = None, register: int | list[int | None] | None = None,
