@@ -72,7 +72,7 @@ def test_sampler_takes_the_whole_models_best_token(condition, cell):
     changes = [ChordChange(0, "Dm7"), ChordChange(48, "G7"), ChordChange(96, "Cmaj7")]
     plan = ["4/4"] * 8
     rows = sample(model, TOK, 2, plan, temperature=1e-6, top_p=1.0, seed=3, chords=[changes, changes],
-                  register=[58, 74])
+                  register=[58, 74], rhythm_temperature=None, pitch_memory=0.0)
     echoed = np.zeros(len(ECHO_ORDERS), dtype=bool)
     for ids, centre in zip(rows, [58, 74]):
         solo = TOK.decode(ids)
@@ -204,7 +204,7 @@ def test_the_sampler_follows_a_figure_the_primer_plays():
     for weight in (20.0, 0.0):
         model.get_layer("echo_logits").set_weights([np.full(len(ECHO_ORDERS), weight)])
         ids = sample(model, TOK, 1, ["4/4"] * 3, temperature=1e-6, top_p=1.0, seed=0, primer=primer,
-                     register=62)[0]
+                     register=62, pitch_memory=0.0)[0]
         first_new_pitch.append([n.pitch for n in TOK.decode(ids).notes][len(figure)])
     assert first_new_pitch[0] == 65 and first_new_pitch[1] != 65
 

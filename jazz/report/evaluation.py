@@ -74,7 +74,8 @@ def format_two_sample(test: dict, sampling: dict) -> list[str]:
     low, high = test["interval"]
     lines += [f"  a classifier tells them apart {test['accuracy']:.3f} of the time (95% interval {low:.3f}-{high:.3f}; "
               "0.5: indistinguishable)",
-              f"  {test['windows']} windows from {test['solos']} solos, {test['folds']} folds grouped by solo",
+              f"  {test['windows'] // 2} windows of each side from {test['solos']} solos, {test['folds']} folds grouped "
+              "by solo",
               f"  {'giveaway':<28}{'real':>10}{'generated':>12}{'effect':>9}"]
     lines += [f"  {key:<28}{row['real']:>10.3f}{row['generated']:>12.3f}{row['effect']:>+9.2f}"
               for key, row in test["giveaways"].items()]
