@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import keras
 import numpy as np
 import pytest
@@ -19,7 +21,15 @@ from jazz.model.features import (
 )
 from jazz.model.motifs import ECHO_ORDERS
 from jazz.model.network import IntervalLogits, ModelConfig, RegisterLogits, build_model
-from jazz.model.sample import BAND_COUNT, Sampler, band_table, banded_nucleus, choose, nucleus, sample
+from jazz.model.sample import (
+    BAND_COUNT,
+    Sampler,
+    band_table,
+    banded_nucleus,
+    choose,
+    nucleus,
+    sample,
+)
 from jazz.model.tokens import Grammar, Tokenizer
 from jazz.music.notes import LOWEST_PITCH, Bar, ChordChange, Note, Solo
 
@@ -278,4 +288,4 @@ def test_a_strong_pitch_class_memory_keeps_the_first_notes_pitch_class_in_other_
     for ids in sample(model, TOK, 2, plan, seed=5, top_p=1.0, pitch_memory=60.0):
         pitches = [n.pitch for n in TOK.decode(ids).notes]
         assert len({p % 12 for p in pitches}) == 1  # the memory holds one class
-        assert all(a != b for a, b in zip(pitches, pitches[1:]))  # and never lifts the note just played
+        assert all(a != b for a, b in itertools.pairwise(pitches))  # and never lifts the note just played

@@ -212,7 +212,7 @@ def two_sample_test(real: list[Solo], generated: list[Solo], seed: int = 0) -> d
     import warnings
 
     x, y, groups = feature_table(real, generated)
-    result = {"accuracy": None, "interval": None, "windows": int(len(y)), "solos": int(len(np.unique(groups))),
+    result = {"accuracy": None, "interval": None, "windows": len(y), "solos": len(np.unique(groups)),
               "window_bars": WINDOW_BARS, "folds": 0}
     if result["solos"] < 2:
         return {**result, "giveaways": {}, "targets": {}}

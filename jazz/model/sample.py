@@ -34,7 +34,12 @@ import numpy as np
 from keras import ops
 
 from jazz.model.features import chord_condition, chord_tables, register_slot
-from jazz.model.motifs import history_echo, history_pitch_classes, history_push, history_start
+from jazz.model.motifs import (
+    history_echo,
+    history_pitch_classes,
+    history_push,
+    history_start,
+)
 from jazz.model.network import Head, recurrent_cells
 from jazz.model.tokens import (
     BOS,

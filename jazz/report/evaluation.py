@@ -36,8 +36,8 @@ def format_report(result: dict) -> str:
         lines += [
             f"{'bits per beat':<16}{_number(bpb['model']):>10}{_number(bpb['ngram']):>14}",
             "bits per note by part: " + ", ".join(f"{key} {value:.3f}" for key, value in parts.items()),
-            f"pitch + duration given position: {result['bits_per_note_pitch_duration']:.3f} bits per note "
-            "(published, per note-or-rest event: MINGUS 5.51, BebopNet 5.48)",
+            (f"pitch + duration given position: {result['bits_per_note_pitch_duration']:.3f} bits per note "
+             "(published, per note-or-rest event: MINGUS 5.51, BebopNet 5.48)"),
         ]
     if result["improvement_over_ngram"] is not None:
         change = result["improvement_over_ngram"]
@@ -65,17 +65,17 @@ def format_report(result: dict) -> str:
 
 def format_two_sample(test: dict, sampling: dict) -> list[str]:
     """The two-sample test's lines of the report: accuracy, giveaways and targets."""
-    lines = [f"two-sample test: {test['window_bars']}-bar windows of the real solos against solos generated over "
-             f"their changes, tempo and register (first {TEST_BARS} bars)"]
+    lines = [(f"two-sample test: {test['window_bars']}-bar windows of the real solos against solos generated over "
+              f"their changes, tempo and register (first {TEST_BARS} bars)")]
     if sampling:
         lines.append("  sampling: " + ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in sampling.items()))
     if test["accuracy"] is None:
         return lines + [f"  too few windows to test ({test['windows']} from {test['solos']} solos)"]
     low, high = test["interval"]
-    lines += [f"  a classifier tells them apart {test['accuracy']:.3f} of the time (95% interval {low:.3f}-{high:.3f}; "
-              "0.5: indistinguishable)",
-              f"  {test['windows'] // 2} windows of each side from {test['solos']} solos, {test['folds']} folds grouped "
-              "by solo",
+    lines += [(f"  a classifier tells them apart {test['accuracy']:.3f} of the time "
+               f"(95% interval {low:.3f}-{high:.3f}; 0.5: indistinguishable)"),
+              (f"  {test['windows'] // 2} windows of each side from {test['solos']} solos, {test['folds']} folds "
+               "grouped by solo"),
               f"  {'giveaway':<28}{'real':>10}{'generated':>12}{'effect':>9}"]
     lines += [f"  {key:<28}{row['real']:>10.3f}{row['generated']:>12.3f}{row['effect']:>+9.2f}"
               for key, row in test["giveaways"].items()]
