@@ -114,3 +114,5 @@ def test_shuffled_pitches_give_themselves_away(real_solos):
     assert "mean_abs_interval" in giveaways and giveaways["mean_abs_interval"]["effect"] > 0
     assert set(result["targets"]) == {"leap_share", "chord_tone_share_on_beats", "pitch_class_entropy",
                                       "repeated_figure_share"}
+    no_chords = result["targets"]["chord_tone_share_on_beats"]  # these solos have no chord markers
+    assert no_chords == {"real": None, "generated": None, "relative": None, "met": False}

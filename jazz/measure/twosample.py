@@ -198,11 +198,17 @@ def targets(x: np.ndarray, y: np.ndarray) -> dict[str, dict[str, float | bool | 
     out = {}
     for key in TARGETS:
         column = x[:, FEATURES.index(key)]
-        real, generated = np.nanmean(column[y == 0]), np.nanmean(column[y == 1])
-        relative = float(generated / real - 1.0) if real else None
-        out[key] = {"real": float(real), "generated": float(generated), "relative": relative,
+        real, generated = _finite_mean(column[y == 0]), _finite_mean(column[y == 1])
+        relative = generated / real - 1.0 if real and generated is not None else None
+        out[key] = {"real": real, "generated": generated, "relative": relative,
                     "met": relative is not None and abs(relative) <= TOLERANCE}
     return out
+
+
+def _finite_mean(values: np.ndarray) -> float | None:
+    """The mean of the values that are not NaN (None if none is: e.g. chord tones of solos without chords)."""
+    values = values[~np.isnan(values)]
+    return float(values.mean()) if values.size else None
 
 
 def two_sample_test(real: list[Solo], generated: list[Solo], seed: int = 0) -> dict:

@@ -81,7 +81,7 @@ def format_two_sample(test: dict, sampling: dict) -> list[str]:
               for key, row in test["giveaways"].items()]
     heading = f"target (within {TOLERANCE:.0%} of real)"
     lines.append(f"  {heading:<28}{'real':>10}{'generated':>12}{'change':>9}")
-    lines += [f"  {key:<28}{row['real']:>10.3f}{row['generated']:>12.3f}{_percent(row['relative']):>9}"
+    lines += [f"  {key:<28}{_number(row['real']):>10}{_number(row['generated']):>12}{_percent(row['relative']):>9}"
               f"{'  met' if row['met'] else ''}" for key, row in test["targets"].items()]
     return lines
 
