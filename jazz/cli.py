@@ -18,9 +18,10 @@ from jazz.files import UsageError, atomic_write_text
 from jazz.lessons.commands import add_lesson
 from jazz.live.command import add_live, run_live
 from jazz.progress import import_keras_quietly
-from jazz.settings import TOP_P, GenerateOptions, ModelConfig, TrainConfig
+from jazz.settings import GenerateOptions, ModelConfig, TrainConfig
 
 EXIT_USAGE = 2
+SAMPLING = ("temperature", "rhythm_temperature", "top_p", "banded", "pitch_memory")  # shared with evaluate
 KERAS_COMMANDS = {"train", "generate", "evaluate", "bench", "live"}
 
 
@@ -38,11 +39,12 @@ def positive_int(text: str) -> int:
     return value
 
 
-def add_options(parser: argparse.ArgumentParser, config: type) -> None:
-    """One option per field of ``config`` that carries help text, with the field's default."""
+def add_options(parser, config: type, only: tuple[str, ...] | None = None) -> None:
+    """One option per field of ``config`` that carries help text (of the fields ``only`` names), with the
+    field's default."""
     for f in dataclasses.fields(config):
         meta = dict(f.metadata)
-        if "help" not in meta:
+        if "help" not in meta or (only is not None and f.name not in only):
             continue
         flags, text = meta.pop("flag") or "--" + f.name.replace("_", "-"), meta.pop("help")
         flags = (flags,) if isinstance(flags, str) else flags
@@ -223,8 +225,8 @@ def add_evaluate(p: Parser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the numbers as JSON")
     p.add_argument("--plots", type=Path, metavar="DIR", help="write PNG plots here")
-    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature of the generated solos")
-    p.add_argument("--top-p", type=float, default=TOP_P, help=f"nucleus mass for each pitch (default {TOP_P})")
+    sampling = p.add_argument_group("sampling of the generated solos (as in jazz generate)")
+    add_options(sampling, GenerateOptions, only=SAMPLING)
     p.add_argument("--baseline", nargs="+", metavar="CORPUS",
                    help="the model's training solos, for the n-gram baseline (default: the corpus in config.json)")
     p.add_argument("--card", action="store_true", help="put the results table into the model's card.md")
@@ -234,9 +236,10 @@ def run_evaluate(args) -> int:
     from jazz.measure.evaluate import evaluate_command
 
     command = shlex.join(["jazz"] + sys.argv[1:]) if sys.argv[1:2] == ["evaluate"] else "jazz evaluate"
+    sampling = {k: v for k, v in option_values(GenerateOptions, args).items() if k in SAMPLING}
     print(evaluate_command(args.model, args.paths, n=args.n, seed=args.seed, json_path=args.json,
-                           plots_dir=args.plots, temperature=args.temperature, top_p=args.top_p,
-                           baseline=args.baseline, card_command=command if args.card else None))
+                           plots_dir=args.plots, baseline=args.baseline, card_command=command if args.card else None,
+                           **sampling))
     return 0
 
 

@@ -64,7 +64,8 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     if register is None:  # the primer's register, else the instrument's
         register = (primer and solo_centre(primer)) or default_centre(opts.program, bundle.config)
     sequences = sample(bundle.model, tok, opts.n, plan, opts.temperature, opts.top_p, opts.seed,
-                       primer_ids, chords=[chords] * opts.n, progress=opts.progress, register=register)
+                       primer_ids, chords=[chords] * opts.n, progress=opts.progress, register=register,
+                       rhythm_temperature=opts.rhythm_temperature, banded=opts.banded, pitch_memory=opts.pitch_memory)
     tempo = opts.tempo or bundle.config.get("default_tempo", 160.0)
     out.mkdir(parents=True, exist_ok=True)
     for i, (ids, path) in enumerate(zip(sequences, paths)):

@@ -14,9 +14,19 @@ from jazz.files import UsageError
 CELL_KINDS: tuple[str, ...] = ("lstm", "hand-lstm", "gru", "hand-gru", "rnn")
 TENOR_SAX = 66  # General MIDI program 67, counted from 0 as MIDI bytes do
 
+# Sampling, chosen on the bundled model's validation solos with the two-sample test of `jazz evaluate`
+# (docs/sampling.md); jazz.model.sample says what each does.
 # Nucleus (top-p) mass for each pitch; rhythm tokens are always drawn from the whole distribution.
 # Chosen on the bundled model's validation statistics (see jazz.model.sample).
 TOP_P = 0.93
+
+# Whether that nucleus cuts inside interval bands, keeping each band's mass (so leaps survive).
+BANDED = True
+# Temperature of the pitches, and of the positions and durations.
+TEMPERATURE = 0.95
+RHYTHM_TEMPERATURE = 1.0
+# Weight of the pitch-class memory of the last 16 notes (0: none).
+PITCH_MEMORY = 1.5
 
 # Adam's learning rate from scratch, and when fine-tuning a trained model: a quarter, so that a few new solos
 # move the weights toward a player without washing out what the base model learnt.
@@ -120,8 +130,14 @@ class GenerateOptions:
     bars: int = option(32, "bars per solo when no chords are given")
     tempo: float | None = option(None, "beats per minute (default: the tune's, else the model's training median)",
                                  type=float)
-    temperature: float = option(1.0, "sampling temperature; lower is safer")
-    top_p: float = option(TOP_P, "nucleus mass for each pitch (rhythm always uses the whole distribution)")
+    temperature: float = option(TEMPERATURE, "sampling temperature of the pitches; lower is safer")
+    rhythm_temperature: float = option(RHYTHM_TEMPERATURE, "sampling temperature of note positions and durations")
+    top_p: float = option(TOP_P, "nucleus mass for each pitch, cut inside interval bands (rhythm always uses the "
+                                 "whole distribution)")
+    banded: bool = option(BANDED, "cut the nucleus over all pitches at once, not inside interval bands (fewer leaps)",
+                          flag="--plain-nucleus")
+    pitch_memory: float = option(PITCH_MEMORY, "weight of the pitch-class memory of the last 16 notes; 0 for none",
+                                 metavar="W")
     seed: int = option(0, "random seed")
     primer: str | None = option(None, "a MIDI file whose melody the solos continue", type=str, metavar="FILE.mid")
     program: int = option(TENOR_SAX, "General MIDI program of the solo, 0-127 (66: tenor sax)")
@@ -145,8 +161,10 @@ class GenerateOptions:
             raise UsageError("--num-outputs must be at least 1")
         if self.bars < 1:
             raise UsageError("--bars must be at least 1")
-        if self.temperature < 0:
-            raise UsageError("--temperature must not be negative")
+        if self.temperature < 0 or self.rhythm_temperature < 0:
+            raise UsageError("--temperature and --rhythm-temperature must not be negative")
+        if self.pitch_memory < 0:
+            raise UsageError("--pitch-memory must not be negative")
         if not 0 < self.top_p <= 1:
             raise UsageError("--top-p must be in (0, 1]")
         if self.tempo is not None and not 20 <= self.tempo <= 400:

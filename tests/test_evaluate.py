@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from jazz.files import UsageError
-from jazz.measure.evaluate import evaluate, first_bars, pick_forms
+from jazz.measure.evaluate import evaluate, first_bars, pick_forms, plan_groups
 from jazz.measure.likelihood import batch_nats, encode, forward_function
 from jazz.measure.stats import STAT_KEYS
 from jazz.midi.read import read_midi
@@ -28,7 +28,14 @@ from jazz.model.tokens import Grammar, Tokenizer
 from jazz.model.train import publish_model
 from jazz.music.notes import Bar, ChordChange, Note, Part, Solo
 from jazz.report.evaluation import format_report
-from jazz.settings import ModelConfig
+from jazz.settings import (
+    BANDED,
+    PITCH_MEMORY,
+    RHYTHM_TEMPERATURE,
+    TEMPERATURE,
+    TOP_P,
+    ModelConfig,
+)
 
 TOK = Tokenizer()
 EVALUATED = ["ArtPepper_Anthropology_FINAL", "ArtPepper_InAMellowTone_FINAL", "BenWebster_ByeByeBlackbird_FINAL"]
@@ -111,9 +118,25 @@ def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
     assert all(0 <= v <= 1 for row in written["calibration"].values() for v in row.values() if v is not None)
     assert list(written["tunes"]) == list(TUNES)  # a chord-aware model plays every built-in tune
     assert all(0.0 <= share <= 1.0 for share in written["tunes"].values())
+    parts = written["bits_per_note_parts"]
+    assert set(parts) == {"position", "pitch", "duration"} and all(v > 0 for v in parts.values())
+    assert sum(parts.values()) == pytest.approx(bpn["model"])
+    assert written["bits_per_note_pitch_duration"] == pytest.approx(parts["pitch"] + parts["duration"])
+    bpb = written["bits_per_beat"]
+    assert bpb["model"] == pytest.approx(bpn["model"] * written["notes"] / written["beats"])
+    test = written["two_sample"]
+    assert test["solos"] == 4 and test["window_bars"] == 8 and test["windows"] > 0
+    assert 0 <= test["interval"][0] <= test["accuracy"] <= test["interval"][1] <= 1
+    assert 0 < len(test["giveaways"]) <= 8
+    assert set(test["targets"]) == {"leap_share", "chord_tone_share_on_beats", "pitch_class_entropy",
+                                    "repeated_figure_share"}
+    assert written["sampling"] == {"temperature": TEMPERATURE, "top_p": TOP_P, "rhythm_temperature": RHYTHM_TEMPERATURE,
+                                   "banded": BANDED, "pitch_memory": PITCH_MEMORY}
     report = format_report(result)
     assert "bits per note" in report and "pitch_class_entropy" in report and "n-gram" in report
     assert "median over the tunes" in report and "coltrane-cycle" in report
+    assert "bits per beat" in report and "pitch + duration given position" in report
+    assert "two-sample test" in report and "a classifier tells them apart" in report
 
 
 def test_without_the_training_solos_the_ngram_is_cross_fitted(corpora, tmp_path, cache):
@@ -180,6 +203,17 @@ def test_forms_spread_over_the_real_solos_and_bars_are_cut():
     assert [c.symbol for c in cut.chords] == ["C7"]
 
 
+def test_forms_whose_meters_begin_another_form_share_its_batch():
+    def form(meters: list[str]) -> Solo:
+        return Solo([], [Bar(48 * i, int(m[0]), int(m[2])) for i, m in enumerate(meters)])
+
+    forms = [form(["4/4"] * 3), form(["4/4"] * 8), form(["3/4"] * 4), form(["4/4", "3/4"]), form(["3/4"] * 2)]
+    groups = plan_groups(forms)
+    assert sorted(sorted(rows) for _, rows in groups) == [[0, 1], [2, 4], [3]]
+    for plan, rows in groups:
+        assert all(plan[:len(forms[i].bars)] == [b.meter for b in forms[i].bars] for i in rows)
+
+
 def test_each_row_gets_its_own_chords():
     changes = [[ChordChange(0, "C7")], [ChordChange(0, "F7"), ChordChange(24, "Bb7")]]
     grammar = Grammar(TOK, 2, ["4/4", "4/4"])
@@ -216,6 +250,25 @@ def test_teacher_forced_calibration_counts_each_event():
     assert np.allclose(found["repeated_pitch"], [4 / 88, 1, 4])  # 64 -> 64
     assert np.allclose(found["interval_continued"], [2 / 88, 1, 2])  # 60 62 [64]; 62 64 [66, not played]
     assert np.allclose(found["chord_tone_on_beats"], [5 * c7, 3, 5])  # C, E, E of C D E E D
+
+
+def test_the_scored_pitch_memory_lifts_the_pitches_of_recent_classes_only():
+    from jazz.measure.likelihood import remembered
+
+    solo = Solo([Note(p, 12 * i, 12) for i, p in enumerate([60, 64, 72])], [Bar(0)])
+    ids = TOK.encode(solo)
+    logits = np.zeros((len(ids) - 1, TOK.size))
+    lifted = remembered(TOK, ids, logits, 2.0)
+    assert np.array_equal(remembered(TOK, ids, logits, 0.0), logits)
+    changed = np.flatnonzero((lifted != logits).any(axis=1))
+    first = TOK.first("pitch")
+    assert [TOK.vocab[ids[t + 1]] for t in changed] == ["pitch:64", "pitch:72"]  # rows predicting pitches 2 and 3
+    row = lifted[changed[1], first:first + TOK.high - TOK.low + 1]
+    pitches = np.arange(TOK.low, TOK.high + 1)
+    assert np.allclose(row[(pitches % 12 == 0) | ((pitches % 12 == 4) & (pitches != 64))], 1.0)
+    assert row[64 - TOK.low] == 0.0  # the last pitch itself is not lifted
+    assert np.allclose(row[(pitches % 12 != 0) & (pitches % 12 != 4)], 0.0)
+    assert np.array_equal(lifted[:, :first], logits[:, :first])
 
 
 def test_teacher_forced_calibration_counts_motif_echoes():

@@ -9,12 +9,15 @@ import pytest
 from jazz.midi.read import read_midi
 from jazz.model.motifs import (
     ECHO_ORDERS,
+    MEMORY_NOTES,
     WINDOW,
     echo_inputs,
     echo_slots,
     history_echo,
+    history_pitch_classes,
     history_push,
     history_start,
+    pitch_class_shares,
 )
 from jazz.model.paths import EchoLogits
 from jazz.model.tokens import Tokenizer
@@ -115,3 +118,25 @@ def test_echo_logits_lift_each_echoed_pitch_by_its_orders_weight():
     assert out[0, at(60)] == 3.0 and np.count_nonzero(out[0]) == 1  # two orders agree: their weights add
     assert (out[1, at(60)], out[1, at(62)], out[1, at(64)]) == (1.0, 2.0, 4.0) and np.count_nonzero(out[1]) == 3
     assert not out[2].any()
+
+
+def test_the_pitch_class_memory_counts_the_last_notes_before_each_note():
+    played = slots([60, 72, 64, 61] + [67] * MEMORY_NOTES)
+    shares = pitch_class_shares(played)
+    assert not shares[0].any() and shares[1][0] == 1.0  # nothing before the first; C before the second
+    assert shares[4][[0, 4, 1]].tolist() == [0.5, 0.25, 0.25]  # C C E C#
+    assert shares[-1][7] == pytest.approx((MEMORY_NOTES - 1) / MEMORY_NOTES) and shares[-1][1] == pytest.approx(
+        1 / MEMORY_NOTES)  # the C's and the E have left the memory
+
+
+def test_the_samplers_pitch_class_memory_matches_numpy_at_every_step():
+    played = random_solo_slots(4, notes=60)
+    rows = [played, played[::-1]]
+    expected = [pitch_class_shares(row) for row in rows]
+    history, ops_history = history_start(2), history_start(2)
+    for n, step in enumerate(np.stack(rows, axis=1).astype(np.int32)):
+        got = keras.ops.convert_to_numpy(history_pitch_classes(ops_history, xp=keras.ops))
+        assert np.allclose(history_pitch_classes(history), [expected[0][n], expected[1][n]]), f"note {n}"
+        assert np.allclose(got, [expected[0][n], expected[1][n]]), f"note {n}"
+        history = history_push(history, step)
+        ops_history = history_push(ops_history, keras.ops.convert_to_tensor(step), keras.ops)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import keras
 import numpy as np
 import pytest
@@ -20,7 +22,15 @@ from jazz.model.features import (
 from jazz.model.motifs import ECHO_ORDERS
 from jazz.model.network import build_model
 from jazz.model.paths import IntervalLogits, RegisterLogits
-from jazz.model.sample import choose, nucleus, sample
+from jazz.model.sample import (
+    BAND_COUNT,
+    Sampler,
+    band_table,
+    banded_nucleus,
+    choose,
+    nucleus,
+    sample,
+)
 from jazz.model.tokens import Grammar, Tokenizer
 from jazz.music.notes import LOWEST_PITCH, Bar, ChordChange, Note, Solo
 from jazz.settings import ModelConfig
@@ -74,7 +84,7 @@ def test_sampler_takes_the_whole_models_best_token(condition, cell):
     changes = [ChordChange(0, "Dm7"), ChordChange(48, "G7"), ChordChange(96, "Cmaj7")]
     plan = ["4/4"] * 8
     rows = sample(model, TOK, 2, plan, temperature=1e-6, top_p=1.0, seed=3, chords=[changes, changes],
-                  register=[58, 74])
+                  register=[58, 74], rhythm_temperature=None, pitch_memory=0.0)
     echoed = np.zeros(len(ECHO_ORDERS), dtype=bool)
     for ids, centre in zip(rows, [58, 74]):
         solo = TOK.decode(ids)
@@ -214,6 +224,78 @@ def test_the_sampler_follows_a_figure_the_primer_plays():
     for weight in (20.0, 0.0):
         model.get_layer("echo_logits").set_weights([np.full(len(ECHO_ORDERS), weight)])
         ids = sample(model, TOK, 1, ["4/4"] * 3, temperature=1e-6, top_p=1.0, seed=0, primer=primer,
-                     register=62)[0]
+                     register=62, pitch_memory=0.0)[0]
         first_new_pitch.append([n.pitch for n in TOK.decode(ids).notes][len(figure)])
     assert first_new_pitch[0] == 65 and first_new_pitch[1] != 65
+
+
+def test_interval_bands_split_size_and_direction():
+    table = band_table(reach=20)
+    band = {k: table[k + 20] for k in range(-20, 21)}
+    assert band[0] == 0 and band[1] == band[2] != band[-1] == band[-2]
+    assert band[3] == band[4] != band[5] == band[7] != band[8] == band[12] != band[13] == band[20]
+    assert len(set(band.values())) == BAND_COUNT
+
+
+def test_the_banded_nucleus_keeps_each_bands_mass_and_cuts_inside_it():
+    rng = np.random.default_rng(11)
+    probs = rng.dirichlet(np.full(88, 0.3), size=40).astype(np.float32)
+    bands = rng.integers(0, BAND_COUNT, size=(40, 88)).astype(np.int32)
+    out = keras.ops.convert_to_numpy(banded_nucleus(keras.ops.convert_to_tensor(probs), 0.8,
+                                                    keras.ops.convert_to_tensor(bands)))
+    for row in range(40):
+        for b in range(BAND_COUNT):
+            inside = bands[row] == b
+            assert out[row, inside].sum() == pytest.approx(probs[row, inside].sum(), rel=1e-4, abs=1e-7)
+            p = probs[row, inside]
+            if p.sum() > 1e-6:
+                order = np.argsort(-p)
+                before = np.cumsum(p[order]) / p.sum() - p[order] / p.sum()
+                expected = np.zeros(len(p), dtype=bool)
+                expected[order[before < 0.8 - 1e-5]] = True
+                assert np.array_equal(out[row, inside] > 0, expected & (p > 0))
+    one_band = keras.ops.convert_to_numpy(banded_nucleus(keras.ops.convert_to_tensor(probs), 0.8,
+                                                         keras.ops.convert_to_tensor(np.zeros_like(bands))))
+    plain = keras.ops.convert_to_numpy(nucleus(keras.ops.convert_to_tensor(probs), 0.8))
+    assert np.array_equal(one_band > 0, plain > 0)  # one band: the plain nucleus, rescaled
+
+
+def test_a_temperature_per_row_is_each_rows_own():
+    rng = np.random.default_rng(4)
+    logits = rng.normal(scale=2.0, size=(200, 30)).astype(np.float32)
+    mask = np.ones((200, 30), dtype=bool)
+    u = rng.random(200).astype(np.float32)
+    temperature = np.where(np.arange(200) % 2, 0.5, 1.5).astype(np.float32)
+    both = keras.ops.convert_to_numpy(choose(logits, mask, u, temperature, 1.0))
+    for t in (0.5, 1.5):
+        rows = temperature == t
+        alone = keras.ops.convert_to_numpy(choose(logits[rows], mask[rows], u[rows], t, 1.0))
+        assert np.array_equal(both[rows], alone)
+
+
+def test_pitch_bands_are_intervals_from_the_last_pitch():
+    sampler = Sampler(skip_model(0), TOK)
+    last = np.array([1 + 60 - LOWEST_PITCH, 0, 1 + 60 - LOWEST_PITCH], dtype=np.int32)
+    bands = keras.ops.convert_to_numpy(sampler.pitch_bands(keras.ops.convert_to_tensor(last),
+                                                           np.array([1.0, 1.0, 0.0], dtype=np.float32)))
+    column = {p: p - TOK.low for p in (48, 59, 60, 61, 67, 72, 80)}
+    table = band_table(reach=20)
+    for pitch, j in column.items():
+        assert bands[0, j] == table[pitch - 60 + 20]
+    assert not bands[1].any() and not bands[2].any()  # before the first note, or banding off: one band
+
+
+def test_banded_sampling_with_its_own_rhythm_temperature_makes_decodable_solos():
+    model, plan = skip_model(0), ["4/4"] * 4
+    rows = sample(model, TOK, 3, plan, temperature=0.9, top_p=0.8, seed=2, rhythm_temperature=1.1, banded=True)
+    for ids in rows:
+        solo = TOK.decode(ids)
+        assert len(solo.bars) == 4 and all(a.end <= b.onset for a, b in zip(solo.notes, solo.notes[1:]))
+
+
+def test_a_strong_pitch_class_memory_keeps_the_first_notes_pitch_class_in_other_octaves():
+    model, plan = skip_model(0), ["4/4"] * 4
+    for ids in sample(model, TOK, 2, plan, seed=5, top_p=1.0, pitch_memory=60.0):
+        pitches = [n.pitch for n in TOK.decode(ids).notes]
+        assert len({p % 12 for p in pitches}) == 1  # the memory holds one class
+        assert all(a != b for a, b in itertools.pairwise(pitches))  # and never lifts the note just played

@@ -1,12 +1,15 @@
 """`jazz evaluate`: how well a model predicts held-out solos, against an n-gram baseline, and how its solos
 compare with real ones over the same chord changes.
 
-1. **Likelihood** (jazz.measure.likelihood): bits per token and per note, and teacher-forced calibration.
+1. **Likelihood** (jazz.measure.likelihood): bits per token, per note (split into the note's position,
+   pitch and duration) and per beat, and teacher-forced calibration.
 2. **Baseline** (jazz.measure.baseline): an interpolated Kneser-Ney n-gram scored on the same tokens.
 3. **Music**: ``n`` solos sampled over the first ``MAX_BARS`` bars of real solos (their meters and, for a
    chord-aware model, their chords, and for a model with a register path, their median pitch), compared
    statistic by statistic (jazz.measure.stats) with those real bars. A chord-aware model also plays
    ``TUNE_SOLOS`` solos over each built-in tune; their chord-tone share on beats is reported per tune.
+4. **Two-sample test** (jazz.measure.twosample): one solo sampled over the first ``TEST_BARS`` bars of
+   every real solo (its meters, chords, tempo and register); can a classifier tell their 8-bar windows apart?
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from jazz.files import UsageError, atomic_write_text
 from jazz.measure.baseline import encodable, ngram_baseline
 from jazz.measure.likelihood import model_likelihood
 from jazz.measure.stats import compare, median, solo_stats
+from jazz.measure.twosample import TEST_BARS, two_sample_test
 from jazz.midi.corpus import load_corpus
 from jazz.model.bundle import Bundle, load_bundle
 from jazz.model.features import solo_centre
@@ -28,7 +32,7 @@ from jazz.model.tokens import Tokenizer
 from jazz.music.notes import Solo
 from jazz.report.card import add_card_section
 from jazz.report.evaluation import MAX_BARS, TUNE_SOLOS, format_report, write_plots
-from jazz.settings import TOP_P
+from jazz.settings import BANDED, PITCH_MEMORY, RHYTHM_TEMPERATURE, TEMPERATURE, TOP_P
 
 LN2 = math.log(2.0)
 
@@ -77,23 +81,36 @@ def pick_forms(real: list[Solo], n: int) -> list[Solo]:
     return [real[i % len(real)] for i in range(n)]
 
 
+def plan_groups(forms: list[Solo]) -> list[tuple[list[str], list[int]]]:
+    """The forms in batches that can be sampled together: (the batch's meters, its forms' indices). A form
+    joins a batch whose meters begin with its own (it is sampled as long, then cut)."""
+    groups: list[tuple[list[str], list[int]]] = []
+    for i in sorted(range(len(forms)), key=lambda i: -len(forms[i].bars)):
+        plan = [b.meter for b in forms[i].bars]
+        batch = next((rows for longest, rows in groups if longest[:len(plan)] == plan), None)
+        if batch is None:
+            groups.append((plan, [i]))
+        else:
+            batch.append(i)
+    return groups
+
+
 def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False,
-                  temperature: float = 1.0, top_p: float = TOP_P) -> list[Solo]:
-    """One sampled solo over each form's meters (and chords), batched by identical meters; in the form's
-    register (its median pitch) where it has notes, else the model's default register."""
+                  temperature: float = TEMPERATURE, top_p: float = TOP_P, rhythm_temperature: float | None = RHYTHM_TEMPERATURE,
+                  banded: bool = BANDED, pitch_memory: float = PITCH_MEMORY) -> list[Solo]:
+    """One sampled solo over each form's meters (and chords), batched by shared meters (``plan_groups``); in
+    the form's register (its median pitch) where it has notes, else the model's default register."""
     tok, sampler = bundle.tokenizer, Sampler(bundle.model, bundle.tokenizer)
     centres = [solo_centre(form) or bundle.config.get("default_register") for form in forms]
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for i, form in enumerate(forms):
-        groups.setdefault(tuple(b.meter for b in form.bars), []).append(i)
     out: list[Solo | None] = [None] * len(forms)
-    for g, (plan, rows) in enumerate(groups.items()):
-        sequences = sample(bundle.model, tok, len(rows), list(plan), temperature, top_p, seed=seed + g,
+    for g, (plan, rows) in enumerate(plan_groups(forms)):
+        sequences = sample(bundle.model, tok, len(rows), plan, temperature, top_p, seed=seed + g,
                            chords=[forms[i].chords for i in rows], progress=progress, sampler=sampler,
-                           register=[centres[i] for i in rows])
+                           register=[centres[i] for i in rows], rhythm_temperature=rhythm_temperature,
+                           banded=banded, pitch_memory=pitch_memory)
         for i, ids in zip(rows, sequences):
             solo = tok.decode(ids, tempo=forms[i].tempo, name=f"generated over {forms[i].name}")
-            out[i] = replace(solo, chords=list(forms[i].chords))
+            out[i] = first_bars(replace(solo, chords=list(forms[i].chords)), len(forms[i].bars))
     return out
 
 
@@ -110,11 +127,11 @@ def tune_forms(grid: int, bars: int = MAX_BARS) -> list[Solo]:
     return forms
 
 
-def over_tunes(bundle: Bundle, seed: int, progress: bool = False, temperature: float = 1.0,
-               top_p: float = TOP_P) -> dict[str, float | None]:
-    """Median chord-tone share on beats of ``TUNE_SOLOS`` generated solos over each built-in tune."""
+def over_tunes(bundle: Bundle, seed: int, progress: bool = False, **knobs) -> dict[str, float | None]:
+    """Median chord-tone share on beats of ``TUNE_SOLOS`` generated solos over each built-in tune (``knobs``:
+    the sampling settings of ``generate_over``)."""
     forms = [form for form in tune_forms(bundle.tokenizer.grid) for _ in range(TUNE_SOLOS)]
-    generated = generate_over(bundle, forms, seed, progress, temperature, top_p)
+    generated = generate_over(bundle, forms, seed, progress, **knobs)
     shares: dict[str, list[float]] = {}
     for form, solo in zip(forms, generated):
         value = solo_stats(solo)["chord_tone_share_on_beats"]
@@ -123,41 +140,54 @@ def over_tunes(bundle: Bundle, seed: int, progress: bool = False, temperature: f
 
 
 def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path: str | Path | None = None,
-             plots_dir: str | Path | None = None, progress: bool = True, temperature: float = 1.0,
-             top_p: float = TOP_P, baseline_paths: list | None = None) -> dict:
+             plots_dir: str | Path | None = None, progress: bool = True, temperature: float = TEMPERATURE,
+             top_p: float = TOP_P, rhythm_temperature: float | None = RHYTHM_TEMPERATURE,
+             banded: bool = BANDED, pitch_memory: float = PITCH_MEMORY, baseline_paths: list | None = None) -> dict:
     """Measure ``bundle`` on the solos under ``paths``; optionally write JSON and plots. Returns the result.
-    ``baseline_paths`` name where the model's training solos are, for the n-gram baseline."""
+    The likelihood is scored with the pitch-class memory the solos are sampled with; ``baseline_paths``
+    name where the model's training solos are, for the n-gram baseline."""
     if n < 1:
         raise UsageError("-n must be at least 1")
     tok = bundle.tokenizer
     solos = load_solos(paths, tok, progress)
     tokens = sum(len(tok.encode(s)) - 1 for s in solos)
     notes = sum(len(s.notes) for s in solos)
-    model_nats, calibration = model_likelihood(bundle, solos, progress)
-    model_bits = model_nats / LN2
+    beats = sum(s.total_steps for s in solos) / tok.grid
+    likelihood = model_likelihood(bundle, solos, progress, pitch_memory)
+    model_bits = likelihood.nats / LN2
+    parts = {key: nats / LN2 / notes for key, nats in likelihood.parts.items()}
     train, named = training_solos(bundle, solos, baseline_paths, progress)
     baseline = ngram_baseline(tok, solos, train, named, seed)
     ngram_bits = None if baseline["nats"] is None else baseline["nats"] / LN2
+    knobs = {"temperature": temperature, "top_p": top_p, "rhythm_temperature": rhythm_temperature, "banded": banded,
+             "pitch_memory": pitch_memory}
     real = [first_bars(s) for s in solos]
-    generated = generate_over(bundle, pick_forms(real, n), seed, progress, temperature, top_p)
+    generated = generate_over(bundle, pick_forms(real, n), seed, progress, **knobs)
     real_stats, generated_stats = [solo_stats(s) for s in real], [solo_stats(s) for s in generated]
+    tested = [first_bars(s, TEST_BARS) for s in solos]
+    two_sample = two_sample_test(tested, generate_over(bundle, tested, seed, progress, **knobs), seed)
     train_names = set((bundle.config.get("split") or {}).get("train") or [])
     result = {
         "solos": len(solos),
         "notes": notes,
         "tokens": tokens,
+        "beats": beats,
         "bits_per_note": {"model": model_bits / notes, "ngram": _per(ngram_bits, notes)},
+        "bits_per_note_parts": parts,
+        "bits_per_note_pitch_duration": parts["pitch"] + parts["duration"],
+        "bits_per_beat": {"model": model_bits / beats, "ngram": _per(ngram_bits, beats)},
         "bits_per_token": {"model": model_bits / tokens, "ngram": _per(ngram_bits, tokens)},
         "ngram_order": baseline["order"],
         "ngram_validation_bits_per_token": {str(k): v for k, v in baseline["validation_bits"].items()},
         "baseline_data": baseline["data"],
         "improvement_over_ngram": None if ngram_bits is None else 1.0 - model_bits / ngram_bits,
-        "calibration": calibration,
+        "calibration": likelihood.calibration,
         "solos_in_training_split": sum(s.name in train_names for s in solos),
         "generated": n,
-        "sampling": {"temperature": temperature, "top_p": top_p},
+        "sampling": knobs,
         "stats": compare(real_stats, generated_stats),
-        "tunes": over_tunes(bundle, seed, progress, temperature, top_p) if bundle.conditioned else {},
+        "tunes": over_tunes(bundle, seed, progress, **knobs) if bundle.conditioned else {},
+        "two_sample": two_sample,
     }
     if json_path is not None:
         atomic_write_text(json_path, json.dumps(result, indent=1))
@@ -171,15 +201,16 @@ def _per(bits: float | None, count: int) -> float | None:
 
 
 def evaluate_command(model: Path | None, paths: list, n: int = 20, seed: int = 0, json_path: Path | None = None,
-                     plots_dir: Path | None = None, temperature: float = 1.0, top_p: float = TOP_P,
-                     baseline: list | None = None, card_command: str | None = None) -> str:
-    """`jazz evaluate`: the report as text; with ``card_command`` also a section of the model card."""
+                     plots_dir: Path | None = None, baseline: list | None = None, card_command: str | None = None,
+                     **sampling) -> str:
+    """`jazz evaluate`: the report as text; with ``card_command`` also a section of the model card.
+    ``sampling``: temperature, rhythm_temperature, top_p, banded, pitch_memory (as `jazz generate` takes them)."""
     for path in [*paths, *(baseline or [])]:
         if not Path(path).exists():
             raise UsageError(f"{path} does not exist")
     bundle = load_bundle(model)
     result = evaluate(bundle, paths, n=n, seed=seed, json_path=json_path, plots_dir=plots_dir,
-                      temperature=temperature, top_p=top_p, baseline_paths=baseline)
+                      baseline_paths=baseline, **sampling)
     report = format_report(result)
     if card_command:
         add_card_section(bundle.path, bundle.model.count_params(), "Evaluation",

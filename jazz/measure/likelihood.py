@@ -3,10 +3,14 @@
 Each solo is tokenized as for training (no transposition) and run through the model whole, a few solos of
 similar length per call, padded at the end; every token after ``<bos>`` is scored once. The same pass
 measures calibration: how much probability the model gives to four melodic events against how often the
-soloists play them (``melodic_expectations``).
+soloists play them (``melodic_expectations``), and splits the total by what each token says
+(``PARTS``): when the next note starts (``pos:`` tokens, and the ``bar:`` and ``<eos>`` tokens that say
+"no more notes in this bar"), its pitch, and its duration.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import keras
 import numpy as np
@@ -14,12 +18,25 @@ import numpy as np
 from jazz.measure.stats import chord_pitch_classes
 from jazz.model.bundle import Bundle
 from jazz.model.features import model_inputs, pitch_memory, token_times
-from jazz.model.motifs import ECHO_ORDERS, echo_inputs
+from jazz.model.motifs import ECHO_ORDERS, echo_inputs, pitch_class_shares
 from jazz.model.tokens import Tokenizer
-from jazz.music.notes import Solo, change_index
+from jazz.music.notes import LOWEST_PITCH, Solo, change_index
 from jazz.progress import Progress
 
 SCORE_BATCH = 16  # solos per forward call when scoring
+PARTS = ("position", "pitch", "duration")
+
+
+class Likelihood(NamedTuple):
+    nats: float  # of every token after <bos>, all solos
+    calibration: dict  # per event of CALIBRATION_KEYS: {"model": share, "real": share}
+    parts: dict[str, float]  # nats by PARTS; they sum to ``nats``
+
+
+def token_parts(tok: Tokenizer) -> np.ndarray:
+    """For every token id, the index in ``PARTS`` of what it says (bar, pos and <eos>: position)."""
+    kinds = [token.partition(":")[0] for token in tok.vocab]
+    return np.array([PARTS.index({"pitch": "pitch", "dur": "duration"}.get(k, "position")) for k in kinds])
 
 
 def encode(bundle: Bundle, solo: Solo) -> dict[str, np.ndarray]:
@@ -61,31 +78,59 @@ def batch_nats(forward, encoded: list[dict[str, np.ndarray]]) -> list[float]:
     return [_nats(logits, e["tokens"][1:]) for logits, e in zip(batch_logits(forward, encoded), encoded)]
 
 
-def _nats(logits: np.ndarray, targets: np.ndarray) -> float:
+def token_nats(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Negative log-likelihood (nats) of each target token under its row of logits."""
     top = logits.max(axis=-1, keepdims=True)
     log_z = top[:, 0] + np.log(np.exp(logits - top).sum(axis=-1))
-    return float((log_z - logits[np.arange(len(targets)), targets.astype(np.int64)]).sum())
+    return log_z - logits[np.arange(len(targets)), targets.astype(np.int64)]
 
 
-def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False) -> tuple[float, dict]:
+def _nats(logits: np.ndarray, targets: np.ndarray) -> float:
+    return float(token_nats(logits, targets).sum())
+
+
+def remembered(tok: Tokenizer, ids: np.ndarray, logits: np.ndarray, weight: float) -> np.ndarray:
+    """``logits`` (one row per token of ``ids`` but the last) with the sampler's pitch-class memory added
+    (jazz.model.sample) where the next token is a pitch, which the grammar knows from the token before;
+    not to the last pitch played."""
+    if not weight:
+        return logits
+    first, count = tok.first("pitch"), tok.high - tok.low + 1
+    slots = tok.pitch_slots[np.asarray(ids, dtype=np.int64)]
+    steps = np.flatnonzero(slots[1:] > 0)
+    played = slots[slots > 0]
+    bias = weight * pitch_class_shares(played)[:, (tok.low + np.arange(count)) % 12]
+    last = played[:-1] - 1 + LOWEST_PITCH - tok.low  # the column of the note before each note
+    bias[np.arange(1, len(played)), last] = 0.0
+    out = logits.copy()
+    out[steps, first:first + count] += bias
+    return out
+
+
+def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False,
+                     pitch_memory: float = 0.0) -> Likelihood:
     """Total negative log-likelihood in nats of all the solos under the model (batched by similar length),
-    and the teacher-forced calibration of four melodic events (see ``melodic_expectations``)."""
+    split by ``PARTS``, and the teacher-forced calibration of four melodic events (``melodic_expectations``);
+    with the pitch-class memory of weight ``pitch_memory`` (``remembered``)."""
     forward = forward_function(bundle.model)
     encoded = [encode(bundle, s) for s in solos]
     order = sorted(range(len(solos)), key=lambda i: len(encoded[i]["tokens"]))
-    total, sums = 0.0, {key: np.zeros(3) for key in CALIBRATION_KEYS}
+    part_of = token_parts(bundle.tokenizer)
+    parts, sums = np.zeros(len(PARTS)), {key: np.zeros(3) for key in CALIBRATION_KEYS}
     bar = Progress("scoring solos with the model", len(solos), enabled=progress)
     for start in range(0, len(order), SCORE_BATCH):
         rows = order[start:start + SCORE_BATCH]
         for i, logits in zip(rows, batch_logits(forward, [encoded[i] for i in rows])):
-            total += _nats(logits, encoded[i]["tokens"][1:])
+            logits = remembered(bundle.tokenizer, encoded[i]["tokens"], logits, pitch_memory)
+            targets = encoded[i]["tokens"][1:].astype(np.int64)
+            parts += np.bincount(part_of[targets], weights=token_nats(logits, targets), minlength=len(PARTS))
             for key, values in melodic_expectations(bundle.tokenizer, solos[i], encoded[i]["tokens"], logits).items():
                 sums[key] += values
         bar.update(min(start + SCORE_BATCH, len(order)))
     bar.close()
     calibration = {key: {"model": s[0] / s[2] if s[2] else None, "real": s[1] / s[2] if s[2] else None}
                    for key, s in sums.items()}
-    return total, calibration
+    return Likelihood(float(parts.sum()), calibration, dict(zip(PARTS, map(float, parts))))
 
 
 CALIBRATION_KEYS = ("repeated_pitch", "chord_tone_on_beats", "interval_continued", "motif_echoed")

@@ -99,3 +99,26 @@ def history_echo(history: dict, xp=np):
         echo = pitches[:, -1] + follower
         columns.append(xp.where((latest >= 0) & (echo >= 1) & (echo <= SLOTS), echo, 0))
     return xp.stack(columns, axis=1)
+
+
+MEMORY_NOTES = 16  # notes whose pitch classes make the pitch-class memory
+
+
+def pitch_class_shares(slots: np.ndarray, notes: int = MEMORY_NOTES) -> np.ndarray:
+    """(notes of the solo, 12): before each note (``slots``: the solo's pitch slots in order), the share of
+    each pitch class among the last ``notes`` notes (all zero before the first)."""
+    classes = (np.asarray(slots, dtype=np.int64) - 1 + LOWEST_PITCH) % 12
+    counts = np.concatenate([np.zeros((1, 12)), np.cumsum(np.eye(12)[classes], axis=0)])  # of the first k notes
+    index = np.arange(len(classes))
+    recent = counts[index] - counts[np.maximum(index - notes, 0)]
+    return recent / np.maximum(recent.sum(axis=1, keepdims=True), 1)
+
+
+def history_pitch_classes(history: dict, notes: int = MEMORY_NOTES, xp=np):
+    """(batch, 12): the share of each pitch class among each row's last ``notes`` notes, as
+    ``pitch_class_shares`` gives them before the next note."""
+    last = history["pitches"][:, -notes:]
+    real = xp.arange(notes)[None, :] >= notes - xp.minimum(history["count"], notes)[:, None]
+    member = ((last - 1 + LOWEST_PITCH) % 12)[:, :, None] == xp.arange(12)[None, None, :]
+    counts = xp.sum(xp.where(real[:, :, None] & member, 1.0, 0.0), axis=1)
+    return counts / xp.maximum(xp.sum(counts, axis=1, keepdims=True), 1.0)

@@ -2,15 +2,29 @@
 
 One compiled function runs ``CHUNK`` steps of the whole inner loop on the backend: look up the chord at
 the grammar's moment, embed the last token, advance every recurrent cell by one step, compute logits,
-mask the tokens the grammar forbids, apply the temperature and, for pitches, the top-p (nucleus) cut,
-draw the next token by inverting the cumulative distribution at a uniform number supplied from NumPy (so
-a seed gives the same solo on every backend), and advance the grammar and the motif memory. Python only
-sees the sequences every ``CHUNK`` steps. N solos are sampled as one batch.
+mask the tokens the grammar forbids, apply the temperature (one for pitches, one for the rhythm tokens)
+and, for pitches, the top-p (nucleus) cut, draw the next token by inverting the cumulative distribution at
+a uniform number supplied from NumPy (so a seed gives the same solo on every backend), and advance the
+grammar and the motif memory. Python only sees the sequences every ``CHUNK`` steps. N solos are sampled
+as one batch.
 
 Why the nucleus cuts pitches only: the unlikely pitches are mostly wrong notes and wild leaps, while the
 unlikely positions and durations are the rests and odd rhythms that make a line breathe. Cutting every
 token made the bundled model's solos denser and rhythmically flatter than the real ones; cutting pitches
 alone keeps their rhythm statistics inside the real range and their register narrower.
+
+Why the cut works inside interval bands: one nucleus over all pitches removes the rare but right leaps
+along with the wrong notes, since a leap is rarely the likeliest pitch; the solos then hardly leap and fill
+their lines with chromatic steps. With ``banded`` on, the pitches are grouped by their interval from the
+last note (``INTERVAL_BANDS``: unison, steps, thirds, fourths and fifths, sixths to octaves, wider; up and
+down apart), each band keeps the mass the model gives it, and the nucleus cuts inside each band: how far
+to move is drawn as the model says, and only the unlikely notes at that distance are dropped.
+
+The pitch-class memory (``pitch_memory``, a weight) adds to every pitch's logit the weight times the share
+of its pitch class among the last ``MEMORY_NOTES`` notes (jazz.model.motifs): a cache, as in language
+models, that keeps a line inside the collection of notes it has been using. It leaves the last pitch itself
+alone: lifting it too feeds on itself, and the solos got stuck on one note for dozens of repeats.
+jazz.measure.likelihood scores the same sum, so its effect on bits per note is measured.
 """
 
 from __future__ import annotations
@@ -20,7 +34,12 @@ import numpy as np
 from keras import ops
 
 from jazz.model.features import chord_condition, chord_tables, register_slot
-from jazz.model.motifs import history_echo, history_push, history_start
+from jazz.model.motifs import (
+    history_echo,
+    history_pitch_classes,
+    history_push,
+    history_start,
+)
 from jazz.model.network import Head, recurrent_cells
 from jazz.model.tokens import (
     BOS,
@@ -34,12 +53,22 @@ from jazz.model.tokens import (
     grammar_tables,
     grammar_time,
 )
-from jazz.music.notes import ChordChange
+from jazz.music.notes import LOWEST_PITCH, ChordChange
 from jazz.progress import Progress
-from jazz.settings import TOP_P
+from jazz.settings import BANDED, PITCH_MEMORY, RHYTHM_TEMPERATURE, TEMPERATURE, TOP_P
 
 CHUNK = 64  # steps per call of the compiled function
 NUCLEUS_ROUNDS = 20  # bisection steps for the top-p threshold
+INTERVAL_BANDS = (0, 2, 4, 7, 12)  # upper ends of the interval sizes of each band; wider intervals form the last
+BAND_COUNT = 2 * len(INTERVAL_BANDS) + 1  # unison, then each size band up and down, then wider up and down
+
+
+def band_table(reach: int = 128) -> np.ndarray:
+    """Band of every interval from -reach to reach (index: interval + reach): 0 for a repeat, then the
+    size bands of ``INTERVAL_BANDS`` upward (odd) and downward (even)."""
+    intervals = np.arange(-reach, reach + 1)
+    size = np.searchsorted(np.array(INTERVAL_BANDS), np.abs(intervals))  # 0 for unison, 1.. for wider
+    return np.where(intervals == 0, 0, 2 * size - (intervals > 0)).astype(np.int32)
 
 
 def _state_sizes(cell) -> list[int]:
@@ -47,19 +76,23 @@ def _state_sizes(cell) -> list[int]:
     return list(size) if isinstance(size, (list, tuple)) else [size]
 
 
-def choose(logits, mask, u, temperature, top_p, cut: tuple[int, int] | None = None):
+def choose(logits, mask, u, temperature, top_p, cut: tuple[int, int] | None = None, bands=None):
     """Token ids drawn from softmax(logits / T) restricted to ``mask`` and to the top-p nucleus.
 
-    ``cut`` (first, end) limits the nucleus search to those columns: exact where the mask allows no other
-    token, and cheaper; rows whose ``top_p`` is 1 are not cut at all.
+    ``temperature`` and ``top_p`` are numbers or one per row. ``cut`` (first, end) limits the nucleus search
+    to those columns: exact where the mask allows no other token, and cheaper; rows whose ``top_p`` is 1 are
+    not cut at all. ``bands`` (one band index per row and cut column) makes the cut ``banded_nucleus``.
     """
+    temperature = ops.reshape(ops.convert_to_tensor(temperature, "float32"), (-1, 1))
     logits = ops.where(mask, ops.cast(logits, "float32"), -1e9) / temperature
     probs = ops.softmax(logits, axis=-1)
     if cut is None:
         probs = nucleus(probs, top_p)
     else:
         first, end = cut
-        probs = ops.concatenate([probs[:, :first], nucleus(probs[:, first:end], top_p), probs[:, end:]], axis=-1)
+        pitches = probs[:, first:end]
+        kept = nucleus(pitches, top_p) if bands is None else banded_nucleus(pitches, top_p, bands)
+        probs = ops.concatenate([probs[:, :first], kept, probs[:, end:]], axis=-1)
     # the first token whose cumulative probability passes u·total: a token of probability 0 never does, even
     # at u = 0; and at u·total = total (float rounding) the last token that may be drawn
     cumulative = ops.cumsum(probs, axis=-1)
@@ -90,6 +123,32 @@ def nucleus(probs, top_p, rounds: int = NUCLEUS_ROUNDS):
     return ops.where((probs >= low[:, None]) | keep_all, probs, 0.0)
 
 
+def banded_nucleus(probs, top_p, bands, rounds: int = NUCLEUS_ROUNDS):
+    """``probs`` cut to the top-p nucleus inside each band (``bands``: a band index per entry, below
+    ``BAND_COUNT``), each band then scaled back to the mass it had: the bands keep their shares, and only
+    the unlikely tokens inside a band are dropped. One band for every entry is ``nucleus``, up to scale."""
+    member = ops.one_hot(bands, BAND_COUNT)  # (batch, tokens, bands)
+    mass = ops.sum(probs[:, :, None] * member, axis=1)  # (batch, bands)
+    share = probs / ops.maximum(ops.sum(member * mass[:, None, :], axis=-1), 1e-30)  # within its band
+    target = ops.reshape(top_p, (-1, 1))
+
+    def at(threshold):  # each entry's band threshold
+        return ops.sum(member * threshold[:, None, :], axis=-1)
+
+    def halve(_, bounds):
+        low, high = bounds
+        middle = (low + high) / 2
+        kept = ops.sum(member * ops.where(share >= at(middle), share, 0.0)[:, :, None], axis=1)
+        enough = kept >= target
+        return ops.where(enough, middle, low), ops.where(enough, high, middle)
+
+    top = ops.max(member * share[:, :, None], axis=1)
+    low, _ = ops.fori_loop(0, rounds, halve, (ops.zeros_like(top), top))
+    kept = ops.where((share >= at(low)) | (target >= 1.0), probs, 0.0)
+    scale = mass / ops.maximum(ops.sum(kept[:, :, None] * member, axis=1), 1e-30)
+    return kept * at(scale)
+
+
 class Sampler:
     """``CHUNK`` sampling steps of a model as one compiled function (see the module notes).
 
@@ -98,6 +157,12 @@ class Sampler:
 
     def __init__(self, model: keras.Model, tokenizer: Tokenizer):
         self.pitch_columns = (tokenizer.first("pitch"), tokenizer.first("dur"))  # where the nucleus cuts
+        reach = tokenizer.high - tokenizer.low
+        self.bands = band_table(reach)
+        # interval of each pitch column from the last pitch's slot (1 + pitch - LOWEST_PITCH), plus reach
+        self.column_offsets = np.arange(tokenizer.low, tokenizer.high + 1) - LOWEST_PITCH + 1 + reach
+        self.pitch_classes = np.arange(tokenizer.low, tokenizer.high + 1) % 12
+        self.column_slots = np.arange(tokenizer.low, tokenizer.high + 1) - LOWEST_PITCH + 1
         self.embedding = model.get_layer("embedding")
         self.cells = recurrent_cells(model)
         self.head = Head.of(model)
@@ -109,7 +174,23 @@ class Sampler:
     def initial_states(self, batch: int) -> np.ndarray:
         return np.zeros((batch, sum(sum(sizes) for sizes in self.sizes)), dtype="float32")
 
-    def _step(self, tokens, condition, grammar, register, echo, states, mask, u, settings, top_p):
+    def pitch_bands(self, last_pitch, banded):
+        """(batch, pitches) band of each pitch's interval from the last pitch; all 0 before the first note or
+        when ``banded`` is 0 (a plain nucleus)."""
+        interval = ops.convert_to_tensor(self.column_offsets, "int32")[None, :] - last_pitch[:, None]
+        bands = ops.take(ops.convert_to_tensor(self.bands), ops.clip(interval, 0, self.bands.shape[0] - 1))
+        return ops.where(((last_pitch > 0) & (banded > 0))[:, None], bands, 0)
+
+    def remembered(self, logits, memory, weight, last_pitch):
+        """``logits`` with ``weight`` times each pitch class's share of the recent notes (``memory``,
+        (batch, 12)) added to the pitches' columns, but the last pitch's (a slot, ``last_pitch``)."""
+        first, end = self.pitch_columns
+        bias = weight * ops.take(memory, ops.convert_to_tensor(self.pitch_classes, "int32"), axis=1)
+        bias = ops.where(ops.convert_to_tensor(self.column_slots, "int32")[None, :] == last_pitch[:, None], 0.0, bias)
+        logits = ops.cast(logits, "float32")
+        return ops.concatenate([logits[:, :first], logits[:, first:end] + bias, logits[:, end:]], axis=-1)
+
+    def _step(self, tokens, condition, grammar, register, echo, memory, states, mask, u, settings, top_p):
         """One token for every row: (next ids, new states)."""
         x = self.embedding(tokens)
         if self.conditioned:
@@ -123,7 +204,11 @@ class Sampler:
             i += len(sizes)
         logits = self.head(x, {"condition": condition, "last_pitch": grammar["last_pitch"],
                                "previous_pitch": grammar["previous_pitch"], "register": register, "echo": echo})
-        ids = choose(logits, mask, u, settings[0], top_p, self.pitch_columns)
+        logits = self.remembered(logits, memory, settings[4], grammar["last_pitch"])
+        pitch = grammar["phase"] == POS  # the next token is a pitch
+        temperature = ops.where(pitch, settings[0], settings[2])
+        bands = self.pitch_bands(grammar["last_pitch"], settings[3])
+        ids = choose(logits, mask, u, temperature, top_p, self.pitch_columns, bands)
         return ids, ops.concatenate(new_states, axis=-1) if len(new_states) > 1 else new_states[0]
 
     def _run(self, tokens, states, grammar, history, tables, chords, register, uniforms, forced, settings):
@@ -134,7 +219,8 @@ class Sampler:
             echo = history_echo(history, ops) if self.echoes else None
             mask = grammar_mask(grammar, tables, ops)
             top_p = ops.where(grammar["phase"] == POS, settings[1], 1.0)  # the cut applies to pitches only
-            ids, states = self._step(tokens, condition, grammar, register, echo, states, mask, uniforms[i],
+            memory = history_pitch_classes(history, xp=ops)
+            ids, states = self._step(tokens, condition, grammar, register, echo, memory, states, mask, uniforms[i],
                                      settings, top_p)
             ids = ops.where(forced[i] >= 0, forced[i], ops.cast(ids, "int32"))
             grammar = grammar_advance(grammar, ids, tables, ops)
@@ -145,8 +231,11 @@ class Sampler:
         return ops.fori_loop(0, forced.shape[0], body, (tokens, states, grammar, history, out))
 
     def __call__(self, tokens, states, grammar, history, tables, chords, register, uniforms, forced, temperature,
-                 top_p):
-        settings = np.array([max(temperature, 1e-4), top_p], dtype="float32")
+                 top_p, rhythm_temperature: float | None = None, banded: bool = False, pitch_memory: float = 0.0):
+        """``rhythm_temperature`` (default: ``temperature``) applies to every token but pitches."""
+        rhythm = temperature if rhythm_temperature is None else rhythm_temperature
+        settings = np.array([max(temperature, 1e-4), top_p, max(rhythm, 1e-4), float(banded), pitch_memory],
+                            dtype="float32")
         return self._compiled(tokens, states, grammar, history, tables, chords, register, uniforms, forced,
                               settings)
 
@@ -186,17 +275,24 @@ class _ConcreteTF:
         return self.concrete[key](*tensors)
 
 
-def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], temperature: float = 1.0,
+def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], temperature: float = TEMPERATURE,
            top_p: float = TOP_P, seed: int = 0, primer: np.ndarray | None = None,
            chords: list[list[ChordChange]] | None = None, progress: bool = False,
-           sampler: Sampler | None = None, register: int | list[int | None] | None = None) -> list[np.ndarray]:
+           sampler: Sampler | None = None, register: int | list[int | None] | None = None,
+           rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED,
+           pitch_memory: float = PITCH_MEMORY) -> list[np.ndarray]:
     """``n`` token sequences (from <bos> to <eos>) whose bars follow ``plan`` (a meter per bar).
+
+    ``temperature`` applies to pitches, and to the rest too unless ``rhythm_temperature`` is given;
+    ``top_p`` cuts pitches, inside interval bands if ``banded``; ``pitch_memory`` weighs the pitch-class
+    memory (see the module notes).
 
     ``chords`` gives every row its chord changes (for a chord-aware model). ``register`` is the centre
     pitch to play around (for a model with a register path), one for all rows or one per row; None leaves
     it open. ``primer`` (token ids after <bos>) is forced at the start of every sequence; the rest is sampled.
     """
-    chunks = sample_chunks(model, tokenizer, n, plan, temperature, top_p, seed, primer, chords, sampler, register)
+    chunks = sample_chunks(model, tokenizer, n, plan, temperature, top_p, seed, primer, chords, sampler, register,
+                           rhythm_temperature=rhythm_temperature, banded=banded, pitch_memory=pitch_memory)
     bar = Progress(f"sampling {n} solo{'s' * (n > 1)}, bars", len(plan), enabled=progress)
     while True:
         try:
@@ -206,10 +302,12 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
             return finished.value
 
 
-def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], temperature: float = 1.0,
+def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], temperature: float = TEMPERATURE,
                   top_p: float = TOP_P, seed: int = 0, primer: np.ndarray | None = None,
                   chords: list[list[ChordChange]] | None = None, sampler: Sampler | None = None,
-                  register: int | list[int | None] | None = None, chunk: int = CHUNK):
+                  register: int | list[int | None] | None = None, chunk: int = CHUNK,
+                  rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED,
+                  pitch_memory: float = PITCH_MEMORY):
     """``sample`` as a generator: it yields the bars every row has reached after each call of the compiled
     function (``chunk`` steps), and returns the sequences, so a caller can do other work in between."""
     sampler = sampler or Sampler(model, tokenizer)
@@ -232,7 +330,8 @@ def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[s
         take[:len(primed)] = primed[:, None]
         uniforms = rng.random((chunk, n), dtype=np.float32)
         tokens, states, grammar, history, ids = sampler(tokens, states, grammar, history, tables, harmony,
-                                                        registers, uniforms, take, temperature, top_p)
+                                                        registers, uniforms, take, temperature, top_p,
+                                                        rhythm_temperature, banded, pitch_memory)
         out.append(np.asarray(ops.convert_to_numpy(ids)).T)
         phase = np.asarray(ops.convert_to_numpy(grammar["phase"]))
         if (phase == END).all():

@@ -9,6 +9,7 @@ import numpy as np
 
 from jazz.files import atomic_path
 from jazz.measure.stats import STAT_KEYS, median
+from jazz.measure.twosample import TEST_BARS, TOLERANCE
 from jazz.music.notes import Solo
 from jazz.report.plots import plot_history, plot_piano_roll, read_history
 
@@ -30,6 +31,14 @@ def format_report(result: dict) -> str:
         f"{'bits per note':<16}{_number(bpn['model']):>10}{_number(bpn['ngram']):>14}",
         f"{'bits per token':<16}{_number(bpt['model']):>10}{_number(bpt['ngram']):>14}",
     ]
+    if "bits_per_beat" in result:
+        bpb, parts = result["bits_per_beat"], result["bits_per_note_parts"]
+        lines += [
+            f"{'bits per beat':<16}{_number(bpb['model']):>10}{_number(bpb['ngram']):>14}",
+            "bits per note by part: " + ", ".join(f"{key} {value:.3f}" for key, value in parts.items()),
+            (f"pitch + duration given position: {result['bits_per_note_pitch_duration']:.3f} bits per note "
+             "(published, per note-or-rest event: MINGUS 5.51, BebopNet 5.48)"),
+        ]
     if result["improvement_over_ngram"] is not None:
         change = result["improvement_over_ngram"]
         lines.append(f"the model needs {abs(change):.1%} {'fewer' if change >= 0 else 'more'} bits than the n-gram")
@@ -49,7 +58,36 @@ def format_report(result: dict) -> str:
         lines += [f"  {name:<26}{_number(share):>8}" for name, share in result["tunes"].items()]
         every = [v for v in result["tunes"].values() if v is not None]
         lines.append(f"  {'median over the tunes':<26}{_number(median(every)):>8}")
+    if result.get("two_sample"):
+        lines += ["", *format_two_sample(result["two_sample"], result.get("sampling", {}))]
     return "\n".join(lines)
+
+
+def format_two_sample(test: dict, sampling: dict) -> list[str]:
+    """The two-sample test's lines of the report: accuracy, giveaways and targets."""
+    lines = [(f"two-sample test: {test['window_bars']}-bar windows of the real solos against solos generated over "
+              f"their changes, tempo and register (first {TEST_BARS} bars)")]
+    if sampling:
+        lines.append("  sampling: " + ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in sampling.items()))
+    if test["accuracy"] is None:
+        return lines + [f"  too few windows to test ({test['windows']} from {test['solos']} solos)"]
+    low, high = test["interval"]
+    lines += [(f"  a classifier tells them apart {test['accuracy']:.3f} of the time "
+               f"(95% interval {low:.3f}-{high:.3f}; 0.5: indistinguishable)"),
+              (f"  {test['windows'] // 2} windows of each side from {test['solos']} solos, {test['folds']} folds "
+               "grouped by solo"),
+              f"  {'giveaway':<28}{'real':>10}{'generated':>12}{'effect':>9}"]
+    lines += [f"  {key:<28}{row['real']:>10.3f}{row['generated']:>12.3f}{row['effect']:>+9.2f}"
+              for key, row in test["giveaways"].items()]
+    heading = f"target (within {TOLERANCE:.0%} of real)"
+    lines.append(f"  {heading:<28}{'real':>10}{'generated':>12}{'change':>9}")
+    lines += [f"  {key:<28}{_number(row['real']):>10}{_number(row['generated']):>12}{_percent(row['relative']):>9}"
+              f"{'  met' if row['met'] else ''}" for key, row in test["targets"].items()]
+    return lines
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.0%}"
 
 
 def write_plots(folder: Path, history: Path, real: list[dict], generated: list[dict], example: Solo) -> None:
