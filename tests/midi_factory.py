@@ -68,3 +68,37 @@ def damaged_copies(sources: list[Path], folder: Path, seed: int = 0) -> dict[str
             path.write_bytes(content)
             made[kind].append(path)
     return made
+
+
+def random_walks(folder: Path, count: int, notes: int, seed: int = 0) -> Path:
+    """``count`` random-walk melodies of ``notes`` notes each (steps of up to a major third, some rests):
+    enough music for a few dozen training steps per epoch."""
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        pitch, tick, walk = 62, 0, []
+        for _ in range(notes):
+            length = int(rng.choice([24, 48, 48, 96]))
+            pitch = int(np.clip(pitch + rng.integers(-4, 5), 50, 80))
+            walk.append((tick, tick + length, pitch, 0))
+            tick += length + int(rng.choice([0, 0, 0, 48]))
+        make_midi(folder / f"walk_{k:02d}.mid", [walk])
+    return folder
+
+
+def untrained_model(out: Path) -> Path:
+    """An untrained chord-aware model folder (tiny, no output paths): enough to test everything but the music."""
+    import json
+
+    from jazz.model.features import CONDITION_SIZE
+    from jazz.model.network import build_model
+    from jazz.model.tokens import Tokenizer
+    from jazz.model.train import publish_model
+    from jazz.settings import ModelConfig
+
+    tok = Tokenizer()
+    config = ModelConfig(tok.size, embedding=8, hidden=8, layers=1, dropout=0.0, condition=CONDITION_SIZE,
+                         skip=False, intervals=False, register=False, echo=False)
+    publish_model(build_model(config), out / "model.keras")
+    (out / "tokenizer.json").write_text(tok.to_json())
+    (out / "config.json").write_text(json.dumps({"model": config.to_dict(), "default_tempo": 140}))
+    return out

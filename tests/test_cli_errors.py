@@ -3,20 +3,16 @@ written; on a tiny untrained model, so none of this needs the shared corpus."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import mido
 import pytest
+from midi_factory import untrained_model
 
 from jazz.cli import main
-from jazz.model.features import CONDITION_SIZE
-from jazz.model.network import build_model
 from jazz.model.tokens import Tokenizer
-from jazz.model.train import publish_model
-from jazz.settings import ModelConfig
 
 TOK = Tokenizer()
 
@@ -24,13 +20,7 @@ TOK = Tokenizer()
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
     """An untrained chord-aware model folder: enough for everything but musical quality."""
-    out = tmp_path_factory.mktemp("tiny_model")
-    config = ModelConfig(TOK.size, embedding=8, hidden=8, layers=1, dropout=0.0, condition=CONDITION_SIZE,
-                         skip=False, intervals=False, register=False, echo=False)
-    publish_model(build_model(config), out / "model.keras")
-    (out / "tokenizer.json").write_text(TOK.to_json())
-    (out / "config.json").write_text(json.dumps({"model": config.to_dict(), "default_tempo": 140}))
-    return out
+    return untrained_model(tmp_path_factory.mktemp("tiny_model"))
 
 
 def run(argv: list[str]) -> int:

@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-from midi_factory import make_midi
+from midi_factory import random_walks
 
 from jazz.cli import main
 from jazz.report.plots import read_history
@@ -25,17 +24,7 @@ RUN_TIMEOUT_S = 300
 @pytest.fixture(scope="module")
 def melodies(tmp_path_factory):
     """Eight random-walk melodies: a few dozen training steps per epoch."""
-    folder = tmp_path_factory.mktemp("melodies")
-    rng = np.random.default_rng(0)
-    for k in range(8):
-        pitch, tick, notes = 62, 0, []
-        for _ in range(160):
-            length = int(rng.choice([24, 48, 48, 96]))
-            pitch = int(np.clip(pitch + rng.integers(-4, 5), 50, 80))
-            notes.append((tick, tick + length, pitch, 0))
-            tick += length + int(rng.choice([0, 0, 0, 48]))
-        make_midi(folder / f"walk_{k:02d}.mid", [notes])
-    return folder
+    return random_walks(tmp_path_factory.mktemp("melodies"), 8, 160)
 
 
 def jazz_train(args: list[str], env: dict[str, str]) -> subprocess.Popen:

@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import struct
 import wave
 
 import mido
 import pytest
+from midi_factory import untrained_model
 
 from jazz.cli import main
-from jazz.model.features import CONDITION_SIZE
-from jazz.model.network import build_model
-from jazz.model.tokens import Tokenizer
-from jazz.model.train import publish_model
 from jazz.music.notes import Bar, ChordChange, Note, Solo
 from jazz.report.audio import find_soundfont
 from jazz.report.plots import piano_roll
-from jazz.settings import ModelConfig
 
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
     """An untrained chord-aware model folder: enough to write files from."""
-    out, tok = tmp_path_factory.mktemp("model"), Tokenizer()
-    config = ModelConfig(tok.size, embedding=8, hidden=16, layers=1, dropout=0.0, condition=CONDITION_SIZE,
-                         skip=False, intervals=False, register=False, echo=False)
-    publish_model(build_model(config), out / "model.keras")
-    (out / "tokenizer.json").write_text(tok.to_json())
-    (out / "config.json").write_text(json.dumps({"model": config.to_dict(), "default_tempo": 140}))
-    return out
+    return untrained_model(tmp_path_factory.mktemp("model"))
 
 
 def generate(model, out, *options: str) -> int:

@@ -9,9 +9,8 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
-from midi_factory import make_midi
+from midi_factory import random_walks
 
 from jazz.cli import main
 from jazz.report.plots import read_history
@@ -23,17 +22,7 @@ TINY = ["--seq-len", "32", "--batch-size", "8", "--hidden", "32", "--layers", "1
 @pytest.fixture(scope="module")
 def melodies(tmp_path_factory):
     """Twelve random-walk melodies: enough music for a few dozen training steps per epoch."""
-    folder = tmp_path_factory.mktemp("melodies")
-    rng = np.random.default_rng(0)
-    for k in range(12):
-        pitch, tick, notes = 62, 0, []
-        for _ in range(240):
-            length = int(rng.choice([24, 48, 48, 96]))
-            pitch = int(np.clip(pitch + rng.integers(-4, 5), 50, 80))
-            notes.append((tick, tick + length, pitch, 0))
-            tick += length + int(rng.choice([0, 0, 0, 48]))
-        make_midi(folder / f"walk_{k:02d}.mid", [notes])
-    return folder
+    return random_walks(tmp_path_factory.mktemp("melodies"), 12, 240)
 
 
 def epochs_logged(out) -> list[int]:
