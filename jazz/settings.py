@@ -10,9 +10,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from jazz.files import UsageError
+from jazz.music.notes import TENOR_SAX
 
 CELL_KINDS: tuple[str, ...] = ("lstm", "hand-lstm", "gru", "hand-gru", "rnn")
-TENOR_SAX = 66  # General MIDI program 67, counted from 0 as MIDI bytes do
 
 # Sampling, chosen on the bundled model's validation solos with the two-sample test of `jazz evaluate`
 # (docs/sampling.md); jazz.model.sample says what each does.
@@ -140,7 +140,7 @@ class GenerateOptions:
                                  metavar="W")
     seed: int = option(0, "random seed")
     primer: str | None = option(None, "a MIDI file whose melody the solos continue", type=str, metavar="FILE.mid")
-    program: int = option(TENOR_SAX, "General MIDI program of the solo, 0-127 (66: tenor sax)")
+    program: int = option(TENOR_SAX, "General MIDI program of the solo, 0-127 (tenor sax)")
     meter: str | None = option(None, "time signature, e.g. 4/4 or 3/4 (default 4/4, or the tune's)", type=str)
     force: bool = option(False, "overwrite existing files")
     band: bool = option(True, "write the solo alone (no comping, bass, drums)", flag="--no-band")
