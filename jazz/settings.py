@@ -117,6 +117,8 @@ class TrainConfig:
         if self.max_minutes is not None and not (self.max_minutes == self.max_minutes and 0 < self.max_minutes
                                                  < float("inf")):
             raise UsageError("--max-minutes must be a positive number")
+        if self.max_files is not None and self.max_files < 1:
+            raise UsageError("--max-files must be at least 1")
         for name in ("epochs", "seq_len", "batch_size", "patience"):
             if getattr(self, name) < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be at least 1")

@@ -38,6 +38,7 @@ def run(argv: list[str]) -> int:
     (["train", "--cell", "bogus", "--out", "{tmp}/m"], "invalid choice: 'bogus'"),
     (["train", "--val-split", "1.5", "--out", "{tmp}/m"], "--val-split must be between 0 and 1"),
     (["train", "--max-minutes", "-3", "--out", "{tmp}/m"], "--max-minutes must be a positive number"),
+    (["train", "--max-files", "0", "--out", "{tmp}/m"], "--max-files must be at least 1"),
     (["generate", "--model", "{tmp}", "--out", "{tmp}/o"], "has no model.keras"),
     (["generate", "--model", "{model}/model.keras", "--out", "{tmp}/o"], "is a file"),
     (["generate", "--model", "{tmp}/none", "--out", "{tmp}/o"], "does not exist"),

@@ -20,7 +20,7 @@ from jazz.model.tokens import TokenError
 from jazz.music.notes import TENOR_SAX, Bar, ChordChange, Note, Solo
 from jazz.music.performance import add_velocities
 from jazz.music.registers import default_centre
-from jazz.settings import TOP_P
+from jazz.settings import TEMPERATURE, TOP_P
 
 # Tokens per call of the compiled sampler: 3-5 ms a call on a busy 2-core CPU, which bounds how late a note
 # due during an answer can go out; 16 costs half as much again in calls, 64 saves only a few percent.
@@ -35,7 +35,7 @@ class Answerer:
     module stands below the model's sampling code in the imports and the session's modules stay low.
     """
 
-    def __init__(self, bundle, sampler, sample_chunks, temperature: float = 1.0, top_p: float = TOP_P,
+    def __init__(self, bundle, sampler, sample_chunks, temperature: float = TEMPERATURE, top_p: float = TOP_P,
                  program: int = TENOR_SAX):
         self.bundle, self.sampler, self.sample_chunks = bundle, sampler, sample_chunks
         self.temperature, self.top_p = temperature, top_p

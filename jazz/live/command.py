@@ -9,6 +9,7 @@ from pathlib import Path
 
 from jazz.files import UsageError
 from jazz.music.notes import DEFAULT_GRID
+from jazz.settings import TEMPERATURE
 
 DEFAULT_TUNE = "blues-bb"
 DEFAULT_TEMPO = 160.0
@@ -46,7 +47,8 @@ def add_live(p) -> None:
     p.add_argument("--record", type=Path, metavar="FILE.mid",
                    help="write the session: the player, jazz, the band and chord markers")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature; lower is safer")
+    p.add_argument("--temperature", type=float, default=TEMPERATURE,
+                   help=f"sampling temperature of the pitches; lower is safer (default {TEMPERATURE})")
     p.add_argument("--choruses", type=int,
                    help="stop after this many choruses (default: when stopped, or when --input ends)")
     p.add_argument("--program", type=int, default=66,

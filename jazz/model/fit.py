@@ -50,7 +50,8 @@ def fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | Non
     data, cfg.corpus = training_data(paths, track, tokenizer, cfg.max_files)
     split = None
     if len(data) == 1 or base:  # a fine-tune's few solos, or one long solo, are read as solos
-        data = load_corpus(cfg.corpus, grid=tokenizer.grid, track=track).solos[:cfg.max_files]
+        keep = set(data.names)  # the solos the token corpus took (it skips what the tokenizer cannot encode)
+        data = [s for s in load_corpus(cfg.corpus, grid=tokenizer.grid, track=track).solos if s.name in keep]
     if len(data) == 1:  # one long solo: its start for training, its end for validation
         start, end = hold_out_end(data[0], cfg.val_split)
         data, split = start + end, ([0], [1])

@@ -231,8 +231,9 @@ class Sampler:
         return ops.fori_loop(0, forced.shape[0], body, (tokens, states, grammar, history, out))
 
     def __call__(self, tokens, states, grammar, history, tables, chords, register, uniforms, forced, temperature,
-                 top_p, rhythm_temperature: float | None = None, banded: bool = False, pitch_memory: float = 0.0):
-        """``rhythm_temperature`` (default: ``temperature``) applies to every token but pitches."""
+                 top_p, rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED,
+                 pitch_memory: float = PITCH_MEMORY):
+        """``rhythm_temperature`` (None: ``temperature``) applies to every token but pitches."""
         rhythm = temperature if rhythm_temperature is None else rhythm_temperature
         settings = np.array([max(temperature, 1e-4), top_p, max(rhythm, 1e-4), float(banded), pitch_memory],
                             dtype="float32")
@@ -283,7 +284,7 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
            pitch_memory: float = PITCH_MEMORY) -> list[np.ndarray]:
     """``n`` token sequences (from <bos> to <eos>) whose bars follow ``plan`` (a meter per bar).
 
-    ``temperature`` applies to pitches, and to the rest too unless ``rhythm_temperature`` is given;
+    ``temperature`` applies to pitches and ``rhythm_temperature`` to the rest (None: ``temperature`` too);
     ``top_p`` cuts pitches, inside interval bands if ``banded``; ``pitch_memory`` weighs the pitch-class
     memory (see the module notes).
 
