@@ -17,7 +17,6 @@ CELL_KINDS: tuple[str, ...] = ("lstm", "hand-lstm", "gru", "hand-gru", "rnn")
 # Sampling, chosen on the bundled model's validation solos with the two-sample test of `jazz evaluate`
 # (docs/sampling.md); jazz.model.sample says what each does.
 # Nucleus (top-p) mass for each pitch; rhythm tokens are always drawn from the whole distribution.
-# Chosen on the bundled model's validation statistics (see jazz.model.sample).
 TOP_P = 0.93
 
 # Whether that nucleus cuts inside interval bands, keeping each band's mass (so leaps survive).

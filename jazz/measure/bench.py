@@ -23,8 +23,6 @@ from jazz.progress import say
 BENCH_CELLS = ("lstm", "hand-lstm", "gru")
 
 
-
-
 def bench_parse(corpus: Path) -> dict:
     """Cold (empty cache, parallel processes) and warm (cached) parse of a whole corpus."""
     from jazz.midi.corpus import load_corpus

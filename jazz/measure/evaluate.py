@@ -48,7 +48,6 @@ def load_solos(paths: list, tokenizer: Tokenizer, progress: bool = False) -> lis
     return solos
 
 
-
 def first_bars(solo: Solo, bars: int = MAX_BARS) -> Solo:
     """The solo's first ``bars`` bars (notes cut at the end, later chords dropped)."""
     if len(solo.bars) <= bars:
