@@ -21,7 +21,7 @@ from jazz.progress import import_keras_quietly
 from jazz.settings import GenerateOptions, ModelConfig, TrainConfig
 
 EXIT_USAGE = 2
-SAMPLING = ("temperature", "rhythm_temperature", "top_p", "banded", "pitch_memory")  # shared with evaluate
+SAMPLING = ("temperature", "rhythm_temperature", "top_p", "banded", "pitch_memory", "motif_memory")  # shared with evaluate
 KERAS_COMMANDS = {"train", "generate", "evaluate", "bench", "live"}
 
 

@@ -65,7 +65,8 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
         register = (primer and solo_centre(primer)) or default_centre(opts.program, bundle.config)
     sequences = sample(bundle.model, tok, opts.n, plan, opts.temperature, opts.top_p, opts.seed,
                        primer_ids, chords=[chords] * opts.n, progress=opts.progress, register=register,
-                       rhythm_temperature=opts.rhythm_temperature, banded=opts.banded, pitch_memory=opts.pitch_memory)
+                       rhythm_temperature=opts.rhythm_temperature, banded=opts.banded, pitch_memory=opts.pitch_memory,
+                       motif_memory=opts.motif_memory)
     tempo = opts.tempo or bundle.config.get("default_tempo", 160.0)
     out.mkdir(parents=True, exist_ok=True)
     for i, (ids, path) in enumerate(zip(sequences, paths)):

@@ -26,6 +26,8 @@ TEMPERATURE = 0.95
 RHYTHM_TEMPERATURE = 1.0
 # Weight of the pitch-class memory of the last 16 notes (0: none).
 PITCH_MEMORY = 1.5
+# Weight added to the pitch that continues a figure the solo played before, per motif-memory order (0: none).
+MOTIF_MEMORY = 0.0
 
 # Adam's learning rate from scratch, and when fine-tuning a trained model: a quarter, so that a few new solos
 # move the weights toward a player without washing out what the base model learnt.
@@ -139,6 +141,8 @@ class GenerateOptions:
                           flag="--plain-nucleus")
     pitch_memory: float = option(PITCH_MEMORY, "weight of the pitch-class memory of the last 16 notes; 0 for none",
                                  metavar="W")
+    motif_memory: float = option(MOTIF_MEMORY, "weight on going on as a figure the solo played before went on "
+                                                "(the motif memory); 0 for none", metavar="W")
     seed: int = option(0, "random seed")
     primer: str | None = option(None, "a MIDI file whose melody the solos continue", type=str, metavar="FILE.mid")
     program: int = option(TENOR_SAX, "General MIDI program of the solo, 0-127 (tenor sax)")
@@ -164,8 +168,8 @@ class GenerateOptions:
             raise UsageError("--bars must be at least 1")
         if self.temperature < 0 or self.rhythm_temperature < 0:
             raise UsageError("--temperature and --rhythm-temperature must not be negative")
-        if self.pitch_memory < 0:
-            raise UsageError("--pitch-memory must not be negative")
+        if self.pitch_memory < 0 or self.motif_memory < 0:
+            raise UsageError("--pitch-memory and --motif-memory must not be negative")
         if not 0 < self.top_p <= 1:
             raise UsageError("--top-p must be in (0, 1]")
         if self.tempo is not None and not 20 <= self.tempo <= 400:

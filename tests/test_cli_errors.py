@@ -44,6 +44,7 @@ def run(argv: list[str]) -> int:
     (["generate", "--model", "{tmp}/none", "--out", "{tmp}/o"], "does not exist"),
     (["generate", "--model", "{model}", "--out", "{tmp}/o", "--bars", "0"], "--bars must be at least 1"),
     (["generate", "--model", "{model}", "--out", "{tmp}/o", "--temperature", "-1"], "temperature must not be negative"),
+    (["generate", "--model", "{model}", "--out", "{tmp}/o", "--motif-memory", "-0.5"], "must not be negative"),
     (["generate", "--model", "{model}", "--out", "{tmp}/o", "--primer", "/no/primer.mid"], "does not exist"),
     (["generate", "--model", "{model}", "--out", "{tmp}/o", "--chords", "| Dm7 | Gx7 |"], "Gx7"),
     (["generate", "--model", "{model}", "--out", "{tmp}/o", "--tune", "nope"], "unknown tune"),

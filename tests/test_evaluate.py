@@ -30,6 +30,7 @@ from jazz.music.notes import Bar, ChordChange, Note, Part, Solo
 from jazz.report.evaluation import format_report
 from jazz.settings import (
     BANDED,
+    MOTIF_MEMORY,
     PITCH_MEMORY,
     RHYTHM_TEMPERATURE,
     TEMPERATURE,
@@ -131,7 +132,7 @@ def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
     assert set(test["targets"]) == {"leap_share", "chord_tone_share_on_beats", "pitch_class_entropy",
                                     "repeated_figure_share"}
     assert written["sampling"] == {"temperature": TEMPERATURE, "top_p": TOP_P, "rhythm_temperature": RHYTHM_TEMPERATURE,
-                                   "banded": BANDED, "pitch_memory": PITCH_MEMORY}
+                                   "banded": BANDED, "pitch_memory": PITCH_MEMORY, "motif_memory": MOTIF_MEMORY}
     report = format_report(result)
     assert "bits per note" in report and "pitch_class_entropy" in report and "n-gram" in report
     assert "median over the tunes" in report and "coltrane-cycle" in report

@@ -299,3 +299,53 @@ def test_a_strong_pitch_class_memory_keeps_the_first_notes_pitch_class_in_other_
         pitches = [n.pitch for n in TOK.decode(ids).notes]
         assert len({p % 12 for p in pitches}) == 1  # the memory holds one class
         assert all(a != b for a, b in itertools.pairwise(pitches))  # and never lifts the note just played
+
+
+def test_a_strong_motif_memory_makes_a_model_without_an_echo_path_go_on_as_its_figures_went():
+    from dataclasses import replace
+
+    from jazz.model.motifs import echo_slots
+
+    keras.utils.set_random_seed(3)
+    model = build_model(replace(skip_config(0), echo=False))
+    model.get_layer("pitch_logits").set_weights([np.random.default_rng(2).normal(scale=2.0, size=w.shape)
+                                                 for w in model.get_layer("pitch_logits").get_weights()])
+
+    figure = Solo([Note(p, 6 * i, 6) for i, p in enumerate([60, 62, 64, 60, 62, 64, 60, 62])], [Bar(0)])
+    primer = TOK.encode(figure)[1:-1]  # a bar of +2 +2 -4 played twice and a bit: the line has a figure to echo
+
+    def followed(motif: float) -> tuple[int, int]:
+        """(notes after the primer that have an echo, of those the ones that play an echoed pitch)"""
+        echoed = hits = 0
+        for ids in sample(model, TOK, 3, ["4/4"] * 4, seed=4, top_p=1.0, pitch_memory=0.0, motif_memory=motif,
+                          primer=primer):
+            slots = np.array([n.pitch for n in TOK.decode(ids).notes]) - LOWEST_PITCH + 1
+            echoes = echo_slots(slots)[len(figure.notes) - 1:-1]  # after each note from the primer's last on
+            following = slots[len(figure.notes):]
+            has = (echoes > 0).any(axis=1)
+            echoed += int(has.sum())
+            hits += int(sum((echoes[i] == following[i]).any() for i in np.flatnonzero(has)))
+        return echoed, hits
+
+    echoed, hits = followed(60.0)
+    assert echoed >= 10 and hits == echoed
+    echoed, hits = followed(0.0)
+    assert hits < echoed  # without the memory the untrained model wanders off its figures
+
+
+def test_the_scored_motif_memory_lifts_each_echoed_pitch_once_per_order():
+    from jazz.measure.likelihood import remembered
+
+    # +2 +2 -4 twice, then +2: orders 2, 3 and 4 all echo +2 (up to 64) before the last note
+    solo = Solo([Note(p, 12 * i, 12) for i, p in enumerate([60, 62, 64, 60, 62, 64, 60, 62, 64])],
+                [Bar(0), Bar(48), Bar(96)])
+    ids = TOK.encode(solo)
+    logits = np.zeros((len(ids) - 1, TOK.size))
+    lifted = remembered(TOK, ids, logits, 0.0, motif=0.5)
+    first = TOK.first("pitch")
+    pitch_rows = [t for t in range(len(ids) - 1) if TOK.vocab[ids[t + 1]].startswith("pitch:")]
+    last = lifted[pitch_rows[-1], first:first + TOK.high - TOK.low + 1]  # before the last note
+    assert last[64 - TOK.low] == pytest.approx(1.5)
+    assert np.count_nonzero(last) == 1
+    assert not lifted[pitch_rows[:3]].any()  # no figure to echo before the third interval
+    assert np.array_equal(remembered(TOK, ids, logits, 0.0, motif=0.0), logits)

@@ -32,7 +32,14 @@ from jazz.model.tokens import Tokenizer
 from jazz.music.notes import Solo
 from jazz.report.card import add_card_section
 from jazz.report.evaluation import MAX_BARS, TUNE_SOLOS, format_report, write_plots
-from jazz.settings import BANDED, PITCH_MEMORY, RHYTHM_TEMPERATURE, TEMPERATURE, TOP_P
+from jazz.settings import (
+    BANDED,
+    MOTIF_MEMORY,
+    PITCH_MEMORY,
+    RHYTHM_TEMPERATURE,
+    TEMPERATURE,
+    TOP_P,
+)
 
 LN2 = math.log(2.0)
 
@@ -96,7 +103,8 @@ def plan_groups(forms: list[Solo]) -> list[tuple[list[str], list[int]]]:
 
 def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False,
                   temperature: float = TEMPERATURE, top_p: float = TOP_P, rhythm_temperature: float | None = RHYTHM_TEMPERATURE,
-                  banded: bool = BANDED, pitch_memory: float = PITCH_MEMORY) -> list[Solo]:
+                  banded: bool = BANDED, pitch_memory: float = PITCH_MEMORY,
+                  motif_memory: float = MOTIF_MEMORY) -> list[Solo]:
     """One sampled solo over each form's meters (and chords), batched by shared meters (``plan_groups``); in
     the form's register (its median pitch) where it has notes, else the model's default register."""
     tok, sampler = bundle.tokenizer, Sampler(bundle.model, bundle.tokenizer)
@@ -106,7 +114,7 @@ def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool =
         sequences = sample(bundle.model, tok, len(rows), plan, temperature, top_p, seed=seed + g,
                            chords=[forms[i].chords for i in rows], progress=progress, sampler=sampler,
                            register=[centres[i] for i in rows], rhythm_temperature=rhythm_temperature,
-                           banded=banded, pitch_memory=pitch_memory)
+                           banded=banded, pitch_memory=pitch_memory, motif_memory=motif_memory)
         for i, ids in zip(rows, sequences):
             solo = tok.decode(ids, tempo=forms[i].tempo, name=f"generated over {forms[i].name}")
             out[i] = first_bars(replace(solo, chords=list(forms[i].chords)), len(forms[i].bars))
@@ -141,9 +149,10 @@ def over_tunes(bundle: Bundle, seed: int, progress: bool = False, **knobs) -> di
 def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path: str | Path | None = None,
              plots_dir: str | Path | None = None, progress: bool = True, temperature: float = TEMPERATURE,
              top_p: float = TOP_P, rhythm_temperature: float | None = RHYTHM_TEMPERATURE,
-             banded: bool = BANDED, pitch_memory: float = PITCH_MEMORY, baseline_paths: list | None = None) -> dict:
+             banded: bool = BANDED, pitch_memory: float = PITCH_MEMORY, motif_memory: float = MOTIF_MEMORY,
+             baseline_paths: list | None = None) -> dict:
     """Measure ``bundle`` on the solos under ``paths``; optionally write JSON and plots. Returns the result.
-    The likelihood is scored with the pitch-class memory the solos are sampled with; ``baseline_paths``
+    The likelihood is scored with the pitch-class and motif memories the solos are sampled with; ``baseline_paths``
     name where the model's training solos are, for the n-gram baseline."""
     if n < 1:
         raise UsageError("-n must be at least 1")
@@ -152,14 +161,14 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
     tokens = sum(len(tok.encode(s)) - 1 for s in solos)
     notes = sum(len(s.notes) for s in solos)
     beats = sum(s.total_steps for s in solos) / tok.grid
-    likelihood = model_likelihood(bundle, solos, progress, pitch_memory)
+    likelihood = model_likelihood(bundle, solos, progress, pitch_memory, motif_memory)
     model_bits = likelihood.nats / LN2
     parts = {key: nats / LN2 / notes for key, nats in likelihood.parts.items()}
     train, named = training_solos(bundle, solos, baseline_paths, progress)
     baseline = ngram_baseline(tok, solos, train, named, seed)
     ngram_bits = None if baseline["nats"] is None else baseline["nats"] / LN2
     knobs = {"temperature": temperature, "top_p": top_p, "rhythm_temperature": rhythm_temperature, "banded": banded,
-             "pitch_memory": pitch_memory}
+             "pitch_memory": pitch_memory, "motif_memory": motif_memory}
     real = [first_bars(s) for s in solos]
     generated = generate_over(bundle, pick_forms(real, n), seed, progress, **knobs)
     real_stats, generated_stats = [solo_stats(s) for s in real], [solo_stats(s) for s in generated]
@@ -203,7 +212,8 @@ def evaluate_command(model: Path | None, paths: list, n: int = 20, seed: int = 0
                      plots_dir: Path | None = None, baseline: list | None = None, card_command: str | None = None,
                      **sampling) -> str:
     """`jazz evaluate`: the report as text; with ``card_command`` also a section of the model card.
-    ``sampling``: temperature, rhythm_temperature, top_p, banded, pitch_memory (as `jazz generate` takes them)."""
+    ``sampling``: temperature, rhythm_temperature, top_p, banded, pitch_memory, motif_memory (as `jazz generate`
+    takes them)."""
     for path in [*paths, *(baseline or [])]:
         if not Path(path).exists():
             raise UsageError(f"{path} does not exist")

@@ -89,11 +89,12 @@ def _nats(logits: np.ndarray, targets: np.ndarray) -> float:
     return float(token_nats(logits, targets).sum())
 
 
-def remembered(tok: Tokenizer, ids: np.ndarray, logits: np.ndarray, weight: float) -> np.ndarray:
-    """``logits`` (one row per token of ``ids`` but the last) with the sampler's pitch-class memory added
-    (jazz.model.sample) where the next token is a pitch, which the grammar knows from the token before;
-    not to the last pitch played."""
-    if not weight:
+def remembered(tok: Tokenizer, ids: np.ndarray, logits: np.ndarray, weight: float, motif: float = 0.0) -> np.ndarray:
+    """``logits`` (one row per token of ``ids`` but the last) with the sampler's memories added
+    (jazz.model.sample) where the next token is a pitch, which the grammar knows from the token before: the
+    pitch-class memory of weight ``weight``, not to the last pitch played, and the motif memory of weight
+    ``motif``, once at each pitch an order echoes."""
+    if not weight and not motif:
         return logits
     first, count = tok.first("pitch"), tok.high - tok.low + 1
     slots = tok.pitch_slots[np.asarray(ids, dtype=np.int64)]
@@ -102,16 +103,22 @@ def remembered(tok: Tokenizer, ids: np.ndarray, logits: np.ndarray, weight: floa
     bias = weight * pitch_class_shares(played)[:, (tok.low + np.arange(count)) % 12]
     last = played[:-1] - 1 + LOWEST_PITCH - tok.low  # the column of the note before each note
     bias[np.arange(1, len(played)), last] = 0.0
+    if motif:
+        columns = echo_inputs(slots)[steps] - 1 + LOWEST_PITCH - tok.low  # (notes, orders); no echo: below 0
+        for order in columns.T:
+            rows = np.flatnonzero((order >= 0) & (order < count))
+            bias[rows, order[rows]] += motif
     out = logits.copy()
     out[steps, first:first + count] += bias
     return out
 
 
 def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False,
-                     pitch_memory: float = 0.0) -> Likelihood:
+                     pitch_memory: float = 0.0, motif_memory: float = 0.0) -> Likelihood:
     """Total negative log-likelihood in nats of all the solos under the model (batched by similar length),
     split by ``PARTS``, and the teacher-forced calibration of four melodic events (``melodic_expectations``);
-    with the pitch-class memory of weight ``pitch_memory`` (``remembered``)."""
+    with the sampler's pitch-class and motif memories of weights ``pitch_memory`` and ``motif_memory``
+    (``remembered``)."""
     forward = forward_function(bundle.model)
     encoded = [encode(bundle, s) for s in solos]
     order = sorted(range(len(solos)), key=lambda i: len(encoded[i]["tokens"]))
@@ -121,7 +128,7 @@ def model_likelihood(bundle: Bundle, solos: list[Solo], progress: bool = False,
     for start in range(0, len(order), SCORE_BATCH):
         rows = order[start:start + SCORE_BATCH]
         for i, logits in zip(rows, batch_logits(forward, [encoded[i] for i in rows])):
-            logits = remembered(bundle.tokenizer, encoded[i]["tokens"], logits, pitch_memory)
+            logits = remembered(bundle.tokenizer, encoded[i]["tokens"], logits, pitch_memory, motif_memory)
             targets = encoded[i]["tokens"][1:].astype(np.int64)
             parts += np.bincount(part_of[targets], weights=token_nats(logits, targets), minlength=len(PARTS))
             for key, values in melodic_expectations(bundle.tokenizer, solos[i], encoded[i]["tokens"], logits).items():

@@ -24,7 +24,14 @@ The pitch-class memory (``pitch_memory``, a weight) adds to every pitch's logit 
 of its pitch class among the last ``MEMORY_NOTES`` notes (jazz.model.motifs): a cache, as in language
 models, that keeps a line inside the collection of notes it has been using. It leaves the last pitch itself
 alone: lifting it too feeds on itself, and the solos got stuck on one note for dozens of repeats.
-jazz.measure.likelihood scores the same sum, so its effect on bits per note is measured.
+
+The motif memory (``motif_memory``, a weight) adds the weight to the pitch each order of jazz.model.motifs
+echoes: where the line goes on as it did the last time the solo played its current figure. A model with an
+echo path has learned such a bias, and scored with the true context it expects figures to come back as often
+as players bring them back; sampled freely, its lines drift off their figures (exposure bias), and the solos
+repeat a quarter fewer figures than the players. A small weight brings that back; a large one feeds on
+itself (a run goes on up the keyboard, a riff comes back for ever).
+jazz.measure.likelihood scores the same sums, so their effect on bits per note is measured.
 """
 
 from __future__ import annotations
@@ -55,7 +62,14 @@ from jazz.model.tokens import (
 )
 from jazz.music.notes import LOWEST_PITCH, ChordChange
 from jazz.progress import Progress
-from jazz.settings import BANDED, PITCH_MEMORY, RHYTHM_TEMPERATURE, TEMPERATURE, TOP_P
+from jazz.settings import (
+    BANDED,
+    MOTIF_MEMORY,
+    PITCH_MEMORY,
+    RHYTHM_TEMPERATURE,
+    TEMPERATURE,
+    TOP_P,
+)
 
 CHUNK = 64  # steps per call of the compiled function
 NUCLEUS_ROUNDS = 20  # bisection steps for the top-p threshold
@@ -190,6 +204,15 @@ class Sampler:
         logits = ops.cast(logits, "float32")
         return ops.concatenate([logits[:, :first], logits[:, first:end] + bias, logits[:, end:]], axis=-1)
 
+    def echoed(self, logits, echo, weight):
+        """``logits`` with ``weight`` added to each pitch's column once for every order of the motif memory
+        that echoes it (``echo``: (batch, orders) pitch slots, 0 for none)."""
+        first, end = self.pitch_columns
+        slots = ops.convert_to_tensor(self.column_slots, "int32")
+        hits = ops.sum(ops.cast(ops.cast(echo, "int32")[:, :, None] == slots[None, None, :], "float32"), axis=1)
+        logits = ops.cast(logits, "float32")
+        return ops.concatenate([logits[:, :first], logits[:, first:end] + weight * hits, logits[:, end:]], axis=-1)
+
     def _step(self, tokens, condition, grammar, register, echo, memory, states, mask, u, settings, top_p):
         """One token for every row: (next ids, new states)."""
         x = self.embedding(tokens)
@@ -203,8 +226,10 @@ class Sampler:
             new_states += list(updated) if isinstance(updated, (list, tuple)) else [updated]
             i += len(sizes)
         logits = self.head(x, {"condition": condition, "last_pitch": grammar["last_pitch"],
-                               "previous_pitch": grammar["previous_pitch"], "register": register, "echo": echo})
+                               "previous_pitch": grammar["previous_pitch"], "register": register,
+                               "echo": echo if self.echoes else None})
         logits = self.remembered(logits, memory, settings[4], grammar["last_pitch"])
+        logits = self.echoed(logits, echo, settings[5])
         pitch = grammar["phase"] == POS  # the next token is a pitch
         temperature = ops.where(pitch, settings[0], settings[2])
         bands = self.pitch_bands(grammar["last_pitch"], settings[3])
@@ -216,7 +241,7 @@ class Sampler:
         def body(i, carry):
             tokens, states, grammar, history, out = carry
             condition = chord_condition(chords, grammar_time(grammar, ops), ops) if self.conditioned else None
-            echo = history_echo(history, ops) if self.echoes else None
+            echo = history_echo(history, ops)
             mask = grammar_mask(grammar, tables, ops)
             top_p = ops.where(grammar["phase"] == POS, settings[1], 1.0)  # the cut applies to pitches only
             memory = history_pitch_classes(history, xp=ops)
@@ -232,11 +257,11 @@ class Sampler:
 
     def __call__(self, tokens, states, grammar, history, tables, chords, register, uniforms, forced, temperature,
                  top_p, rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED,
-                 pitch_memory: float = PITCH_MEMORY):
+                 pitch_memory: float = PITCH_MEMORY, motif_memory: float = MOTIF_MEMORY):
         """``rhythm_temperature`` (None: ``temperature``) applies to every token but pitches."""
         rhythm = temperature if rhythm_temperature is None else rhythm_temperature
-        settings = np.array([max(temperature, 1e-4), top_p, max(rhythm, 1e-4), float(banded), pitch_memory],
-                            dtype="float32")
+        settings = np.array([max(temperature, 1e-4), top_p, max(rhythm, 1e-4), float(banded), pitch_memory,
+                             motif_memory], dtype="float32")
         return self._compiled(tokens, states, grammar, history, tables, chords, register, uniforms, forced,
                               settings)
 
@@ -281,19 +306,20 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
            chords: list[list[ChordChange]] | None = None, progress: bool = False,
            sampler: Sampler | None = None, register: int | list[int | None] | None = None,
            rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED,
-           pitch_memory: float = PITCH_MEMORY) -> list[np.ndarray]:
+           pitch_memory: float = PITCH_MEMORY, motif_memory: float = MOTIF_MEMORY) -> list[np.ndarray]:
     """``n`` token sequences (from <bos> to <eos>) whose bars follow ``plan`` (a meter per bar).
 
     ``temperature`` applies to pitches and ``rhythm_temperature`` to the rest (None: ``temperature`` too);
-    ``top_p`` cuts pitches, inside interval bands if ``banded``; ``pitch_memory`` weighs the pitch-class
-    memory (see the module notes).
+    ``top_p`` cuts pitches, inside interval bands if ``banded``; ``pitch_memory`` and ``motif_memory`` weigh
+    the pitch-class and motif memories (see the module notes).
 
     ``chords`` gives every row its chord changes (for a chord-aware model). ``register`` is the centre
     pitch to play around (for a model with a register path), one for all rows or one per row; None leaves
     it open. ``primer`` (token ids after <bos>) is forced at the start of every sequence; the rest is sampled.
     """
     chunks = sample_chunks(model, tokenizer, n, plan, temperature, top_p, seed, primer, chords, sampler, register,
-                           rhythm_temperature=rhythm_temperature, banded=banded, pitch_memory=pitch_memory)
+                           rhythm_temperature=rhythm_temperature, banded=banded, pitch_memory=pitch_memory,
+                           motif_memory=motif_memory)
     bar = Progress(f"sampling {n} solo{'s' * (n > 1)}, bars", len(plan), enabled=progress)
     while True:
         try:
@@ -308,7 +334,7 @@ def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[s
                   chords: list[list[ChordChange]] | None = None, sampler: Sampler | None = None,
                   register: int | list[int | None] | None = None, chunk: int = CHUNK,
                   rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED,
-                  pitch_memory: float = PITCH_MEMORY):
+                  pitch_memory: float = PITCH_MEMORY, motif_memory: float = MOTIF_MEMORY):
     """``sample`` as a generator: it yields the bars every row has reached after each call of the compiled
     function (``chunk`` steps), and returns the sequences, so a caller can do other work in between."""
     sampler = sampler or Sampler(model, tokenizer)
@@ -332,7 +358,7 @@ def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[s
         uniforms = rng.random((chunk, n), dtype=np.float32)
         tokens, states, grammar, history, ids = sampler(tokens, states, grammar, history, tables, harmony,
                                                         registers, uniforms, take, temperature, top_p,
-                                                        rhythm_temperature, banded, pitch_memory)
+                                                        rhythm_temperature, banded, pitch_memory, motif_memory)
         out.append(np.asarray(ops.convert_to_numpy(ids)).T)
         phase = np.asarray(ops.convert_to_numpy(grammar["phase"]))
         if (phase == END).all():
