@@ -133,8 +133,12 @@ def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
                                     "repeated_figure_share"}
     assert written["sampling"] == {"temperature": TEMPERATURE, "top_p": TOP_P, "rhythm_temperature": RHYTHM_TEMPERATURE,
                                    "banded": BANDED, "pitch_memory": PITCH_MEMORY, "motif_memory": MOTIF_MEMORY}
+    copied = written["copying"]
+    assert copied["training_solos"] == 2 and 1 <= copied["real_median"] <= copied["real_max"]
+    assert 1 <= copied["generated_median"] <= copied["generated_max"]
     report = format_report(result)
     assert "bits per note" in report and "pitch_class_entropy" in report and "n-gram" in report
+    assert "copying: the longest stretch" in report
     assert "median over the tunes" in report and "coltrane-cycle" in report
     assert "bits per beat" in report and "pitch + duration given position" in report
     assert "two-sample test" in report and "a classifier tells them apart" in report

@@ -10,6 +10,8 @@ compare with real ones over the same chord changes.
    ``TUNE_SOLOS`` solos over each built-in tune; their chord-tone share on beats is reported per tune.
 4. **Two-sample test** (jazz.measure.twosample): one solo sampled over the first ``TEST_BARS`` bars of
    every real solo (its meters, chords, tempo and register); can a classifier tell their 8-bar windows apart?
+5. **Copying** (jazz.measure.copying): the longest stretch of those solos found verbatim in a training solo,
+   against the same for the real solos.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from jazz.files import UsageError, atomic_write_text
 from jazz.measure.baseline import encodable, ngram_baseline
+from jazz.measure.copying import copying
 from jazz.measure.likelihood import model_likelihood
 from jazz.measure.stats import compare, median, solo_stats
 from jazz.measure.twosample import TEST_BARS, two_sample_test
@@ -173,7 +176,8 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
     generated = generate_over(bundle, pick_forms(real, n), seed, progress, **knobs)
     real_stats, generated_stats = [solo_stats(s) for s in real], [solo_stats(s) for s in generated]
     tested = [first_bars(s, TEST_BARS) for s in solos]
-    two_sample = two_sample_test(tested, generate_over(bundle, tested, seed, progress, **knobs), seed)
+    over_tested = generate_over(bundle, tested, seed, progress, **knobs)
+    two_sample = two_sample_test(tested, over_tested, seed)
     train_names = set((bundle.config.get("split") or {}).get("train") or [])
     result = {
         "solos": len(solos),
@@ -196,6 +200,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
         "stats": compare(real_stats, generated_stats),
         "tunes": over_tunes(bundle, seed, progress, **knobs) if bundle.conditioned else {},
         "two_sample": two_sample,
+        "copying": copying(over_tested, tested, train) if train else None,
     }
     if json_path is not None:
         atomic_write_text(json_path, json.dumps(result, indent=1))

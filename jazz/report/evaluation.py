@@ -60,6 +60,12 @@ def format_report(result: dict) -> str:
         lines.append(f"  {'median over the tunes':<26}{_number(median(every)):>8}")
     if result.get("two_sample"):
         lines += ["", *format_two_sample(result["two_sample"], result.get("sampling", {}))]
+    if result.get("copying"):
+        found = result["copying"]
+        lines += ["", (f"copying: the longest stretch found verbatim (intervals and onset gaps, any key) in one of "
+                       f"{found['training_solos']} training solos"),
+                  (f"  generated: median {found['generated_median']:g} notes, at most {found['generated_max']}; "
+                   f"real held-out solos: median {found['real_median']:g}, at most {found['real_max']}")]
     return "\n".join(lines)
 
 
