@@ -27,7 +27,7 @@ RHYTHM_TEMPERATURE = 1.0
 # Weight of the pitch-class memory of the last 16 notes (0: none).
 PITCH_MEMORY = 1.5
 # Weight added to the pitch that continues a figure the solo played before, per motif-memory order (0: none).
-MOTIF_MEMORY = 0.0
+MOTIF_MEMORY = 0.2
 
 # Adam's learning rate from scratch, and when fine-tuning a trained model: a quarter, so that a few new solos
 # move the weights toward a player without washing out what the base model learnt.
