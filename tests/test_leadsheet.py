@@ -144,6 +144,20 @@ def test_black_keys_follow_the_key_or_the_first_chord(tmp_path: Path, key, first
     assert {p.findtext("alter") for p in root.iter("pitch")} == {altered}
 
 
+def test_chord_tones_on_black_keys_are_spelled_as_their_chord_spells_them(tmp_path: Path) -> None:
+    # in F (flats): F# is D7's third, Eb over D7 is no chord tone and follows the key; in E (sharps): Bb is
+    # C7's seventh, and Ab over it follows the key as G#
+    changes = [ChordChange(0, "D7"), ChordChange(48, "C7")]
+    notes = [Note(66, 0, 12), Note(63, 12, 12), Note(70, 48, 12), Note(68, 60, 12)]
+    names = {}
+    for key in ("F", "E"):
+        write_lead_sheet(tmp_path / f"{key}.musicxml", Solo(notes, [Bar(0), Bar(48)], chords=changes, key=key))
+        root = ET.parse(tmp_path / f"{key}.musicxml").getroot()
+        names[key] = [p.findtext("step") + {"1": "#", "-1": "b"}.get(p.findtext("alter"), "")
+                      for p in root.iter("pitch")]
+    assert names == {"F": ["F#", "Eb", "Bb", "Ab"], "E": ["F#", "D#", "Bb", "G#"]}
+
+
 @pytest.mark.skipif(shutil.which("mscore3") is None, reason="MuseScore 3 (mscore3) is not installed")
 def test_musescore_renders_it(tmp_path: Path) -> None:
     solo, _ = read_midi(SOLO)

@@ -15,11 +15,12 @@ from jazz.files import atomic_path
 from jazz.music.chord_parse import to_chord
 from jazz.music.chords import Chord, note_pc, pitch_name
 from jazz.music.notation import Written, notate
-from jazz.music.notes import TENOR_SAX, Solo
+from jazz.music.notes import TENOR_SAX, Solo, change_index
 
 # General MIDI programs (from 0) written in bass clef: basses, cello, contrabass, trombone, tuba, baritone sax
 # (at concert pitch it sounds an octave below the tenor) and bassoon. Everything else reads treble clef.
 BASS_CLEF_PROGRAMS = frozenset(range(32, 40)) | {42, 43, 57, 58, 67, 70}
+BLACK_KEYS = frozenset({1, 3, 6, 8, 10})  # pitch classes
 
 
 def lead_sheet(solo: Solo, title: str = "", composer: str = "", program: int = TENOR_SAX):
@@ -33,8 +34,10 @@ def lead_sheet(solo: Solo, title: str = "", composer: str = "", program: int = T
     measures = _measures(solo, program)
     pieces = notate(solo.notes, solo.bars, solo.grid)
     sharps = _prefers_sharps(solo)
+    spelling = _chord_spellings(solo)
     for piece, following in zip(pieces, [*pieces[1:], None]):
-        _place(measures, piece.onset, _written(piece, following is not None and following.tied, sharps))
+        names = spelling(piece.onset * solo.grid)
+        _place(measures, piece.onset, _written(piece, following is not None and following.tied, sharps, names))
     for measure in measures.values():
         measure.makeBeams(inPlace=True)
         makeNotation.makeTupletBrackets(measure, inPlace=True)
@@ -104,14 +107,38 @@ def _prefers_sharps(solo: Solo) -> bool:
     return music21_key is not None and music21_key.sharps > 0
 
 
-def _written(piece: Written, tied_on: bool, sharps: bool):
-    """A music21 Rest, or Note spelled with sharps or flats and tied to the pieces of the same note around it."""
+def _chord_spellings(solo: Solo):
+    """A function from a grid step to the names of the sounding chord's black-key tones by pitch class, as the
+    chord spells them (F# in D7, Ab in Bb7): a note on a chord tone reads as part of the chord."""
+    changes = sorted(solo.chords, key=lambda c: c.onset)
+    onsets = [c.onset for c in changes]
+    names: dict[str, dict[int, str]] = {}
+    for change in changes:
+        if change.symbol not in names:
+            tones = music21_symbol(change.symbol).pitches
+            names[change.symbol] = {p.pitchClass: p.name for p in tones
+                                    if p.accidental is not None and abs(p.accidental.alter) == 1
+                                    and p.pitchClass in BLACK_KEYS}
+
+    def at(step) -> dict[int, str]:
+        index = change_index(onsets, step)
+        return names[changes[index].symbol] if index >= 0 else {}
+
+    return at
+
+
+def _written(piece: Written, tied_on: bool, sharps: bool, chord_names: dict[int, str] | None = None):
+    """A music21 Rest, or Note tied to the pieces of the same note around it; a black key is spelled as the
+    sounding chord spells it (``chord_names``, by pitch class) if it is a chord tone, else with sharps or flats."""
     from music21 import note, pitch, tie
 
     if piece.pitch is None:
         return note.Rest(quarterLength=piece.length)
     spelled = pitch.Pitch(midi=piece.pitch)
-    if spelled.accidental is not None and (spelled.accidental.alter > 0) != sharps:
+    wanted = (chord_names or {}).get(piece.pitch % 12)
+    if spelled.accidental is not None and wanted is not None:
+        spelled = spelled if spelled.name == wanted else spelled.getEnharmonic()
+    elif spelled.accidental is not None and (spelled.accidental.alter > 0) != sharps:
         spelled = spelled.getEnharmonic()
     written = note.Note(spelled, quarterLength=piece.length)
     if piece.tied or tied_on:
