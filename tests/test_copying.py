@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from jazz.measure.copying import copying, longest_copies, moves
 from jazz.music.notes import Bar, Note, Solo
 
@@ -38,3 +40,18 @@ def test_copying_reports_both_sides_medians():
     found = copying([line([62, 64, 66, 67, 69, 80]), line([60, 73])], [line([66, 70, 66, 70, 30])], TRAINING)
     assert found == {"generated_median": 3.0, "real_median": 3.0, "generated_max": 5, "real_max": 3,
                      "training_solos": 2}
+
+
+def test_a_real_solo_from_the_training_set_is_compared_with_the_others_only():
+    seen = line([60, 62, 64, 65, 67, 69, 71, 72], name="seen")
+    found = copying([seen], [seen], [seen, TRAINING[1]])
+    assert found["generated_max"] == 8  # a generated solo that plays a training solo is a copy of it
+    assert found["real_max"] == 1  # the real solo is not held against itself
+
+
+def test_a_long_copy_is_found_whole():
+    rng = np.random.default_rng(0)
+    training = [line(list(60 + np.cumsum(rng.integers(-4, 5, 600)) % 24), name=f"t{i}") for i in range(20)]
+    copied = line([n.pitch for n in training[7].notes[100:400]], name="copy")
+    assert longest_copies([copied], training) == [300]
+    assert longest_copies([copied], training[:7] + training[8:]) < [20]  # the others share only short runs
