@@ -158,6 +158,13 @@ def test_chord_tones_on_black_keys_are_spelled_as_their_chord_spells_them(tmp_pa
     assert names == {"F": ["F#", "Eb", "Bb", "Ab"], "E": ["F#", "D#", "Bb", "G#"]}
 
 
+def test_a_note_tied_into_the_next_chord_keeps_its_spelling(tmp_path: Path) -> None:
+    solo = Solo([Note(66, 24, 48)], [Bar(0), Bar(48)], chords=[ChordChange(0, "D7"), ChordChange(48, "Ab7")])
+    write_lead_sheet(tmp_path / "tie.musicxml", solo)  # F# (D7's third) held into Ab7, whose seventh is Gb
+    root = ET.parse(tmp_path / "tie.musicxml").getroot()
+    assert [(p.findtext("step"), p.findtext("alter")) for p in root.iter("pitch")] == [("F", "1"), ("F", "1")]
+
+
 @pytest.mark.skipif(shutil.which("mscore3") is None, reason="MuseScore 3 (mscore3) is not installed")
 def test_musescore_renders_it(tmp_path: Path) -> None:
     solo, _ = read_midi(SOLO)

@@ -34,10 +34,13 @@ def lead_sheet(solo: Solo, title: str = "", composer: str = "", program: int = T
     measures = _measures(solo, program)
     pieces = notate(solo.notes, solo.bars, solo.grid)
     sharps = _prefers_sharps(solo)
-    spelling = _chord_spellings(solo)
+    spelling, previous = _chord_spellings(solo), None
     for piece, following in zip(pieces, [*pieces[1:], None]):
         names = spelling(piece.onset * solo.grid)
-        _place(measures, piece.onset, _written(piece, following is not None and following.tied, sharps, names))
+        if piece.tied and previous is not None and previous.isNote:  # a tie keeps its note's spelling
+            names = {previous.pitch.pitchClass: previous.pitch.name}
+        previous = _written(piece, following is not None and following.tied, sharps, names)
+        _place(measures, piece.onset, previous)
     for measure in measures.values():
         measure.makeBeams(inPlace=True)
         makeNotation.makeTupletBrackets(measure, inPlace=True)
