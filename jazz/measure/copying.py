@@ -79,9 +79,9 @@ def longest_copy(solo: Solo, training: Runs) -> int:
     return low + 1 if solo.notes else 0
 
 
-def longest_copies(solos: list[Solo], training: list[Solo]) -> list[int]:
-    """``longest_copy`` of each solo against ``training``."""
-    runs = Runs(training, {})
+def longest_copies(solos: list[Solo], training: list[Solo] | Runs) -> list[int]:
+    """``longest_copy`` of each solo against ``training`` (solos, or their runs)."""
+    runs = training if isinstance(training, Runs) else Runs(training, {})
     return [longest_copy(s, runs) for s in solos]
 
 
@@ -89,8 +89,10 @@ def copying(generated: list[Solo], real: list[Solo], training: list[Solo]) -> di
     """Medians and maxima of the longest copied stretches (in notes) of the generated and the real solos; the
     real ones against the training solos that are not among them."""
     evaluated = {s.name for s in real if s.name}
-    ours = longest_copies(generated, training)
-    theirs = longest_copies(real, [t for t in training if t.name not in evaluated])
+    runs = Runs(training, {})
+    others = [t for t in training if t.name not in evaluated]
+    ours = longest_copies(generated, runs)
+    theirs = longest_copies(real, runs if len(others) == len(training) else Runs(others, runs.symbols))
     return {"generated_median": float(np.median(ours)) if ours else None,
             "real_median": float(np.median(theirs)) if theirs else None,
             "generated_max": max(ours, default=None), "real_max": max(theirs, default=None),

@@ -104,20 +104,16 @@ def plan_groups(forms: list[Solo]) -> list[tuple[list[str], list[int]]]:
     return groups
 
 
-def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False,
-                  temperature: float = TEMPERATURE, top_p: float = TOP_P, rhythm_temperature: float | None = RHYTHM_TEMPERATURE,
-                  banded: bool = BANDED, pitch_memory: float = PITCH_MEMORY,
-                  motif_memory: float = MOTIF_MEMORY) -> list[Solo]:
+def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False, **knobs) -> list[Solo]:
     """One sampled solo over each form's meters (and chords), batched by shared meters (``plan_groups``); in
-    the form's register (its median pitch) where it has notes, else the model's default register."""
+    the form's register (its median pitch) where it has notes, else the model's default register. ``knobs``:
+    the sampling settings of jazz.model.sample.sample (temperature, top_p, ...), its defaults where absent."""
     tok, sampler = bundle.tokenizer, Sampler(bundle.model, bundle.tokenizer)
     centres = [solo_centre(form) or bundle.config.get("default_register") for form in forms]
     out: list[Solo | None] = [None] * len(forms)
     for g, (plan, rows) in enumerate(plan_groups(forms)):
-        sequences = sample(bundle.model, tok, len(rows), plan, temperature, top_p, seed=seed + g,
-                           chords=[forms[i].chords for i in rows], progress=progress, sampler=sampler,
-                           register=[centres[i] for i in rows], rhythm_temperature=rhythm_temperature,
-                           banded=banded, pitch_memory=pitch_memory, motif_memory=motif_memory)
+        sequences = sample(bundle.model, tok, len(rows), plan, seed=seed + g, chords=[forms[i].chords for i in rows],
+                           progress=progress, sampler=sampler, register=[centres[i] for i in rows], **knobs)
         for i, ids in zip(rows, sequences):
             solo = tok.decode(ids, tempo=forms[i].tempo, name=f"generated over {forms[i].name}")
             out[i] = first_bars(replace(solo, chords=list(forms[i].chords)), len(forms[i].bars))
