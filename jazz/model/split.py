@@ -7,10 +7,26 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
 
 from jazz.music.notes import ChordChange, Solo
 
 MIN_BARS_TO_CUT = 8  # a single solo shorter than this cannot give both sides enough music
+TEST_SPLIT_FILE = Path(__file__).with_name("wjazzd_test.txt")
+
+
+@lru_cache(maxsize=1)
+def test_names() -> frozenset[str]:
+    """The names of the fixed test split (solos of the Weimar import no model trains or validates on)."""
+    lines = TEST_SPLIT_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def without_test(solos: list[Solo]) -> tuple[list[Solo], list[Solo]]:
+    """(the solos outside the fixed test split, the ones in it)."""
+    held = test_names()
+    return [s for s in solos if s.name not in held], [s for s in solos if s.name in held]
 
 
 def split_by_solo(solos: list[Solo], val_split: float, seed: int) -> tuple[list[Solo], list[Solo]]:
