@@ -295,8 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         where = f" {error.filename}" if error.filename else ""
         print(f"jazz {args.command}: cannot use{where}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"jazz {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as stop:  # its message, if any, says what was kept and how to go on
+        print(f"jazz {args.command}: interrupted" + (f"; {stop}" if str(stop) else ""), file=sys.stderr)
         return 130
     except Exception as error:  # the last line of defence: no traceback unless asked for
         if args.debug:

@@ -56,6 +56,24 @@ def configure_cpu_devices() -> int | None:
     return count
 
 
+def is_chief_process() -> bool:
+    """Whether this process is worker 0 (the one that writes the model folder), read from the cluster
+    variables before any backend starts."""
+    import json
+
+    process = os.environ.get("KERAS_DISTRIBUTION_PROCESS_ID")
+    if process is not None:
+        return process.strip() == "0"
+    try:
+        config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+        task, cluster = config.get("task", {}), config.get("cluster", {})
+    except (ValueError, AttributeError):
+        return True
+    if task.get("type") == "chief":
+        return True
+    return task.get("type") in (None, "worker") and int(task.get("index", 0)) == 0 and "chief" not in cluster
+
+
 @dataclass
 class Plan:
     """How a run is spread: the engine, its replicas and devices, and which worker this process is."""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
-from jazz.files import UsageError
+from jazz.files import DiskFull, UsageError, check_writable, output_lock
 from jazz.midi.corpus import load_corpus, scan_corpus
 from jazz.model.bundle import Bundle, load_bundle
-from jazz.model.distribute import configure_cpu_devices
+from jazz.model.checkpoints import last_epoch
+from jazz.model.distribute import configure_cpu_devices, is_chief_process
 from jazz.model.features import CONDITION_SIZE, solo_centre
 from jazz.model.split import hold_out_end
 from jazz.model.token_cache import load_token_corpus
@@ -32,8 +34,44 @@ def fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | Non
     from the tokenizer and the solos. With ``cfg.base`` (--from) the run fine-tunes that trained model: its
     tokenizer, layout and weights are the start, and validation is on the new solos. ``resume`` continues
     the run in ``out`` from its own checkpoint (its saved layout wins), or starts one if there is none.
-    One long solo trains on its start and is validated on its end.
+    One long solo trains on its start and is validated on its end. The chief holds ``out``'s lock throughout.
     """
+    chief = is_chief_process()
+    if chief:
+        check_writable(out, "a model")
+    with output_lock(out) if chief else nullcontext():
+        check_resume(out, cfg, resume, force)
+        try:
+            return _fit(paths, out, layout, cfg, track, chords, resume, force, card_note, distribute)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(resume_hint(out)) from None
+        except DiskFull as error:
+            raise DiskFull(error.path, f"{error.kept}; {resume_hint(out, after='free some space, then')}") from None
+
+
+def check_resume(out: Path, cfg: TrainConfig, resume: bool, force: bool) -> None:
+    """Refuse to restart over an interrupted run unless told to (--force), and a --resume with nothing to do."""
+    done = last_epoch(out / "checkpoints" / "resume")
+    finished = (out / "model.keras").exists()
+    if done and not finished and not (resume or force):
+        raise UsageError(f"{out} holds an interrupted run (checkpointed after epoch {done}): add --resume to "
+                         "continue it, or --force to start again from epoch 1")
+    if resume and finished and done >= cfg.epochs:
+        raise UsageError(f"nothing to resume: the run in {out} has already trained {done} epochs; give --epochs "
+                         f"more than {done} to train it further")
+
+
+def resume_hint(out: Path, after: str = "") -> str:
+    """What a stopped run left to continue from, and how (``after``: what to do first)."""
+    done = last_epoch(out / "checkpoints" / "resume")
+    if not done:
+        return f"no epoch had finished, so {out} holds nothing to resume"
+    go_on = f"{after} continue with the same command and --resume".strip()
+    return go_on if after else f"the checkpoint after epoch {done} is kept: {go_on}"
+
+
+def _fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | None, chords: bool,
+         resume: bool, force: bool, card_note: str | None, distribute: bool) -> dict:
     cfg.check()
     if (out / "model.keras").exists() and not (resume or force):
         raise UsageError(f"{out} already holds a model (use --resume to continue it or --force to replace it)")

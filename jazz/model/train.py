@@ -21,6 +21,7 @@ import keras
 import numpy as np
 
 from jazz.files import UsageError, atomic_path, atomic_write_text
+from jazz.model.checkpoints import Backup, BestCheckpoint, HistoryLog
 from jazz.model.distribute import Plan, make_plan, writing_folder
 from jazz.model.network import build_model
 from jazz.model.split import split_names
@@ -195,13 +196,12 @@ def make_callbacks(out: Path, cfg: TrainConfig, train_data: WindowData, val_data
     best_so_far = _best_val_loss(out / "history.csv") if resume else None
     return [
         BitsPerNote(train_data.tokens_per_note, val_data.tokens_per_note),
-        keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False),  # kept: --resume can extend a run
-        keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "best.weights.h5"), monitor="val_loss",
-                                        save_best_only=True, save_weights_only=True,
-                                        initial_value_threshold=best_so_far),
+        Backup(str(backup), delete_checkpoint=False),  # kept: --resume can extend a run
+        BestCheckpoint(str(out / "checkpoints" / "best.weights.h5"), monitor="val_loss",
+                       save_best_only=True, save_weights_only=True, initial_value_threshold=best_so_far),
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience),
         keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.CSVLogger(str(out / "history.csv"), append=resume),
+        HistoryLog(str(out / "history.csv"), append=resume),
     ] + ([TimeLimit(cfg.max_minutes * 60, plan)] if cfg.max_minutes else [])
 
 
