@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from jazz.files import UsageError
+from jazz.files import UsageError, check_writable, output_lock
 from jazz.midi.read import MidiError, read_midi
 from jazz.midi.write import write_midi
 from jazz.model.bundle import Bundle
@@ -148,7 +147,8 @@ def generate_command(model: Path | None, out: Path, opts: GenerateOptions, chord
     form = chord_form(progression, meter, choruses, grid) if progression else plain_form(opts.bars, meter, grid)
     if not (chords or tune or changes):
         form = form.first(opts.bars)
-    return generate(bundle, out, opts, form)
+    with output_lock(out):
+        return generate(bundle, out, opts, form)
 
 
 def _default_changes(opts: GenerateOptions) -> tuple[str, int]:
@@ -180,6 +180,4 @@ def check_destination(out: Path) -> None:
     """Refuse a destination that cannot take the files, before any sampling (nothing is created here)."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} exists and is not a folder")
-    nearest = next(p for p in (out, *out.parents) if p.exists())
-    if not nearest.is_dir() or not os.access(nearest, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write solos to {out} ({nearest} is not a folder this user can write to)")
+    check_writable(out, "solos")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import statistics
 import sys
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from jazz.files import UsageError
+from jazz.files import UsageError, check_writable, output_lock
 from jazz.music.notes import DEFAULT_GRID
 from jazz.settings import TEMPERATURE
 
@@ -46,6 +47,7 @@ def add_live(p) -> None:
                    help="a recorded performance plays the player's part (offline: no ports needed)")
     p.add_argument("--record", type=Path, metavar="FILE.mid",
                    help="write the session: the player, jazz, the band and chord markers")
+    p.add_argument("--force", action="store_true", help="let --record overwrite an existing file")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--temperature", type=float, default=TEMPERATURE,
                    help=f"sampling temperature of the pitches; lower is safer (default {TEMPERATURE})")
@@ -59,6 +61,7 @@ def run_live(args) -> int:
     if args.list_ports:
         return list_ports()
     _check(args)
+    _check_record(args.record, args.force)  # before the session: a take must never be lost at its end
     from jazz.live.offline import read_performance
     from jazz.model.bundle import load_bundle
     from jazz.model.sample import Sampler  # noqa: F401  (before load_bundle: it registers the model's layers)
@@ -71,19 +74,33 @@ def run_live(args) -> int:
     timeline = _timeline(tune.changes, tune.meter, bundle.tokenizer.grid)
     tempo = (args.tempo or (performance.tempo if performance else tune.tempo)
              or bundle.config.get("default_tempo", DEFAULT_TEMPO))
-    setup = Setup(args, bundle, timeline, tempo, performance, ports)
-    title = f"jazz live: {tune.title}" if tune.title else "jazz live"
-    try:
-        for take in range(1, sys.maxsize):  # a DAW's start in mid-session begins a new take
-            session, outcome = setup.play()
-            if args.record:
-                _record(args.record, take, session, tempo, title)
-            print(summary(session, outcome, tempo))
-            if outcome.reason != "restart":
-                return 0
-    finally:
-        setup.close()
+    with ExitStack() as claim:  # --record's lock, held while the session runs
+        if args.record:
+            claim.enter_context(output_lock(args.record, folder=False))
+        setup = Setup(args, bundle, timeline, tempo, performance, ports)
+        title = f"jazz live: {tune.title}" if tune.title else "jazz live"
+        try:
+            for take in range(1, sys.maxsize):  # a DAW's start in mid-session begins a new take
+                session, outcome = setup.play()
+                if args.record:
+                    _record(args.record, take, session, tempo, title)
+                print(summary(session, outcome, tempo))
+                if outcome.reason != "restart":
+                    return 0
+        finally:
+            setup.close()
     return 0
+
+
+def _check_record(path: Path | None, force: bool) -> None:
+    """Refuse a --record file that cannot be written or (without --force) exists already."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(f"--record {path} is a folder; name a .mid file")
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists (use --force to overwrite)")
+    check_writable(path, "the recording")
 
 
 def _record(path: Path, take: int, session, tempo: float, title: str) -> None:

@@ -9,14 +9,17 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from jazz.files import atomic_path
+from jazz.files import DiskFull, atomic_path
 
 SAMPLE_RATE = 44100
 GAIN = 0.6  # FluidSynth's default (0.2) leaves a solo with its band peaking near -18 dBFS; this, near -8
 WAV_HEADER = 44  # bytes of a WAV file with no samples
+SHORT_S = 0.25  # audio this much shorter than its MIDI file is cut short
+MIN_FREE = 1 << 20  # a disk with less free after a short render was full
 # Where Debian/Ubuntu (fluid-soundfont-gm), Fedora, Arch and Homebrew put a General MIDI SoundFont.
 SOUNDFONTS = (
     "/usr/share/sounds/sf2/FluidR3_GM.sf2",
@@ -64,18 +67,46 @@ def find_renderer(soundfont: str | Path | None = None) -> Renderer | None:
 
 
 def render_wav(renderer: Renderer, midi: Path, wav: Path, timeout: float = 300.0) -> bool:
-    """Render ``midi`` to ``wav`` (atomically); on failure say why in one sentence and return False."""
+    """Render ``midi`` to ``wav`` (atomically); on failure say why in one sentence and return False.
+
+    FluidSynth exits 0 even when the disk fills under it, so the audio's length is checked against the
+    MIDI file's: a short file on a full disk is DiskFull, otherwise a failure."""
     try:
         with atomic_path(wav) as tmp:
             command = renderer.command(midi, tmp)
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
             if done.returncode != 0 or tmp.stat().st_size <= WAV_HEADER:
                 lines = (done.stderr or done.stdout).strip().splitlines()
+                if shutil.disk_usage(tmp.parent).free < MIN_FREE:
+                    raise DiskFull(wav, f"{midi.name} is kept, without its audio")
                 raise RuntimeError(lines[-1] if lines else f"exit status {done.returncode}, no audio")
+            _check_length(midi, wav, tmp)
     except subprocess.TimeoutExpired:
         print(f"no {wav.name}: FluidSynth took longer than {timeout:.0f} s", file=sys.stderr)
         return False
+    except DiskFull:
+        raise
     except (RuntimeError, OSError) as error:
         print(f"no {wav.name}: FluidSynth failed ({error})", file=sys.stderr)
         return False
     return True
+
+
+def _check_length(midi: Path, wav: Path, rendered: Path) -> None:
+    """Raise unless ``rendered`` holds at least the MIDI file's length of audio."""
+    import mido
+
+    expected = mido.MidiFile(midi).length
+    with open(rendered, "rb") as handle:
+        try:
+            with wave.open(handle) as audio:
+                frame = audio.getnchannels() * audio.getsampwidth()
+                rate = audio.getframerate()
+        except (wave.Error, EOFError):
+            frame, rate = 0, SAMPLE_RATE
+    seconds = max(rendered.stat().st_size - WAV_HEADER, 0) / max(frame, 1) / rate if frame else 0.0
+    if seconds + SHORT_S >= expected:
+        return
+    if shutil.disk_usage(rendered.parent).free < MIN_FREE:
+        raise DiskFull(wav, f"{midi.name} is kept, without its audio")
+    raise RuntimeError(f"it wrote {seconds:.1f} s of the {expected:.1f} s")
