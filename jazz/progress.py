@@ -46,6 +46,10 @@ def quiet_stderr():
         os.close(saved)
 
 
+BACKEND_INSTALL = {"jax": "pip install 'jazz[jax]'", "torch": "pip install 'jazz[torch]'",
+                   "tensorflow": "pip install tensorflow"}  # the backends Keras imports, and how to get each
+
+
 def import_keras_quietly() -> None:
     """Import Keras (and its backend) without the backend's C++ start-up log lines."""
     if "keras" in sys.modules:
@@ -53,6 +57,14 @@ def import_keras_quietly() -> None:
     try:
         with quiet_stderr():
             import keras  # noqa: F401
+    except ModuleNotFoundError as error:
+        if error.name not in BACKEND_INSTALL:
+            raise
+        from jazz.files import UsageError
+
+        raise UsageError(f"KERAS_BACKEND={os.environ.get('KERAS_BACKEND', error.name)} needs {error.name}, which is "
+                         f"not installed: `{BACKEND_INSTALL[error.name]}` (or unset KERAS_BACKEND for TensorFlow)"
+                         ) from None
     except Exception:
         import keras  # noqa: F401  (again, loudly, so that the real error shows)
 

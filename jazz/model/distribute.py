@@ -93,12 +93,7 @@ class Plan:
     def shard(self) -> tuple[int, int]:
         """(this process, processes) among which each global batch is split before it reaches the backend:
         JAX feeds every process its own part; tf.distribute splits whole batches itself."""
-        return (self.worker, self.workers) if self.whole_batches else (0, 1)
-
-    @property
-    def whole_batches(self) -> bool:
-        """Whether every batch must split evenly over the devices (JAX shards each batch over them)."""
-        return self.engine.startswith("keras.distribution")
+        return (self.worker, self.workers) if self.engine.startswith("keras.distribution") else (0, 1)
 
     def scope(self):
         """Where to build and compile the model."""

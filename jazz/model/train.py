@@ -41,17 +41,20 @@ class WindowData(keras.utils.PyDataset):
     first; see ModelConfig.input_names), all cut into the same windows. With ``augment`` every epoch
     transposes each solo by a fresh random interval (all 12 keys, pitches kept in range) and starts the
     windows at a fresh random offset. Batches are cut from the records when asked for, so an epoch never
-    holds more than a batch. ``shard`` = (i, n): give only the i-th of n equal parts of every batch;
-    ``whole_batches``: no smaller last batch (validation included), for engines that split every batch evenly.
+    holds more than a batch. ``shard`` = (i, n): give only the i-th of n equal parts of every batch.
+    ``multiple`` > 1 (the replicas of a distributed run): every batch splits evenly over them, the last one
+    padded with repeated windows of weight 0 (the others weighted up to keep the batch's mean), so that
+    every window is scored once, as on one device.
     """
 
     def __init__(self, data: TokenCorpus | list[Solo], tokenizer: Tokenizer, seq_len: int, batch_size: int,
                  augment: bool, seed: int, inputs: list[str] | None = None, shard: tuple[int, int] = (0, 1),
-                 whole_batches: bool = False):
+                 multiple: int = 1):
         super().__init__()
         self.data = data if isinstance(data, TokenCorpus) else TokenCorpus.from_solos(tokenizer, data)
         self.tok, self.seq_len, self.batch_size, self.augment = tokenizer, seq_len, batch_size, augment
-        self.inputs, self.shard, self.whole_batches = list(inputs or ["tokens"]), shard, whole_batches or augment
+        self.inputs, self.shard, self.multiple = list(inputs or ["tokens"]), shard, multiple
+        self.whole_batches = augment
         self.rng = np.random.default_rng(seed)
         self.notes, self.tokens_total = self.data.notes, self.data.tokens_total
         self.centres = self.data.solos["centre"].astype(np.int64)
@@ -79,13 +82,19 @@ class WindowData(keras.utils.PyDataset):
 
     def __getitem__(self, index: int):
         rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        real = len(rows)
+        rows = np.resize(rows, real + (-real) % self.multiple)  # repeats the first windows as padding
+        weights = np.where(np.arange(len(rows)) < real, len(rows) / real, 0.0).astype(np.float32)
         part, parts = self.shard
-        rows = rows[part * len(rows) // parts:(part + 1) * len(rows) // parts]
+        cut = slice(part * len(rows) // parts, (part + 1) * len(rows) // parts)
+        rows, weights = rows[cut], weights[cut]
         positions = self.offset + rows[:, None] * self.seq_len + np.arange(self.seq_len + 1)
         records, solo = self.data.gather(positions)
         shift = self.shifts[solo]
         x = window_inputs(self.tok, records[:, :-1], shift[:, :-1], self.centres[solo[:, :-1]], self.inputs)
         y = transposed_tokens(self.tok, records["token"][:, 1:], shift[:, 1:])
+        if self.multiple > 1:
+            return (x["tokens"] if len(x) == 1 else x), y, np.repeat(weights[:, None], y.shape[1], axis=1)
         return (x["tokens"] if len(x) == 1 else x), y
 
     def on_epoch_end(self) -> None:
@@ -138,7 +147,7 @@ def _train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cf
     data = data if isinstance(data, TokenCorpus) else TokenCorpus.from_solos(tokenizer, data)
     train_idx, val_idx = split or split_names(data.names, cfg.val_split, cfg.seed)
     windows = {"seq_len": cfg.seq_len, "batch_size": cfg.batch_size, "seed": cfg.seed,
-               "inputs": model_cfg.input_names, "shard": plan.shard, "whole_batches": plan.whole_batches}
+               "inputs": model_cfg.input_names, "shard": plan.shard, "multiple": plan.replicas}
     train_data = WindowData(data.subset(train_idx), tokenizer, augment=cfg.augment, **windows)
     val_data = WindowData(data.subset(val_idx), tokenizer, augment=False, **windows)
     out.mkdir(parents=True, exist_ok=True)
