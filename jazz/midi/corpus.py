@@ -13,6 +13,8 @@ import io
 import json
 import os
 import signal
+import sys
+import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -270,6 +272,8 @@ def cache_dir() -> Path:
 
 
 def _cache_get(key: str) -> tuple[Solo | None, FileReport] | None:
+    """A cached parse, or None when there is none; a damaged entry (truncated, garbage, or arrays that do
+    not add up) is said once and then parsed again, never read as a solo."""
     path = cache_dir() / key[:2] / f"{key}.npz"
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -278,7 +282,11 @@ def _cache_get(key: str) -> tuple[Solo | None, FileReport] | None:
             if report.status != "used":
                 return None, report
             return _solo_from_arrays(data["ints"], text), report
-    except (OSError, KeyError, ValueError, TypeError):
+    except FileNotFoundError:
+        return None
+    except (OSError, KeyError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as error:
+        print(f"note: the parse cache entry {path} was damaged ({type(error).__name__}); parsing its file again",
+              file=sys.stderr)
         return None
 
 
@@ -312,6 +320,8 @@ def _solo_from_arrays(ints: np.ndarray, text: dict) -> Solo:
     n_notes, n_bars, n_chords = ints[:3].tolist()
     bars_at = 3 + 4 * n_notes
     symbols = text.pop("chords")
+    if min(n_notes, n_bars, n_chords) < 0 or len(ints) != bars_at + 3 * n_bars + n_chords or len(symbols) != n_chords:
+        raise ValueError("its arrays do not add up")
     onsets = ints[bars_at + 3 * n_bars:].tolist()
     return Solo(
         notes=[Note(*row) for row in ints[3:bars_at].reshape(-1, 4).tolist()],

@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import sys
+import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from jazz.model.tokens import TokenError, Tokenizer
 from jazz.music.chords import ChordError
 from jazz.progress import Progress
 
-TOKEN_CACHE_VERSION = 1  # bump when the records change
+TOKEN_CACHE_VERSION = 2  # bump when the records change
 
 
 def token_dir(tokenizer: Tokenizer) -> Path:
@@ -43,11 +44,18 @@ def load_token_corpus(corpus: Corpus, tokenizer: Tokenizer, track: str | None = 
     name = hashlib.sha1("\n".join(f"{key} {path}" for path, key in used).encode()).hexdigest()
     try:
         return open_token_corpus(folder / name)
-    except (OSError, ValueError, KeyError):
+    except FileNotFoundError:
         pass
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        print(f"note: the token cache {folder / name} was damaged ({error}); rebuilding it", file=sys.stderr)
     try:
         _encode_missing(folder, used, tokenizer, track, jobs, progress)
-        _lay_end_to_end(folder, name, used)
+        try:
+            _lay_end_to_end(folder, name, used)
+        except DamagedEntries as damaged:  # removed by now: encoded again
+            print(f"note: {damaged} in the token cache {folder} were damaged; encoding them again", file=sys.stderr)
+            _encode_missing(folder, used, tokenizer, track, jobs, progress)
+            _lay_end_to_end(folder, name, used)
     except OSError as error:
         raise UsageError(f"cannot write the token cache in {folder} ({error.strerror or error}; "
                          "set JAZZ_CACHE_DIR to a writable folder)") from None
@@ -58,16 +66,28 @@ def load_token_corpus(corpus: Corpus, tokenizer: Tokenizer, track: str | None = 
 
 
 def open_token_corpus(stem: Path) -> TokenCorpus:
-    """A corpus laid end to end by ``load_token_corpus`` (``stem``.npz and ``stem``.records)."""
+    """A corpus laid end to end by ``load_token_corpus`` (``stem``.npz and ``stem``.records); ValueError
+    if the records are not the ones it laid (their size and digest are checked)."""
     with np.load(stem.with_suffix(".npz"), allow_pickle=False) as meta:
-        solos, names = meta["solos"], [str(n) for n in meta["names"]]
+        solos, names, digest = meta["solos"], [str(n) for n in meta["names"]], str(meta["digest"])
     total = int(solos["length"].sum())
     if total == 0:
         raise ValueError("an empty corpus")
     if os.path.getsize(stem.with_suffix(".records")) != total * RECORD.itemsize:
         raise ValueError("records of the wrong size")
     records = np.memmap(stem.with_suffix(".records"), dtype=RECORD, mode="r", shape=(total,))
+    if _digest(records) != digest:
+        raise ValueError("records that are not the ones written")
     return TokenCorpus(records, solos, names)
+
+
+def _digest(records: np.ndarray) -> str:
+    """A digest of the records' bytes, read a block at a time."""
+    sha = hashlib.sha1()
+    raw = records.view(np.uint8).reshape(-1) if len(records) else np.zeros(0, np.uint8)
+    for start in range(0, len(raw), 1 << 24):
+        sha.update(raw[start:start + (1 << 24)])
+    return sha.hexdigest()
 
 
 def _entry(folder: Path, key: str) -> Path:
@@ -111,18 +131,47 @@ def _encode_one(task: tuple[str, str, Tokenizer, str | None, str]) -> None:
 
 def _lay_end_to_end(folder: Path, name: str, used: list[tuple[str, str]]) -> None:
     """Write the corpus's records end to end, one entry at a time, and its table of solos."""
-    rows, names, start = [], [], 0
+    rows, names, start, sha, damaged = [], [], 0, hashlib.sha1(), 0
     with atomic_path(folder / f"{name}.records") as tmp, open(tmp, "wb") as out:
         for path, key in used:
-            with np.load(_entry(folder, key), allow_pickle=False) as entry:
-                if str(entry["reason"]):
-                    print(f"  skipped {path}: cannot tokenize ({entry['reason']})", file=sys.stderr)
-                    continue
-                records, row = entry["records"], entry["solo"].copy()
+            entry = _read_entry(folder, key)
+            if entry is None:
+                damaged += 1
+                continue
+            reason, records, row = entry
+            if damaged:
+                continue
+            if reason:
+                print(f"  skipped {path}: cannot tokenize ({reason})", file=sys.stderr)
+                continue
             out.write(records.tobytes())
+            sha.update(records.tobytes())
             row["start"] = start
             rows.append(row.item())
             names.append(Path(path).stem)
             start += len(records)
+        if damaged:
+            raise DamagedEntries(f"{damaged} of the {len(used)} files' entries")
     with atomic_path(folder / f"{name}.npz") as tmp:
-        np.savez(tmp, solos=np.array(rows, dtype=SOLO), names=np.array(names, dtype=str))
+        np.savez(tmp, solos=np.array(rows, dtype=SOLO), names=np.array(names, dtype=str),
+                 digest=np.array(sha.hexdigest()))
+
+
+class DamagedEntries(Exception):
+    """Cached entries that did not read back as written (they are removed)."""
+
+
+def _read_entry(folder: Path, key: str) -> tuple[str, np.ndarray, np.ndarray] | None:
+    """A file's cached records: (why it cannot be tokenized, records, its SOLO row); None, and the entry
+    removed, if it is damaged."""
+    try:
+        with np.load(_entry(folder, key), allow_pickle=False) as entry:
+            reason, records, row = str(entry["reason"]), entry["records"], entry["solo"].copy()
+        if records.dtype != RECORD or row.dtype != SOLO or (not reason and int(row["length"]) != len(records)):
+            raise ValueError("its arrays do not fit")
+        return reason, records, row
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        _entry(folder, key).unlink(missing_ok=True)
+        return None
