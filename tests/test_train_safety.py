@@ -27,27 +27,6 @@ def melodies(tmp_path_factory):
     return random_walks(tmp_path_factory.mktemp("melodies"), 12, 240)
 
 
-@pytest.fixture
-def tmpfs(tmp_path):
-    """Mount a small tmpfs (root only); yields a function that mounts one of a given size."""
-    mounted = []
-
-    def mount(size: str) -> Path:
-        where = tmp_path / f"disk{len(mounted)}"
-        where.mkdir()
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or 'not root'}); the injected-fault "
-                        "tests in test_full_disk.py cover the write layer")
-        mounted.append(where)
-        return where
-
-    yield mount
-    for where in mounted:
-        subprocess.run(["umount", "-l", str(where)], capture_output=True)
-
-
 def train_process(melodies: Path, out: Path, epochs: int, *extra: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "jazz.cli", "train", str(melodies), "--out", str(out),
                              "--epochs", str(epochs), *TINY, *extra], cwd=ROOT, env=os.environ.copy(),
