@@ -107,7 +107,8 @@ def check_writable(path: str | Path, what: str) -> None:
     """Refuse, before any work, a destination where ``what`` cannot be written: the nearest existing folder
     must take a file (tried with a hidden probe file, removed at once), and the disk must not be full."""
     path = Path(path)
-    nearest = next(p for p in (path, *path.parents) if p.exists())
+    start = path if path.is_dir() or not path.exists() else path.parent  # an existing file: its folder
+    nearest = next(p for p in (start, *start.parents) if p.exists())
     if not nearest.is_dir():
         raise UsageError(f"cannot write {what} to {path} ({nearest} is not a folder)")
     try:
