@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from midi_factory import random_walks
 
@@ -109,3 +110,74 @@ def test_jax_data_parallel_over_two_cpu_devices(melodies, tmp_path):
                       {"KERAS_BACKEND": "jax", "JAZZ_CPU_DEVICES": "2", "JAZZ_CACHE_DIR": str(tmp_path / "cache")}))
     spread = json.loads((out / "config.json").read_text())["distribution"]
     assert (spread["engine"], spread["replicas"]) == ("keras.distribution.DataParallel", 2)
+
+
+# -- any number of windows: a real slice of the corpus whose last batches split unevenly -------------------
+
+UNEVEN = ["--seq-len", "56", "--batch-size", "8", "--hidden", "16", "--layers", "1", "--embedding", "8",
+          "--patience", "20", "--no-augment", "--seed", "0", "--epochs", "1"]
+
+
+@pytest.fixture
+def six_solos(wjazzd_midi):
+    """Six WJazzD solos: with windows of 56 tokens, 146 training windows and 25 validation windows, so the
+    last batch of each (2 and 1 windows) splits unevenly, or not at all, over two replicas."""
+    return [str(p) for p in sorted(wjazzd_midi.glob("*.mid"))[:6]]
+
+
+def test_padded_batches_score_every_window_once(melodies):
+    """Over two replicas every batch splits evenly; the windows of weight > 0 are those of one device, and
+    each batch's weighted mean is its windows' mean."""
+    from jazz.model.tokens import Tokenizer
+    from jazz.model.train import WindowData
+
+    solos = __import__("jazz.midi.corpus", fromlist=["load_corpus"]).load_corpus([melodies]).solos
+    tokens = WindowData(solos, Tokenizer(), 32, 8, augment=False, seed=0).tokens_total
+    seq_len = next(n for n in range(24, 48) if (tokens - 1) // n % 2)  # an odd last batch
+    one = WindowData(solos, Tokenizer(), seq_len, 8, augment=False, seed=0)
+    two = WindowData(solos, Tokenizer(), seq_len, 8, augment=False, seed=0, multiple=2)
+    assert len(one) == len(two)
+    sums, rows, real_values = 0.0, 0, []
+    for i in range(len(one)):
+        _, y_one = one[i]
+        _, y_two, weights = two[i]
+        assert len(y_two) % 2 == 0
+        real = weights[:, 0] > 0
+        assert (y_two[real] == y_one).all()
+        values = np.random.default_rng(i).random(y_two.shape)  # any per-token loss
+        values[~real] = 99.0
+        sums += (values * weights).mean() * len(y_two)  # as Keras averages the batch means: by rows
+        rows += len(y_two)
+        real_values.append(values[real])
+    assert rows > one.windows, "no batch was padded"
+    assert sums / rows == pytest.approx(np.concatenate(real_values).mean(), rel=1e-6)
+
+
+def test_tensorflow_trains_a_real_slice_with_uneven_batches(six_solos, tmp_path, monkeypatch):
+    monkeypatch.setenv("JAZZ_CACHE_DIR", str(tmp_path / "cache"))
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert main(["train", *six_solos, "--out", str(one), *UNEVEN]) == 0
+    finish(jazz_train([*six_solos, "--out", str(two), "--distribute", *UNEVEN],
+                      {"JAZZ_CPU_DEVICES": "2", "JAZZ_CACHE_DIR": str(tmp_path / "cache")}))
+    assert val_losses(two)[0] == pytest.approx(val_losses(one)[0], rel=0.02)  # as above: replicas train alike
+
+
+def test_jax_trains_a_real_slice_with_uneven_batches(six_solos, tmp_path):
+    pytest.importorskip("jax", reason="the JAX backend is not installed here (pip install 'jazz[jax]')")
+    env = {"KERAS_BACKEND": "jax", "JAZZ_CACHE_DIR": str(tmp_path / "cache")}
+    one, two = tmp_path / "one", tmp_path / "two"
+    finish(jazz_train([*six_solos, "--out", str(one), *UNEVEN], env))
+    finish(jazz_train([*six_solos, "--out", str(two), "--distribute", *UNEVEN], env | {"JAZZ_CPU_DEVICES": "2"}))
+    assert json.loads((two / "config.json").read_text())["distribution"]["replicas"] == 2
+    assert val_losses(two)[0] == pytest.approx(val_losses(one)[0], rel=0.002)  # the same windows, all of them
+
+
+def test_a_missing_backend_is_one_sentence(tmp_path):
+    """Keras imports the backend that KERAS_BACKEND names; without it, the pip command to get it."""
+    code = "import sys; sys.modules['jax'] = None; from jazz.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run([sys.executable, "-c", code, "generate", "--out", str(tmp_path / "solos")], cwd=ROOT,
+                          env=os.environ | {"KERAS_BACKEND": "jax"}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines()[-1] == (
+        "jazz generate: KERAS_BACKEND=jax needs jax, which is not installed: `pip install 'jazz[jax]'` "
+        "(or unset KERAS_BACKEND for TensorFlow)")

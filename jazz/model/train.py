@@ -43,8 +43,8 @@ class WindowData(keras.utils.PyDataset):
     windows at a fresh random offset. Batches are cut from the records when asked for, so an epoch never
     holds more than a batch. ``shard`` = (i, n): give only the i-th of n equal parts of every batch.
     ``multiple`` > 1 (the replicas of a distributed run): every batch splits evenly over them, the last one
-    padded with repeated windows of weight 0 (the others weighted up to keep the batch's mean), so that
-    every window is scored once, as on one device.
+    padded with repeated windows of weight 0 and the real windows weighted up by the epoch's padded rows over
+    its windows, so that the epoch's loss is the mean over the same windows as on one device.
     """
 
     def __init__(self, data: TokenCorpus | list[Solo], tokenizer: Tokenizer, seq_len: int, batch_size: int,
@@ -70,6 +70,9 @@ class WindowData(keras.utils.PyDataset):
         if self.windows < 1:
             raise UsageError(f"too little music for windows of {self.seq_len} tokens; lower --seq-len")
         self.order = self.rng.permutation(self.windows) if self.augment else np.arange(self.windows)
+        sizes = [min(self.batch_size, self.windows - i * self.batch_size) for i in range(len(self))]
+        rows = sum(n + (-n) % self.multiple for n in sizes)
+        self._weight = rows / sum(sizes)  # Keras averages batch means by rows, padding included
 
     @property
     def tokens_per_note(self) -> float:
@@ -84,7 +87,7 @@ class WindowData(keras.utils.PyDataset):
         rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
         real = len(rows)
         rows = np.resize(rows, real + (-real) % self.multiple)  # repeats the first windows as padding
-        weights = np.where(np.arange(len(rows)) < real, len(rows) / real, 0.0).astype(np.float32)
+        weights = np.where(np.arange(len(rows)) < real, self._weight, 0.0).astype(np.float32)
         part, parts = self.shard
         cut = slice(part * len(rows) // parts, (part + 1) * len(rows) // parts)
         rows, weights = rows[cut], weights[cut]
