@@ -60,10 +60,6 @@ def test_parse_cache_arrays_that_do_not_add_up_are_not_read_as_a_solo(walks, cap
     assert "was damaged" in capsys.readouterr().err
 
 
-def records_of(corpus) -> bytes:
-    return np.asarray(corpus.records[corpus.solos["start"][0]:]).tobytes()
-
-
 @pytest.mark.parametrize("part", ["records", "npz", "entry"])
 @pytest.mark.parametrize("how", ["truncated", "garbage"])
 def test_a_damaged_token_cache_is_rebuilt(walks, part, how, capsys):
