@@ -65,6 +65,7 @@ class Solo:
     chords: list[ChordChange] = field(default_factory=list)
     name: str = ""
     key: str | None = None  # e.g. "Bb" or "Gm" (MIDI key-signature spelling)
+    labels: dict[str, str] = field(default_factory=dict)  # style, feel, instrument, performer where the corpus says
 
     @property
     def total_steps(self) -> int:
