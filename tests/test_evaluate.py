@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from jazz.files import UsageError
-from jazz.measure.evaluate import evaluate, first_bars, pick_forms, plan_groups, split_files, split_names
+from jazz.measure.evaluate import evaluate, evaluate_command, first_bars, pick_forms, plan_groups, split_files, split_names
 from jazz.measure.likelihood import batch_nats, encode, forward_function
 from jazz.measure.stats import STAT_KEYS
 from jazz.midi.read import read_midi
@@ -163,10 +163,17 @@ def test_a_split_picks_its_solos_from_the_folder_by_name(corpora, tmp_path, cach
         split_names(bare, "validation")
     with pytest.raises(UsageError, match="none of the 1 solos"):
         split_files([evaluated], ["NotThere"])
-    bundle = load_bundle(model_folder(tmp_path / "model", {"train": [], "validation": [EVALUATED[1]]}, [], condition=0))
-    result = evaluate(bundle, [evaluated], n=1, progress=False, split="validation")
+    folder = model_folder(tmp_path / "model", {"train": [], "validation": [EVALUATED[1]]}, [], condition=0)
+    config = json.loads((folder / "config.json").read_text())  # what the card names of the training
+    config["train"].update(seed=0, epochs=1, patience=1, seq_len=64, batch_size=8, lr=0.001, clipnorm=1.0)
+    (folder / "config.json").write_text(json.dumps(config))
+    report = evaluate_command(folder, [evaluated], n=1, split="validation", json_path=tmp_path / "e.json",
+                              card_command="jazz evaluate --split validation")
+    result = json.loads((tmp_path / "e.json").read_text())
     assert result["solos"] == 1 and result["split"] == {"name": "validation", "named": 1, "found": 1}
-    assert "solos: the validation split (1 of its 1 solos found)" in format_report(result)
+    assert "solos: the validation split (1 of its 1 solos found)" in report
+    card = (folder / "card.md").read_text()
+    assert report in card and "by tempo band" in card and "jazz evaluate --split validation" in card
 
 
 def test_without_the_training_solos_the_ngram_is_cross_fitted(corpora, tmp_path, cache):
