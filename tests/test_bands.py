@@ -129,3 +129,14 @@ def test_scoring_a_solos_start_does_not_see_its_end(tmp_path):
     cut = 1 + 3 * 16 + 4  # <bos>, the first 16 notes (pos pitch dur) and the four bar lines before the 17th
     np.testing.assert_allclose(first[:cut], second[:cut], rtol=1e-5, atol=1e-5)
     assert not np.allclose(first, second)
+
+
+def test_the_report_table_has_a_row_per_band_with_both_sides():
+    from jazz.report.evaluation import format_breakdown
+
+    busy = Solo([Note(60, 3 * k, 3) for k in range(64)], bars(4))
+    sparse = Solo([Note(60, 24 * k, 12) for k in range(8)], bars(4))
+    by_test = {"bebop": {"accuracy": 0.8125, "windows": 4, "silent_share": {"real": 0.0, "generated": 0.25}}}
+    lines = format_breakdown(breakdown([busy], [sparse], ["bebop"], by_test))
+    row = next(line for line in lines if line.strip().startswith("bebop"))
+    assert row.split() == ["bebop", "1", "4.00", "0.50", "1.00", "0.00", "-", "-", "0.812", "0.00", "0.25"]
