@@ -75,7 +75,8 @@ def test_breakdown_rows_follow_the_band_order_and_skip_unlabelled_pairs():
     by_test = {"fast": {"accuracy": 0.75, "windows": 4, "silent_share": {"real": 0.0, "generated": 0.5}}}
     rows = breakdown([busy, busy, sparse], [sparse, sparse, busy], ["fast", "slow", None], by_test,
                      ("slow", "medium", "fast"))
-    assert list(rows) == ["slow", "fast"]
+    assert list(rows) == ["slow", "medium", "fast"]
+    assert rows["medium"]["solos"] == 0 and rows["medium"]["notes_per_beat"] == {"real": None, "generated": None}
     assert rows["fast"]["notes_per_beat"] == {"real": 4.0, "generated": 0.5}
     assert rows["fast"]["fast_gap_share"] == {"real": 1.0, "generated": 0.0}
     assert rows["fast"]["accuracy"] == 0.75 and rows["slow"]["accuracy"] is None and rows["fast"]["solos"] == 1

@@ -145,11 +145,12 @@ def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
     assert written["split"] is None and "every one under the given folders" in report
     assert set(test["silent_share"]) == {"real", "generated"} and "near-silent windows" in report
     bands = written["tempo_bands"]
-    assert set(bands) <= {"slow", "medium", "fast"} and sum(row["solos"] for row in bands.values()) == 4
+    assert list(bands) == ["slow", "medium", "fast"] and sum(row["solos"] for row in bands.values()) == 4
     for row in bands.values():
         assert set(row) == {"solos", "notes_per_beat", "fast_gap_share", "eighth_ratio", "accuracy", "windows",
                             "silent_share"}
-        assert row["notes_per_beat"]["real"] > 0 and 0 <= row["fast_gap_share"]["generated"] <= 1
+        if row["solos"]:
+            assert row["notes_per_beat"]["real"] > 0 and 0 <= row["fast_gap_share"]["generated"] <= 1
     assert written["styles"] == {}  # these files carry no style labels: no table
     assert "by tempo band" in report and "by style" not in report
     assert "MINGUS" not in report and "BebopNet" not in report  # other papers' figures are not measured here

@@ -91,10 +91,10 @@ def rhythm_figures(solos: list[Solo]) -> dict[str, float | None]:
 
 def breakdown(real: list[Solo], generated: list[Solo], labels: list[str | None], by_test: dict,
               order: tuple[str, ...] = ()) -> dict[str, dict]:
-    """Per label (of each pair ``real[i]``, ``generated[i]``; None left out), in ``order`` then as found: solos,
-    each figure of ``FIGURES`` for both sides, and the two-sample accuracy, windows and silent shares that
-    ``by_test`` (a partition of jazz.measure.twosample's ``by``) gives for that label."""
-    found = [label for label in dict.fromkeys([*order, *labels]) if label in labels and label is not None]
+    """Per label (of each pair ``real[i]``, ``generated[i]``; None left out), every one of ``order`` (with no solos:
+    no figures) then the others as found: solos, each figure of ``FIGURES`` for both sides, and the two-sample
+    accuracy, windows and silent shares that ``by_test`` (a partition of jazz.measure.twosample's ``by``) gives."""
+    found = [label for label in dict.fromkeys([*order, *labels]) if label is not None]
     out = {}
     for label in found:
         rows = [i for i, x in enumerate(labels) if x == label]
