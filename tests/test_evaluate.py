@@ -156,7 +156,13 @@ def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
     assert "MINGUS" not in report and "BebopNet" not in report  # other papers' figures are not measured here
 
 
-def test_a_split_picks_its_solos_from_the_folder_by_name(corpora, tmp_path, cache):
+def test_a_split_picks_its_solos_from_the_folder_by_name(corpora, tmp_path, cache, monkeypatch):
+    """... and where the corpus labels the solos' styles, the report has a table by style."""
+    import jazz.measure.evaluate as module
+
+    unlabelled = module.load_solos
+    monkeypatch.setattr(module, "load_solos", lambda *args: [replace(s, labels={"style": "cool", "instrument": "tp"})
+                                                             for s in unlabelled(*args)])
     evaluated, _ = corpora
     assert [f.name for f in split_files([evaluated], split_names(None, "test"))] == [f"{EVALUATED[2]}.mid"]
     bare = load_bundle(model_folder(tmp_path / "bare", None, [], condition=0))
@@ -173,6 +179,7 @@ def test_a_split_picks_its_solos_from_the_folder_by_name(corpora, tmp_path, cach
     result = json.loads((tmp_path / "e.json").read_text())
     assert result["solos"] == 1 and result["split"] == {"name": "validation", "named": 1, "found": 1}
     assert "solos: the validation split (1 of its 1 solos found)" in report
+    assert list(result["styles"]) == ["cool"] and result["styles"]["cool"]["solos"] == 1 and "by style" in report
     card = (folder / "card.md").read_text()
     assert report in card and "by tempo band" in card and "jazz evaluate --split validation" in card
 
