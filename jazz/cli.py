@@ -229,6 +229,8 @@ def add_evaluate(p: Parser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the numbers as JSON")
     p.add_argument("--plots", type=Path, metavar="DIR", help="write PNG plots here")
+    p.add_argument("--split", choices=("test", "validation"),
+                   help="only the solos of the fixed test split, or of the model's validation split, found in CORPUS")
     sampling = p.add_argument_group("sampling of the generated solos (as in jazz generate)")
     add_options(sampling, GenerateOptions, only=SAMPLING)
     p.add_argument("--baseline", nargs="+", metavar="CORPUS",
@@ -243,7 +245,7 @@ def run_evaluate(args) -> int:
     sampling = {k: v for k, v in option_values(GenerateOptions, args).items() if k in SAMPLING}
     print(evaluate_command(args.model, args.paths, n=args.n, seed=args.seed, json_path=args.json,
                            plots_dir=args.plots, baseline=args.baseline, card_command=command if args.card else None,
-                           **sampling))
+                           split=args.split, **sampling))
     return 0
 
 

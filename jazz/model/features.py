@@ -14,6 +14,7 @@ the solo's labels (jazz.model.context).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -110,8 +111,10 @@ def encode_with_condition(tokenizer: Tokenizer, solo: Solo) -> tuple[np.ndarray,
     return ids, ChordTimeline(solo.chords).condition(token_times(tokenizer, ids))
 
 
-def model_inputs(tokenizer: Tokenizer, solo: Solo, config: ModelConfig) -> dict[str, np.ndarray]:
-    """Every per-token input ``config``'s model takes for ``solo``, by input name ("tokens" first)."""
+def model_inputs(tokenizer: Tokenizer, solo: Solo, config: ModelConfig,
+                 centre: Callable[[Solo], int | None] = solo_centre) -> dict[str, np.ndarray]:
+    """Every per-token input ``config``'s model takes for ``solo``, by input name ("tokens" first); ``centre``
+    gives the register input (training: the solo's median; scoring: what generation is given)."""
     if config.condition:
         ids, condition = encode_with_condition(tokenizer, solo)
         inputs = {"tokens": ids, "condition": condition}
@@ -119,7 +122,7 @@ def model_inputs(tokenizer: Tokenizer, solo: Solo, config: ModelConfig) -> dict[
         inputs = {"tokens": tokenizer.encode(solo)}
     latest, before = pitch_memory(tokenizer, inputs["tokens"])
     memory = {"last_pitch": latest, "previous_pitch": before,
-              "register": np.full(len(latest), register_slot(solo_centre(solo)), dtype=np.int32)}
+              "register": np.full(len(latest), register_slot(centre(solo)), dtype=np.int32)}
     if config.echo:
         memory["echo"] = echo_inputs(tokenizer.pitch_slots[inputs["tokens"]])
     if config.context:
