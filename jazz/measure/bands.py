@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from jazz.measure.stats import median
+from jazz.music.labels import UNKNOWN, normalize
 from jazz.music.notes import Solo
 
 TEMPO_BANDS = (("slow", 140.0), ("medium", 220.0), ("fast", math.inf))  # name, upper edge in bpm (exclusive)
@@ -112,5 +113,6 @@ def band_labels(solos: list[Solo], tempos: dict[str, float]) -> list[str]:
 
 
 def style_labels(solos: list[Solo]) -> list[str | None]:
-    """Every solo's style where the corpus labels it (None elsewhere)."""
-    return [None if s.labels.get("style", "unknown") in ("", "unknown") else s.labels["style"] for s in solos]
+    """Every solo's style where the corpus labels it, as the model's vocabulary spells it (None elsewhere)."""
+    styles = [normalize("style", s.labels.get("style")) for s in solos]
+    return [None if style == UNKNOWN else style for style in styles]
