@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from jazz.files import UsageError
+from jazz.music.feel import FEELS
 from jazz.music.notes import TENOR_SAX
 
 CELL_KINDS: tuple[str, ...] = ("lstm", "hand-lstm", "gru", "hand-gru", "rnn")
@@ -155,6 +156,8 @@ class GenerateOptions:
     soundfont: str | None = option(None, "the SoundFont for --wav (default: a General MIDI one where Linux "
                                          "packages put it); implies --wav", type=str, metavar="FILE.sf2")
     png: bool = option(False, "also draw each solo as a piano roll (PNG) with bar lines and chord symbols")
+    feel: str = option("swing", "how the solo and band are played: swing, two-beat, latin, funk, ballad (timing and "
+                                "dynamics learnt from real solos), or none (exactly on the grid)")
     progress: bool = False
     title: str = ""
     composer: str = ""  # the tune's, for the lead sheet and the MIDI file
@@ -176,5 +179,7 @@ class GenerateOptions:
             raise UsageError("--tempo must be between 20 and 400 beats per minute")
         if not 0 <= self.program <= 127:
             raise UsageError("--program must be a General MIDI program number from 0 to 127")
+        if self.feel not in ("none", *FEELS):
+            raise UsageError(f"--feel {self.feel!r} is not one of none, {', '.join(FEELS)}")
         if self.soundfont is not None and not Path(self.soundfont).is_file():
             raise UsageError(f"--soundfont {self.soundfont} is not a file")
