@@ -193,11 +193,11 @@ def test_velocities_follow_the_data_contour_and_are_seeded():
     assert len(firsts) == 8 * 6 and np.mean(firsts) > np.mean(lasts)
 
 
-def test_repeated_pitches_never_overlap_when_shifted():
-    part = Part("x", [Note(60, 0, 6), Note(60, 6, 6), Note(60, 12, 6)], shifts=[2.0, -1.5, 0.0])
+def test_repeated_pitches_never_overlap_and_nothing_starts_before_the_file():
+    part = Part("x", [Note(60, 0, 6), Note(60, 6, 6), Note(60, 12, 6), Note(62, 0, 1)], shifts=[2.0, -1.5, 0.0, -1])
     ticks = played_ticks(part, 40)
-    assert [on for on, _, _ in ticks] == [80, 180, 480]
-    assert all(off <= nxt for (_, off, _), (nxt, _, _) in zip(ticks, ticks[1:]))
+    assert [on for on, _, _ in ticks] == [80, 180, 480, 0]
+    assert all(off <= nxt for (_, off, _), (nxt, _, _) in zip(ticks[:3], ticks[1:3]))
 
 
 # ------------------------------------------------------------------------------------------------ the band

@@ -71,11 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         print("usage: python -m jazz.measure.swing FILE.mid ...", file=sys.stderr)
         return 2
+    bands: dict[str, list[np.ndarray]] = {}
     for path in paths:
-        ratios = file_ratios(path)
-        tempo = file_tempo(path)
+        ratios, tempo = file_ratios(path), file_tempo(path)
+        bands.setdefault(band_of(tempo), []).append(ratios)
         median = f"{np.median(ratios):.3f}" if len(ratios) else "-"
         print(f"{path}: {tempo:.0f} bpm ({band_of(tempo)}), {len(ratios)} eighth pairs, median ratio {median}")
+    for band, groups in bands.items():
+        pooled = np.concatenate(groups)
+        if len(pooled):
+            print(f"{band}: {len(groups)} files, {len(pooled)} eighth pairs, median ratio {np.median(pooled):.3f}")
     return 0
 
 

@@ -80,10 +80,11 @@ def part_track(part: Part, scale: int) -> mido.MidiTrack:
 
 def played_ticks(part: Part, scale: int) -> list[tuple[int, int, int]]:
     """(note-on tick, note-off tick, shift in ticks) of each note, moved by its shift (at most
-    MAX_SHIFT_TICKS); a shifted note ends by the time the next note of its pitch starts."""
+    MAX_SHIFT_TICKS, never before tick 0); a shifted note ends by the time the next note of its pitch starts."""
     if part.shifts and len(part.shifts) != len(part.notes):
         raise ValueError(f"part {part.name!r} has {len(part.shifts)} shifts for {len(part.notes)} notes")
-    shifts = [max(-MAX_SHIFT_TICKS, min(MAX_SHIFT_TICKS, round(s * scale))) for s in part.shifts]
+    shifts = [max(-MAX_SHIFT_TICKS, -n.onset * scale, min(MAX_SHIFT_TICKS, round(s * scale)))
+              for n, s in zip(part.notes, part.shifts)]  # nothing is played before the file starts
     ticks = [(n.onset * scale + s, n.end * scale + s, s) for n, s in zip(part.notes, shifts or [0] * len(part.notes))]
     following: dict[int, int] = {}  # pitch -> the on tick of the next note of that pitch
     for i in sorted(range(len(ticks)), key=lambda i: ticks[i][0], reverse=True) if part.shifts else ():
