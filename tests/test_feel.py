@@ -155,7 +155,8 @@ def test_played_file_reads_back_onto_its_grid(tmp_path, tempo, feel):
     path = write(tmp_path, solo, feel)
     back, track = read_midi(path, GRID, track="Solo")
     assert [(n.pitch, n.onset) for n in back.notes] == [(n.pitch, n.onset) for n in solo.notes]
-    assert [n.duration for n in back.notes] == [n.duration for n in solo.notes]
+    assert [n.duration for n in back.notes[:-1]] == [n.duration for n in solo.notes[:-1]]
+    assert back.notes[-1].duration <= solo.notes[-1].duration  # a late last note ends with the form
     grid, played, _ = solo_onsets(path)
     assert max(abs(p - g) for p, g in zip(played, grid)) > 20  # more than half a step: the reader was told
 

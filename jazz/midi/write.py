@@ -80,17 +80,19 @@ def part_track(part: Part, scale: int) -> mido.MidiTrack:
 
 def played_ticks(part: Part, scale: int) -> list[tuple[int, int, int]]:
     """(note-on tick, note-off tick, shift in ticks) of each note, moved by its shift (at most
-    MAX_SHIFT_TICKS, never before tick 0); a shifted note ends by the time the next note of its pitch starts."""
+    MAX_SHIFT_TICKS, never before tick 0); a shifted note ends by the time the next note of its pitch starts, and
+    no later than the part's last written note end (so the file keeps its length)."""
     if part.shifts and len(part.shifts) != len(part.notes):
         raise ValueError(f"part {part.name!r} has {len(part.shifts)} shifts for {len(part.notes)} notes")
     shifts = [max(-MAX_SHIFT_TICKS, -n.onset * scale, min(MAX_SHIFT_TICKS, round(s * scale)))
               for n, s in zip(part.notes, part.shifts)]  # nothing is played before the file starts
     ticks = [(n.onset * scale + s, n.end * scale + s, s) for n, s in zip(part.notes, shifts or [0] * len(part.notes))]
     following: dict[int, int] = {}  # pitch -> the on tick of the next note of that pitch
+    last = max((n.end * scale for n in part.notes), default=0)  # a played part ends no later than written
     for i in sorted(range(len(ticks)), key=lambda i: ticks[i][0], reverse=True) if part.shifts else ():
         on, off, shift = ticks[i]
         pitch = part.notes[i].pitch
-        ticks[i] = (on, max(on + 1, min(off, following.get(pitch, off))), shift)
+        ticks[i] = (on, max(on + 1, min(off, last, following.get(pitch, off))), shift)
         following[pitch] = on
     return ticks
 
