@@ -11,7 +11,8 @@
   bass) on each change, chord and scale tones between, and a chromatic or scale-step approach on the beat before
   a change. A change that falls between beats gets a note of its own.
 * **Drums** (channel 9, General MIDI's drum channel 10; no program): the swing ride pattern (every beat, plus
-  the "and" of every second beat, swung to 2/3 of the beat) accented on the backbeats (2 and 4; 2 and 3 in 3/4),
+  the "and" of every second beat, swung to 2/3 of the beat, or played at the tempo's ratio: see ``band_parts``)
+  accented on the backbeats (2 and 4; 2 and 3 in 3/4),
   the hi-hat pedal on the backbeats, a feathered kick and a few ghosted snare notes; time goes on in N.C. bars.
 
 Beats: a quarter note in x/4 and x/2 meters (so cut time walks in four); in x/8 and x/16 meters the pulses group into
