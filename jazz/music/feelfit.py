@@ -11,7 +11,8 @@ division); the beat track has the rhythm section's beats in seconds. From them, 
   track, in beats and ms, with its spread around each solo's own median lag;
 * **loudness** (``loud_median``, in dB, less the solo's median): a contour over the phrase, accents by
   metrical class, a slope over pitch relative to the phrase's median, an effect of note length, and the spread
-  left over (split into the spread of whole phrases' levels and that of notes inside a phrase). Fitted one after another, each on what the earlier ones leave (medians, outliers trimmed).
+  left over (split into the spread of whole phrases' levels and that of notes inside a phrase). Fitted one
+  after another, each on what the earlier ones leave (medians, outliers trimmed).
 
 The solos of the fixed test split (:func:`jazz.model.split.test_names`) are left out. All statistics are
 medians or median absolute deviations (scaled to a standard deviation), and every one comes with its counts.
@@ -98,8 +99,8 @@ def read_solo(root: Path, name: str, meta: dict) -> CsvSolo:
     inside = index >= 0
     lag = np.full(len(notes), np.nan)
     length = beat_end[index[inside]] - beat_on[index[inside]]
-    lag[inside] = (onset[inside] - beat_on[index[inside]]) / length - np.array([float(f) for f, ok in zip(frac, inside)
-                                                                                if ok])
+    metrical = np.array([float(f) for f, ok in zip(frac, inside) if ok])
+    lag[inside] = (onset[inside] - beat_on[index[inside]]) / length - metrical
     seconds = np.array([_float(n.get("beat_duration")) for n in notes])
     seconds = np.where(np.isfinite(seconds) & (seconds > 0), seconds, np.nanmedian(np.diff(beat_on)))
     loud = np.array([_float(n.get("loud_median")) for n in notes])
@@ -261,7 +262,8 @@ def fit_loudness(solos: list[CsvSolo]) -> dict:
     levels = {p: np.median(rest[phrase_id == p]) for p in np.unique(phrase_id)}
     within = rest - np.array([levels[p] for p in phrase_id])
     return {"contour": contour, "accent": accents, "pitch_slope_db": round(slope, 3), "length": lengths,
-            "spread_db": round(robust_sd(rest), 2), "phrase_spread_db": round(robust_sd(np.array(list(levels.values()))), 2),
+            "spread_db": round(robust_sd(rest), 2),
+            "phrase_spread_db": round(robust_sd(np.array(list(levels.values()))), 2),
             "note_spread_db": round(robust_sd(within), 2), "notes": int(len(db)), "solos": len(with_loud)}
 
 
