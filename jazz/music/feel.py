@@ -11,8 +11,9 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from jazz.music.labels import FEELS  # and --feel none, which plays on the grid
+
 FEEL_FILE = Path(__file__).with_name("feel.json")
-FEELS = ("swing", "two-beat", "latin", "funk", "ballad")  # --feel none plays on the grid
 STRAIGHT_FEELS = ("latin", "funk")  # the band plays straight eighths under these
 METRIC_CLASSES = ("downbeat", "beat", "eighth", "sixteenth", "triplet", "other")
 PHRASE_BINS = 5

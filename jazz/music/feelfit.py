@@ -33,10 +33,9 @@ import numpy as np
 
 from jazz.files import atomic_write_bytes
 from jazz.music.feel import FEEL_FILE, FEELS, METRIC_CLASSES, PHRASE_BINS, band_of, duration_class
+from jazz.music.labels import UNKNOWN, normalize
 
 COMMAND = "python -m jazz.music.feelfit ../shared/corpus/wjazzd"
-RHYTHMFEELS = {"SWING": "swing", "TWOBEAT": "two-beat", "LATIN": "latin", "FUNK": "funk", "BALLAD": "ballad",
-               "LATIN/FUNK": "latin", "FUNK/SWING": "funk"}  # meta.csv's rhythmfeel → the feels of --feel
 MIN_PAIRS, MIN_SOLOS = 40, 3  # below these a feel's ratio falls back to all feels pooled
 MAD_SD = 1.4826  # median absolute deviation → standard deviation of a normal distribution
 
@@ -108,7 +107,8 @@ def read_solo(root: Path, name: str, meta: dict) -> CsvSolo:
     tempo = _float(meta.get("avgtempo"))
     return CsvSolo(
         name=name, tempo=tempo if tempo > 0 else 60.0 / float(np.median(seconds)),
-        feel=RHYTHMFEELS.get((meta.get("rhythmfeel") or "").strip().upper(), "swing"), onset=onset, frac=frac,
+        feel=feel if (feel := normalize("feel", meta.get("rhythmfeel"))) != UNKNOWN else "swing",
+        onset=onset, frac=frac,
         klass=[metric_class(int(n["beat"]), f) for n, f in zip(notes, frac)], beat_index=index, lag=lag,
         beat_seconds=seconds, pitch=np.array([int(n["pitch"]) for n in notes]),
         beats_long=np.array([_float(n["duration"]) for n in notes]) / seconds, loud=loud,
