@@ -16,7 +16,8 @@ from jazz.model.features import solo_centre
 from jazz.model.sample import sample
 from jazz.music.form import Form, chord_form, plain_form
 from jazz.music.notes import ChordChange, Part, Solo
-from jazz.music.performance import add_velocities
+from jazz.music.feel import band_ratio
+from jazz.music.performance import add_velocities, timing_shifts
 from jazz.music.registers import default_centre
 from jazz.report.audio import Renderer, find_renderer, render_wav
 from jazz.settings import GenerateOptions
@@ -80,11 +81,12 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
 def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int, renderer: Renderer | None = None) -> None:
     """The .mid file (solo, and the band when there are chords) and, if asked, the lead sheet, the piano roll
     (.png) and, with a ``renderer``, the audio of the .mid (.wav)."""
-    parts = [Part("Solo", solo.notes, channel=0, program=opts.program)]
+    parts = [Part("Solo", solo.notes, channel=0, program=opts.program, shifts=timing_shifts(solo, opts.feel, seed))]
     if opts.band and solo.chords:
         from jazz.music.band import band_parts
 
-        parts += band_parts(solo.bars, solo.chords, solo.grid, seed=seed)
+        ratio = band_ratio(solo.tempo, opts.feel) if opts.feel != "none" else None
+        parts += band_parts(solo.bars, solo.chords, solo.grid, seed=seed, ratio=ratio)
     write_midi(path, solo, parts, title=opts.title, composer=opts.composer)
     if opts.musicxml:
         from jazz.music.leadsheet import write_lead_sheet

@@ -14,6 +14,7 @@ from pathlib import Path
 import mido
 
 from jazz.midi.salvage import salvage, stops_early
+from jazz.midi.timing import read_shifts, unshift
 from jazz.music.notes import (
     DEFAULT_GRID,
     HIGHEST_PITCH,
@@ -134,6 +135,7 @@ def load_content(path: str | Path) -> MidiContent:
     midi, damage = open_midi(path)
     parts: dict[tuple[int, int], TrackNotes] = {}
     meters, tempos, keys, texts = [], [], [], {}
+    shifts: dict[int, list[int]] = {}  # track -> the tick shift of each note it plays (jazz.midi.timing)
     for index, track in enumerate(midi.tracks):
         open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
         name = track.name.strip()  # mido scans the track for its name: once per track, not per note
@@ -157,9 +159,13 @@ def load_content(path: str | Path) -> MidiContent:
                 keys.append((tick, message.key))
             elif kind in TEXT_KINDS:
                 texts.setdefault(kind, []).append((tick, message.text))
+            elif kind == "sequencer_specific" and read_shifts(message) is not None:
+                shifts[index] = read_shifts(message)
         for (channel, pitch), starts in open_notes.items():  # notes never switched off end with the track
             part = parts.setdefault((index, channel), TrackNotes(index, channel, name))
             part.notes.extend((start, max(tick, start + 1), pitch, velocity) for start, velocity in starts)
+    for part in parts.values():  # a part played off the grid goes back onto it
+        part.notes = unshift(part.notes, shifts[part.track]) if part.track in shifts else part.notes
     tempo = next((60_000_000 / t for _, t in sorted(tempos) if t > 0), 120.0)
     return MidiContent(
         ticks_per_beat=midi.ticks_per_beat,

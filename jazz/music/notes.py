@@ -114,6 +114,7 @@ class Part:
     notes: list[Note]
     channel: int = 0
     program: int | None = TENOR_SAX  # General MIDI program counted from 0; None for drums
+    shifts: list[float] = field(default_factory=list)  # per note, grid steps played off its onset; empty: none
 
 
 @lru_cache(maxsize=None)
