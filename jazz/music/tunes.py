@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from jazz.music.chord_parse import (
     parse_weimar_chord,
+    spelled_symbol,
     split_weimar_symbols,
-    to_chord,
     transpose_symbol,
 )
 from jazz.music.chords import ChordError
@@ -95,7 +95,7 @@ def _bar_symbols(tokens: list[str], before: str | None) -> list[str]:
         previous = symbols[-1] if symbols else before
         if token == "/" and previous is None:
             raise ChordError("'/' repeats the chord before it, but there is none")
-        symbols.append(previous if token == "/" else to_chord(token).symbol)
+        symbols.append(previous if token == "/" else spelled_symbol(token))
     return symbols
 
 
