@@ -60,7 +60,7 @@ class Chart:
     def as_tune(self) -> Tune:
         """The chart as a form to play over, like a built-in tune."""
         name = re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "chart"
-        return Tune(name, self.title, self.meter, self.tempo, self.changes, f"chord chart {self.title!r}")
+        return Tune(name, self.title, self.meter, self.tempo, self.changes, f"chord chart {self.title!r}", self.key)
 
 
 def read_chart(path: str | Path) -> Chart:
