@@ -130,9 +130,14 @@ def generate_command(model: Path | None, out: Path, opts: GenerateOptions, chord
         chart = read_chart(changes) if changes else None
     except (TuneError, ChartError) as error:
         raise UsageError(str(error)) from None
+    for warning in chart.warnings if chart else []:
+        print(f"warning: {changes}: {warning}", file=sys.stderr)
     if chart:  # the chart plays as a tune; its composer and key go into the files
         chosen, opts.composer, opts.key = chart.as_tune(), chart.composer, chart.key or _estimated_key(chart)
     opts.key = opts.key or (chosen.key if chosen else None)
+    if chosen and opts.meter and opts.meter != chosen.meter:
+        print(f"note: {chosen.title} is written in {chosen.meter}; playing each of its bars as a bar of "
+              f"{opts.meter}, as --meter asks", file=sys.stderr)
     opts.meter = opts.meter or (chosen.meter if chosen else None)
     try:
         parse_meter(opts.meter or "4/4")
