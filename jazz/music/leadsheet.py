@@ -204,6 +204,7 @@ def _musicxml_bytes(score) -> bytes:
     root = ET.fromstring(b"<score-partwise" + body)
     for harmony in root.iter("harmony"):
         kind = harmony.find("kind")
+        kind.set("text", kind.get("text", ""))  # music21 leaves out an empty text; readers then spell the kind
         if kind.text == "none" and harmony.find("root") is not None:
             harmony.remove(harmony.find("root"))
         if "(" in kind.get("text", "") and harmony.find("degree") is not None:
