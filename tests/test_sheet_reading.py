@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from fractions import Fraction
-from math import floor
 from pathlib import Path
 
 import mido
@@ -184,7 +183,7 @@ def _check_spelling(tmp_path: Path, symbols: list[str], key: str, meter: str = "
         position = index % 4
         if position == 0 and name not in ("Cb", "Fb", "E#", "B#"):  # the root, as the chord writes it
             assert name == written_names(change.symbol)[0], (change.symbol, name)
-        in_key = note.pitch % 12 in {Fraction(p) for p in key_names(key)[0]}
+        in_key = note.pitch % 12 in key_names(key)[0]
         if position == 3 and not in_key and note.pitch % 12 not in chord.pitch_classes and len(name) == 2:
             following = pitches[index + 1] if index + 1 < len(pitches) else None
             if following is not None and abs(following - note.pitch) <= 2 and following != note.pitch:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from jazz.music.chord_parse import to_chord, written_names
-from jazz.music.chords import note_pc
 
 # Interval names (music21's) of each chord degree above the root.
 _THIRDS = {"maj": "M3", "dom": "M3", "min": "m3", "hdim": "m3", "dim": "m3", "aug": "M3", "sus": "P4", "sus2": "M2"}
@@ -97,7 +96,3 @@ def spelled_pitch(pitch_number: int, name: str):
     spelled.octave += (pitch_number - spelled.midi) // 12
     return spelled
 
-
-def key_pc(key: str) -> int:
-    """The tonic's pitch class of a MIDI key name ('Bb', 'F#m')."""
-    return note_pc(key[:-1] if key.endswith("m") else key)
