@@ -134,7 +134,8 @@ def run_changes(args) -> int:
         for warning in result["warnings"]:
             print(f"warning: {result['path']}: {warning}", file=sys.stderr)
         if args.show and result["changes"]:
-            print(f"{result['path']} ({result['meter']}, key {result['key'] or 'not given'}):\n{result['changes']}\n")
+            key = result["key"] or f"{result['estimated_key']}, estimated: the chart names none"
+            print(f"{result['path']} ({result['meter']}, key {key}):\n{result['changes']}\n")
     print(format_checks(results))
     if args.json:
         atomic_write_text(args.json, json.dumps({"files": results}, indent=1) + "\n")

@@ -288,6 +288,7 @@ def test_a_bb_tenor_part_of_the_blues_in_f_is_written_in_g(tmp_path: Path) -> No
     assert root.findtext(".//key/fifths") == "1"
     assert [_root(h) for h in root.iter("harmony")][:3] == ["G", "C", "G"]
     assert "in Bb" in root.findtext(".//score-instrument/instrument-name")
+    assert [root.findtext(f".//transpose/{t}") for t in ("chromatic", "octave-change")] == ["-2", "-1"]  # it sounds a ninth lower
     from music21 import pitch
 
     written = [pitch.Pitch(p.findtext("step") + {"1": "#", "-1": "-"}.get(p.findtext("alter"), "")
@@ -337,3 +338,4 @@ def test_changes_warnings_and_show(tmp_path: Path, capsys) -> None:
     assert "unknown header key 'Titel'" in warnings[0] and "line 4: does not end in a bar line" in warnings[1]
     assert "bar 3: 5 chords" in warnings[2] and "key 'Q'" in warnings[3]
     assert "| Dm7 | G7 | C D E F G | Cmaj7 |\n| Fmaj7 Bm7b5 E7 | Am7 | A7 | D7 |" in captured.out
+    assert "estimated: the chart names none" in captured.out

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jazz.music.chords import note_pc
+from jazz.music.key_estimate import estimate_key
 from jazz.music.tunes import SECTION_LABEL, Tune, parse_meter, parse_progression
 
 CHART_SUFFIXES = (".txt", ".chart")
@@ -242,9 +243,10 @@ def check_chart(path: str | Path) -> dict:
         chart = read_chart(path)
     except ChartError as error:
         return {"path": str(path), "status": "error", "bars": None, "meter": None, "error": str(error),
-                "warnings": [], "changes": None, "key": None}
+                "warnings": [], "changes": None, "key": None, "estimated_key": None}
     return {"path": str(path), "status": "ok", "bars": len(chart.bars), "meter": chart.meter, "error": None,
-            "warnings": chart.warnings, "changes": chart.changes, "key": chart.key}
+            "warnings": chart.warnings, "changes": chart.changes, "key": chart.key,
+            "estimated_key": None if chart.key else estimate_key(chart.bars)}
 
 
 def format_checks(results: list[dict]) -> str:

@@ -18,7 +18,7 @@ from jazz.music.chords import note_pc
 from jazz.music.notation import Written, notate
 from jazz.music.sheet_chords import music21_symbol
 from jazz.music.spelling import chord_names, spell, spelled_pitch
-from jazz.music.transposing import written_part
+from jazz.music.transposing import written_interval, written_part
 from jazz.music.notes import TENOR_SAX, Solo, change_index
 
 # General MIDI programs (from 0) written in bass clef: basses, cello, contrabass, trombone, tuba, baritone sax
@@ -38,6 +38,7 @@ def lead_sheet(solo: Solo, title: str = "", composer: str = "", program: int = T
     part = stream.Part()
     part.partName = "Solo"
     part.insert(0, _instrument(program, transpose))
+    part.atSoundingPitch = transpose == "concert"  # a transposed part is written pitch: music21 leaves it so
     measures = _measures(solo, program, key)
     pieces = notate(solo.notes, solo.bars, solo.grid)
     for piece, name, following in zip(pieces, _note_names(solo, pieces, key), [*pieces[1:], None]):
@@ -79,8 +80,9 @@ def _written(piece: Written, name: str | None, tied_on: bool):
 
 def _instrument(program: int, transpose: str = "concert"):
     """A music21 instrument for the General MIDI ``program`` (for playback in notation programs), named with
-    its transposition ('Tenor Saxophone in Bb') where the part is written for one."""
-    from music21 import instrument
+    its transposition ('Tenor Saxophone in Bb') where the part is written for one, and the interval down to
+    concert pitch (the MusicXML <transpose>), so that notation programs play it where it sounds."""
+    from music21 import instrument, interval
 
     try:
         name = instrument.instrumentFromMidiProgram(program).instrumentName
@@ -88,6 +90,8 @@ def _instrument(program: int, transpose: str = "concert"):
         name = "Solo"
     solo = instrument.Instrument(name if transpose == "concert" else f"{name} in {transpose}")
     solo.midiProgram = program
+    if transpose != "concert":
+        solo.transposition = interval.Interval(written_interval(transpose, program)).reverse()
     return solo
 
 
