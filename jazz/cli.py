@@ -161,6 +161,9 @@ def add_train(p: Parser) -> None:
     p.add_argument("--mixed-precision", action="store_true",
                    help="compute in float16 with float32 weights (for GPUs; slower on most CPUs)")
     p.add_argument("--card-note", metavar="TEXT", help="a paragraph for the model card (e.g. how the data was made)")
+    p.add_argument("--labels", metavar="FILE.csv",
+                   help="each solo's style, feel and instrument (columns file, style, feel, instrument), besides any "
+                        "labels.csv in the corpus folders")
     p.add_argument("--distribute", action="store_true",
                    help="data parallel over every local accelerator, or over the machines in TF_CONFIG / "
                         "KERAS_DISTRIBUTION_* (see README); --batch-size is the global batch")
@@ -180,7 +183,8 @@ def run_train(args) -> int:
         keras.mixed_precision.set_global_policy("mixed_float16")
     cfg = TrainConfig(**option_values(TrainConfig, args), command=shlex.join(["jazz"] + sys.argv[1:]))
     result = fit(args.paths, args.out, option_values(ModelConfig, args), cfg, track=args.track, chords=not args.no_chords,
-                 resume=args.resume, force=args.force, card_note=args.card_note, distribute=args.distribute)
+                 resume=args.resume, force=args.force, card_note=args.card_note, distribute=args.distribute,
+                 labels=args.labels)
     where = f"model in {args.out}" if not result.get("worker") else "the chief worker writes the model"
     print(f"trained in {result['train_seconds']} s: validation {result['val_bits_per_note']:.3f} bits per note "
           f"(best epoch {result['best_epoch']}); {where}")

@@ -11,6 +11,7 @@ from jazz.files import UsageError
 from jazz.midi.read import MidiError, read_midi
 from jazz.midi.write import write_midi
 from jazz.model.bundle import Bundle
+from jazz.model.context import performance_context
 from jazz.model.features import solo_centre
 from jazz.model.sample import sample
 from jazz.music.form import Form, chord_form, plain_form
@@ -35,8 +36,9 @@ def output_paths(out: Path, n: int, force: bool, beside: tuple[str, ...] = ()) -
 
 
 def files_beside(opts: GenerateOptions) -> tuple[str, ...]:
-    """The suffixes of the files written beside each .mid: lead sheet, audio, piano roll."""
-    return (".musicxml",) * opts.musicxml + (f".sheet.{opts.score}",) * bool(opts.score) + (".wav",) * (opts.wav or bool(opts.soundfont)) + (".png",) * opts.png
+    """The suffixes of the files written beside each .mid: lead sheet, engraved page, audio, piano roll."""
+    return ((".musicxml",) * opts.musicxml + (f".sheet.{opts.score}",) * bool(opts.score)
+            + (".wav",) * (opts.wav or bool(opts.soundfont)) + (".png",) * opts.png)
 
 
 def load_primer(bundle: Bundle, path: str) -> Solo:
@@ -67,11 +69,11 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     register = opts.register
     if register is None:  # the primer's register, else the instrument's
         register = (primer and solo_centre(primer)) or default_centre(opts.program, bundle.config)
+    tempo = opts.tempo or bundle.config.get("default_tempo", 160.0)
     sequences = sample(bundle.model, tok, opts.n, plan, opts.temperature, opts.top_p, opts.seed,
                        primer_ids, chords=[chords] * opts.n, progress=opts.progress, register=register,
                        rhythm_temperature=opts.rhythm_temperature, banded=opts.banded, pitch_memory=opts.pitch_memory,
-                       motif_memory=opts.motif_memory)
-    tempo = opts.tempo or bundle.config.get("default_tempo", 160.0)
+                       motif_memory=opts.motif_memory, context=performance_context(tempo, opts.heard()))
     out.mkdir(parents=True, exist_ok=True)
     for i, (ids, path) in enumerate(zip(sequences, paths)):
         solo = tok.decode(ids, tempo=tempo, name=path.stem)
@@ -195,6 +197,9 @@ def _default_changes(opts: GenerateOptions) -> tuple[str, int]:
 def _say_what_the_model_ignores(bundle: Bundle, opts: GenerateOptions, progression: str | None) -> None:
     if opts.register is not None and not bundle.model_config.register:
         print("note: this model was trained without registers; --register does not change its solos",
+              file=sys.stderr)
+    if (opts.style or opts.feel not in ("swing", "none")) and not bundle.model_config.context:
+        print("note: this model was trained without styles and feels; --style and --feel do not change its solos",
               file=sys.stderr)
     if progression is not None and not bundle.conditioned:
         print("note: this model was trained without chords; the changes go into the file and the band only",

@@ -8,7 +8,8 @@ computes the same thing from the grammar's position over the chosen changes, so 
 A model with skip paths also gets the latest pitch (and the one before) at every step (``pitch_memory``;
 the grammar tracks the same values while sampling), and a model with a register path the solo's centre
 (``register_slot``: its median pitch; when sampling, the register the user asks for), and a model with a
-motif path the echoes of earlier figures (jazz.model.motifs).
+motif path the echoes of earlier figures (jazz.model.motifs), and a model with a context path the tempo and
+the solo's labels (jazz.model.context).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from jazz.model.context import context_features, local_tempo
 from jazz.model.motifs import echo_inputs
 from jazz.model.tokens import Tokenizer
 from jazz.music.chord_parse import to_chord
 from jazz.music.chords import NO_CHORD
+from jazz.music.labels import codes
 from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH, ChordChange, Solo
 from jazz.settings import ModelConfig
 
@@ -119,6 +122,9 @@ def model_inputs(tokenizer: Tokenizer, solo: Solo, config: ModelConfig) -> dict[
               "register": np.full(len(latest), register_slot(solo_centre(solo)), dtype=np.int32)}
     if config.echo:
         memory["echo"] = echo_inputs(tokenizer.pitch_slots[inputs["tokens"]])
+    if config.context:
+        bpm = local_tempo(solo, token_times(tokenizer, inputs["tokens"]))
+        memory["context"] = context_features(bpm, codes(solo.labels))
     return inputs | {name: memory[name] for name in config.input_names if name in memory}
 
 
