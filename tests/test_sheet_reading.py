@@ -28,7 +28,7 @@ from jazz.music.spelling import key_names
 from jazz.music.transposing import move_key, move_symbol, written_interval
 from jazz.music.tunes import TUNES, parse_progression, progression_changes
 from jazz.report import score
-from tests.test_chords import FAKE_BOOK, LEAD_SHEET
+from test_chords import FAKE_BOOK, LEAD_SHEET
 
 SOLO = Path(__file__).parent / "solos" / "bundled_model_blues_f.mid"
 CHARTS = Path(__file__).parent / "charts"
@@ -339,3 +339,37 @@ def test_changes_warnings_and_show(tmp_path: Path, capsys) -> None:
     assert "bar 3: 5 chords" in warnings[2] and "key 'Q'" in warnings[3]
     assert "| Dm7 | G7 | C D E F G | Cmaj7 |\n| Fmaj7 Bm7b5 E7 | Am7 | A7 | D7 |" in captured.out
     assert "estimated: the chart names none" in captured.out
+
+
+# ------------------------------------------------------------------------------------------ through jazz generate
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    from midi_factory import untrained_model
+
+    return untrained_model(tmp_path_factory.mktemp("tiny_model"))
+
+
+def test_generate_writes_the_estimated_key_and_a_transposed_part(tmp_path: Path, tiny_model: Path, capsys) -> None:
+    from jazz.cli import main
+
+    chart = tmp_path / "nokey.txt"
+    chart.write_text("Title = No Key\n| Em7b5 | A7(b9) | Dm7 | % |\n| Gm7 | C7 | Fmaj7 | A7alt |\n")
+    args = ["generate", "--model", str(tiny_model), "--changes", str(chart), "--musicxml", "--transpose", "Eb",
+            "--program", "65", "--bars", "8", "--out", str(tmp_path / "out")]
+    assert main(args) == 0
+    assert "names no key; its key signature is Dm" in capsys.readouterr().err
+    keys = [m.key for m in mido.MidiFile(tmp_path / "out" / "solo_001.mid").tracks[0] if m.type == "key_signature"]
+    assert keys == ["Dm"]  # the MIDI file stays at concert pitch
+    root = ET.parse(tmp_path / "out" / "solo_001.musicxml").getroot()
+    assert root.findtext(".//key/fifths") == "2"  # an alto reads D minor a major sixth up: B minor
+    assert [_root(h) for h in root.iter("harmony")][:3] == ["C#", "F#", "B"]
+
+
+def test_a_tune_in_another_meter_is_said(tmp_path: Path, tiny_model: Path, capsys) -> None:
+    from jazz.cli import main
+
+    assert main(["generate", "--model", str(tiny_model), "--tune", "blues-f", "--meter", "3/4", "--out",
+                 str(tmp_path / "out")]) == 0
+    assert "Jazz blues in F is written in 4/4; playing each of its bars as a bar of 3/4" in capsys.readouterr().err
