@@ -118,6 +118,7 @@ def run_corpus(args) -> int:
 def add_changes(p: Parser) -> None:
     p.add_argument("paths", nargs="+", metavar="CHART", help="chart files, and folders of .txt or .chart charts")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
+    p.add_argument("--show", action="store_true", help="also print each chart's bars as parsed, four to a line")
 
 
 def run_changes(args) -> int:
@@ -129,6 +130,12 @@ def run_changes(args) -> int:
     if not paths:
         raise UsageError(f"no .txt or .chart files in {', '.join(args.paths)}")
     results = [check_chart(path) for path in paths]
+    for result in results:
+        for warning in result["warnings"]:
+            print(f"warning: {result['path']}: {warning}", file=sys.stderr)
+        if args.show and result["changes"]:
+            key = result["key"] or f"{result['estimated_key']}, estimated: the chart names none"
+            print(f"{result['path']} ({result['meter']}, key {key}):\n{result['changes']}\n")
     print(format_checks(results))
     if args.json:
         atomic_write_text(args.json, json.dumps({"files": results}, indent=1) + "\n")

@@ -37,8 +37,9 @@ def output_paths(out: Path, n: int, force: bool, beside: tuple[str, ...] = ()) -
 
 
 def files_beside(opts: GenerateOptions) -> tuple[str, ...]:
-    """The suffixes of the files written beside each .mid: lead sheet, audio, piano roll."""
-    return (".musicxml",) * opts.musicxml + (".wav",) * (opts.wav or bool(opts.soundfont)) + (".png",) * opts.png
+    """The suffixes of the files written beside each .mid: lead sheet, engraved page, audio, piano roll."""
+    return ((".musicxml",) * opts.musicxml + (f".sheet.{opts.score}",) * bool(opts.score)
+            + (".wav",) * (opts.wav or bool(opts.soundfont)) + (".png",) * opts.png)
 
 
 def load_primer(bundle: Bundle, path: str) -> Solo:
@@ -55,6 +56,10 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     tok = bundle.tokenizer
     paths = output_paths(out, opts.n, opts.force, files_beside(opts))
     renderer = find_renderer(opts.soundfont) if ".wav" in files_beside(opts) else None  # said before sampling
+    if opts.score:
+        from jazz.report.score import find_musescore
+
+        find_musescore()
     form = form or plain_form(opts.bars, opts.meter, tok.grid)
     primer = load_primer(bundle, opts.primer) if opts.primer else None
     primer_ids = tok.encode(primer)[1:-1] if primer else None
@@ -92,7 +97,11 @@ def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int, rendere
         from jazz.music.leadsheet import write_lead_sheet
 
         write_lead_sheet(path.with_suffix(".musicxml"), solo, title=opts.title or path.stem, composer=opts.composer,
-                         program=opts.program)
+                         program=opts.program, transpose=opts.transpose)
+        if opts.score:
+            from jazz.report.score import render_score
+
+            render_score(path.with_suffix(".musicxml"), opts.score)
     if opts.png:
         from jazz.report.plots import plot_piano_roll
 
@@ -125,8 +134,14 @@ def generate_command(model: Path | None, out: Path, opts: GenerateOptions, chord
         chart = read_chart(changes) if changes else None
     except (TuneError, ChartError) as error:
         raise UsageError(str(error)) from None
+    for warning in chart.warnings if chart else []:
+        print(f"warning: {changes}: {warning}", file=sys.stderr)
     if chart:  # the chart plays as a tune; its composer and key go into the files
-        chosen, opts.composer, opts.key = chart.as_tune(), chart.composer, chart.key
+        chosen, opts.composer, opts.key = chart.as_tune(), chart.composer, chart.key or _estimated_key(chart)
+    opts.key = opts.key or (chosen.key if chosen else None)
+    if chosen and opts.meter and opts.meter != chosen.meter:
+        print(f"note: {chosen.title} is written in {chosen.meter}; playing each of its bars as a bar of "
+              f"{opts.meter}, as --meter asks", file=sys.stderr)
     opts.meter = opts.meter or (chosen.meter if chosen else None)
     try:
         parse_meter(opts.meter or "4/4")
@@ -152,6 +167,17 @@ def generate_command(model: Path | None, out: Path, opts: GenerateOptions, chord
     if not (chords or tune or changes):
         form = form.first(opts.bars)
     return generate(bundle, out, opts, form)
+
+
+def _estimated_key(chart) -> str | None:
+    """The key of a chart that names none, estimated from its chords, said on stderr."""
+    from jazz.music.key_estimate import estimate_key
+
+    key = estimate_key(chart.bars)
+    if key:
+        print(f"note: chart {chart.title!r} names no key; its key signature is {key}, estimated from its chords "
+              "(add 'Key = ...' to the chart to choose it)", file=sys.stderr)
+    return key
 
 
 def _default_changes(opts: GenerateOptions) -> tuple[str, int]:

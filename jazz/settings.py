@@ -164,6 +164,11 @@ class GenerateOptions:
     force: bool = option(False, "overwrite existing files")
     band: bool = option(True, "write the solo alone (no comping, bass, drums)", flag="--no-band")
     musicxml: bool = option(False, "also write a MusicXML lead sheet per solo")
+    transpose: str = option("concert", "write the lead sheet for a Bb, Eb or F instrument (the octave follows "
+                                       "--program: a tenor sax reads a major ninth up)",
+                            choices=("concert", "Bb", "Eb", "F"))
+    score: str | None = option(None, "also render the lead sheet as a page through MuseScore (implies --musicxml)",
+                               type=str, choices=("pdf", "png"))
     wav: bool = option(False, "also render each solo with its band to a WAV file (needs FluidSynth and a General "
                               "MIDI SoundFont)")
     soundfont: str | None = option(None, "the SoundFont for --wav (default: a General MIDI one where Linux "
@@ -196,6 +201,8 @@ class GenerateOptions:
             raise UsageError("--tempo must be between 20 and 400 beats per minute")
         if not 0 <= self.program <= 127:
             raise UsageError("--program must be a General MIDI program number from 0 to 127")
+        if self.score:
+            self.musicxml = True
         self.style = checked_label("style", self.style)
         if self.feel != "none":
             self.feel = checked_label("feel", self.feel) or "swing"
