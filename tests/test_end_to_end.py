@@ -59,9 +59,18 @@ def test_generated_files_are_playable_and_reproducible(trained, tmp_path):
     assert (meta["time_signature"].numerator, meta["time_signature"].denominator) == (4, 4)
     assert any(m.type == "program_change" and m.program == 66 for m in midi.tracks[1])
     assert midi.length <= 8 * 4 * 60 / 150 + 1e-6
-    score = music21.converter.parse(tmp_path / "a" / "solo_001.mid")
+    score = music21.converter.parse(tmp_path / "a" / "solo_001.mid", quantizePost=False)  # as played, not snapped
     notes = list(score.flatten().notes)
     assert notes and all(len(n.pitches) == 1 for n in notes)  # monophonic
+    played, now, sounding = [], 0, {}
+    for message in midi.tracks[1]:  # and played so: no note starts before the last one has ended
+        now += message.time
+        if message.type == "note_on" and message.velocity:
+            sounding[message.note] = now
+        elif message.type in ("note_on", "note_off") and message.note in sounding:
+            played.append((sounding.pop(message.note), now))
+    played.sort()
+    assert all(later[0] >= earlier[1] for earlier, later in zip(played, played[1:]))
     velocities = {n.volume.velocity for n in notes}
     assert len(velocities) > 3 or len(notes) <= 3
     assert (tmp_path / "a" / "solo_001.mid").read_bytes() != (tmp_path / "a" / "solo_002.mid").read_bytes()

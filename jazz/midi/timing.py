@@ -30,9 +30,13 @@ def read_shifts(message: mido.MetaMessage) -> list[int] | None:
 
 def unshift(notes: list[tuple[int, int, int, int]], shifts: list[int]) -> list[tuple[int, int, int, int]]:
     """(start, end, pitch, velocity) notes moved back by their shifts onto the ticks they were written from;
-    unchanged when the counts differ (a file edited since)."""
+    unchanged when the counts differ (a file edited since). A note that ends just as a later one starts was
+    played up to it (the writer keeps a line from overlapping itself), so it ends where that one was written."""
     if len(shifts) != len(notes):
         return notes
     played = sorted(notes, key=lambda n: (n[0], n[2]))
-    return [(start - s, max(end - s, start - s + 1), pitch, velocity)
-            for (start, end, pitch, velocity), s in zip(played, shifts)]
+    written: dict[int, int] = {}  # played start tick -> where the notes starting there were written
+    for (start, *_), s in zip(played, shifts):
+        written[start] = min(written.get(start, start - s), start - s)
+    return [(start - s, max(written[end] if end in written and end > start else end - s, start - s + 1), pitch,
+             velocity) for (start, end, pitch, velocity), s in zip(played, shifts)]

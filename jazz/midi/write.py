@@ -6,6 +6,8 @@ part: "Solo" first, then any band parts (jazz.music.band). mido writes the bytes
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 import io
 from pathlib import Path
 
@@ -81,7 +83,8 @@ def part_track(part: Part, scale: int) -> mido.MidiTrack:
 def played_ticks(part: Part, scale: int) -> list[tuple[int, int, int]]:
     """(note-on tick, note-off tick, shift in ticks) of each note, moved by its shift (at most
     MAX_SHIFT_TICKS, never before tick 0); a shifted note ends by the time the next note of its pitch starts, and
-    no later than the part's last written note end (so the file keeps its length)."""
+    by the time any note written after its end starts (a line written monophonic stays monophonic), and no later
+    than the part's last written note end (so the file keeps its length)."""
     if part.shifts and len(part.shifts) != len(part.notes):
         raise ValueError(f"part {part.name!r} has {len(part.shifts)} shifts for {len(part.notes)} notes")
     shifts = [max(-MAX_SHIFT_TICKS, -n.onset * scale, min(MAX_SHIFT_TICKS, round(s * scale)))
@@ -94,7 +97,22 @@ def played_ticks(part: Part, scale: int) -> list[tuple[int, int, int]]:
         pitch = part.notes[i].pitch
         ticks[i] = (on, max(on + 1, min(off, last, following.get(pitch, off))), shift)
         following[pitch] = on
-    return ticks
+    return _kept_apart(part, ticks, scale) if part.shifts else ticks
+
+
+def _kept_apart(part: Part, ticks: list[tuple[int, int, int]], scale: int) -> list[tuple[int, int, int]]:
+    """``ticks`` with each note ending by the played start of the first note written to start after it ends."""
+    order = sorted(range(len(ticks)), key=lambda i: part.notes[i].onset)
+    onsets = [part.notes[i].onset for i in order]
+    earliest = [ticks[i][0] for i in order]  # then the earliest played start from each place on
+    for k in range(len(earliest) - 2, -1, -1):
+        earliest[k] = min(earliest[k], earliest[k + 1])
+    out = list(ticks)
+    for i, (on, off, shift) in enumerate(ticks):
+        k = bisect_left(onsets, part.notes[i].end)
+        if k < len(order):
+            out[i] = (on, max(on + 1, min(off, earliest[k])), shift)
+    return out
 
 
 def events_track(events: list[tuple[int, int, mido.Message]], end: int) -> mido.MidiTrack:
