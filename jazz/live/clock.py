@@ -21,7 +21,8 @@ from jazz.files import UsageError
 
 TICKS_PER_BEAT = 24
 MIN_BPM, MAX_BPM = 20.0, 400.0
-TEMPO_WINDOW = 48  # tick intervals the tempo is fitted over: two beats
+TEMPO_WINDOW = 96  # tick intervals the tempo is fitted over: four beats, long enough to outlast a burst
+PHASE_WINDOW = TICKS_PER_BEAT  # the latest ticks the phase is taken from
 SILENT_CLOCK_S = 2.0  # a running clock that has not ticked for this long is broken
 POLL_S = 0.002  # longest sleep of a live loop between looks at the ports
 
@@ -166,7 +167,8 @@ class MidiClock:
             slope = sum((k - mean_k) * (t - mean_t) for k, t in self.recent) / spread
             if slope > 0:
                 self.interval = slope
-        self.phase = min(t - k * self.interval for k, t in self.recent)
+        latest = list(self.recent)[-PHASE_WINDOW:]
+        self.phase = min(t - k * self.interval for k, t in latest)
 
     def reached(self) -> float:
         """The beat a stop leaves the music at: the end of the last tick's step."""
@@ -200,6 +202,10 @@ class MidiClock:
         since = self.started_at if self.started_at is not None else self.last_tick
         if self.running and since is not None and seconds - since > SILENT_CLOCK_S:
             raise UsageError(f"the MIDI clock stopped ticking for {SILENT_CLOCK_S:.0f} s without a stop message")
-        if len(self.recent) > TEMPO_WINDOW // 2 and not MIN_BPM <= self.bpm <= MAX_BPM:
-            raise UsageError(f"the MIDI clock runs at {self.bpm:.0f} beats per minute, outside "
+        if len(self.recent) <= TEMPO_WINDOW:
+            return
+        (first, start), (last, end) = self.recent[0], self.recent[-1]
+        bpm = 60.0 * (last - first) / (TICKS_PER_BEAT * max(end - start, 1e-9))  # over the window: bursts even out
+        if not MIN_BPM <= bpm <= MAX_BPM:
+            raise UsageError(f"the MIDI clock runs at {bpm:.0f} beats per minute, outside "
                              f"{MIN_BPM:.0f}-{MAX_BPM:.0f} (is it 24 ticks a beat?)")

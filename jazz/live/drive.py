@@ -16,6 +16,7 @@ from typing import Callable, Protocol
 import mido
 
 from jazz.files import UsageError
+from jazz.live.clock import SILENT_CLOCK_S
 from jazz.live.sender import LOOKAHEAD_S, Sender, lateness
 
 MIN_SIMULATED_STEP = 1e-4  # seconds: a simulated loop always moves on
@@ -71,6 +72,7 @@ def drive(session: Session, time, clock, player: Player, output: Output, watch=N
     sender = None if time.simulated else Sender(output, time)
     heard: list = []
     lookahead = 0.0 if sender is None else LOOKAHEAD_S
+    began = time.now()
 
     def send(due: float, message: mido.Message) -> None:
         planned = clock.seconds(due)
@@ -89,7 +91,8 @@ def drive(session: Session, time, clock, player: Player, output: Output, watch=N
             if over:  # the DAW started again from the top: the next session begins in step with its clock
                 outcome.reason = "restart"
                 return outcome
-            clock.check(time.now())
+            if time.now() - began > SILENT_CLOCK_S:  # a Start kept from while the model loaded is not a silence
+                clock.check(time.now())
             if watch:
                 watch(_room(session, clock, time.now()))
             if ear is not None:
@@ -116,9 +119,8 @@ def drive(session: Session, time, clock, player: Player, output: Output, watch=N
 
 
 def _ahead(clock, now: float, beat: float, lookahead: float) -> float:
-    """The beat up to which messages are handed over: ``lookahead`` seconds ahead of ``beat``."""
-    later = clock.beat(now + lookahead) if lookahead else None
-    return beat if later is None else max(beat, later)
+    """The beat up to which messages are handed over: ``lookahead`` seconds after ``beat``, at the tempo."""
+    return beat + lookahead * clock.bpm / 60.0
 
 
 def _finish(sender: Sender, outcome: Outcome, time, ear, heard: list) -> None:
@@ -131,7 +133,6 @@ def _finish(sender: Sender, outcome: Outcome, time, ear, heard: list) -> None:
         _sleep(time, EAR_WAIT_S)
         heard += ear.poll(time.now())
     outcome.late_ms = lateness(sender.sent, heard if ear is not None else None)
-    outcome.measured = "received" if ear is not None else "sent"
 
 
 def _sleep(time, seconds: float, until=lambda: False) -> None:

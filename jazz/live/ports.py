@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 import os
+import queue
+import threading
 from contextlib import contextmanager
 
 import mido
@@ -23,6 +25,8 @@ from jazz.files import UsageError
 APIS = {"jack": "UNIX_JACK", "alsa": "LINUX_ALSA", "coremidi": "MACOSX_CORE", "windows": "WINDOWS_MM"}
 CLIENT = "jazz"  # the MIDI client names are CLIENT-in, CLIENT-out and CLIENT-ear (the loopback)
 QUEUE_SIZE = 1 << 15  # messages rtmidi keeps for us: minutes of 24-a-beat clock while the model loads
+READ_EVERY_S = 0.001  # how often the input thread reads rtmidi's queue
+PRIORITY = 10  # the input and sender threads' real-time priority, where permitted (as JACK's own threads)
 WATCH_EVERY_S = 2.0  # how often a live session checks that its ports are still there
 WATCH_ROOM_S = 0.05  # and only when nothing is due sooner: listing ports takes a few milliseconds
 
@@ -175,7 +179,9 @@ class StampedInput:
     """An input port's messages, each stamped with the time it arrived, from rtmidi's delta times.
 
     The deltas give the spacing exactly; where the whole run of them sits on our clock is the smallest
-    ``now - elapsed`` seen so far: the offset of the message read soonest after it came.
+    ``now - elapsed`` seen so far: the offset of the message read soonest after it came. A thread of its
+    own (at real-time priority where permitted) reads every READ_EVERY_S, so that some read is prompt
+    however busy the session's main thread or the machine is.
     """
 
     def __init__(self, port, time):
@@ -183,22 +189,46 @@ class StampedInput:
         self.parser = mido.Parser()
         self.elapsed = 0.0  # seconds from the first message to the latest, by rtmidi's deltas
         self.offset = math.inf
+        self.taken: queue.SimpleQueue = queue.SimpleQueue()
+        self.closed = threading.Event()
+        self.thread = threading.Thread(target=self._read, name="jazz-input", daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        real_time_priority()
+        while not self.closed.wait(READ_EVERY_S):
+            while (event := self.port.get_message()) is not None:
+                data, delta = event
+                self.elapsed += delta
+                self.offset = min(self.offset, self.time.now() - self.elapsed)
+                self.parser.feed(data)
+                for message in self.parser:
+                    self.taken.put((self.elapsed, message))
 
     def poll(self, now: float) -> list[tuple[float, mido.Message]]:
+        """What came since the last poll, stamped with the best offset known now."""
         taken = []
-        while (event := self.port.get_message()) is not None:
-            data, delta = event
-            self.elapsed += delta
-            self.offset = min(self.offset, self.time.now() - self.elapsed)
-            self.parser.feed(data)
-            taken += [(self.offset + self.elapsed, message) for message in self.parser]
+        while not self.taken.empty():
+            elapsed, message = self.taken.get_nowait()
+            taken.append((self.offset + elapsed, message))
         return taken
 
     def next_time(self) -> None:
         return None  # nobody knows when a live player plays
 
     def close(self) -> None:
+        self.closed.set()
+        self.thread.join(1.0)
         self.port.close_port()
+
+
+def real_time_priority(priority: int = PRIORITY) -> None:
+    """Run the calling thread at SCHED_FIFO ``priority`` where permitted (root, or a user with an rtprio
+    limit, as JACK's setup gives audio users); otherwise leave it to the ordinary scheduler."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+    except (AttributeError, OSError):
+        pass
 
 
 class PortWatch:

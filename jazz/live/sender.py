@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 import mido
 
-LOOKAHEAD_S = 0.03  # how far ahead of its time a message is handed to the sender thread
+from jazz.live.ports import real_time_priority
+
+LOOKAHEAD_S = 0.1  # how far ahead of its time a message is handed to the sender thread
 SWITCH_INTERVAL_S = 0.0005  # how soon the main thread gives the interpreter lock to a sender that woke up
 
 
@@ -75,6 +77,7 @@ class Sender:
         self.thread.join(1.0)
 
     def _run(self) -> None:
+        real_time_priority()
         while True:
             with self.wake:
                 while not self.closed and (not self.queue or self.queue[0][0] > self.time.now()):
