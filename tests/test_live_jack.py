@@ -106,3 +106,21 @@ def _drain(port) -> list[list[int]]:
     while (event := port.get_message()) is not None:
         messages.append(event[0])
     return messages
+
+
+@pytest.mark.slow
+def test_bench_reports_live_lateness(server, model):
+    from jazz.measure.bench import bench_live_lateness, format_bench
+
+    live = bench_live_lateness(model, quick=True)
+    figures = live["live_lateness_ms"]
+    assert figures["notes"] > 0 and figures["p50"] <= figures["p99"] <= figures["max"] and figures["bpm"] == [160]
+    assert "live lateness through JACK" in format_bench_line(format_bench, live)
+
+
+def format_bench_line(format_bench, live: dict) -> str:
+    """format_bench's text for a result with only the live lateness measured (the rest filled with zeros)."""
+    result = {"parse_files": 0, "parse_cold_s": 0.0, "parse_warm_s": 0.0, "train_tokens_per_s": {},
+              "sample_tokens_per_s": {}, "ratios": {}, "live_answer_ms": 0.0, "live_answer_cpu_ms": 0.0,
+              "input_pipeline_share": 0.0, "peak_rss_mb": 0.0, "machine": {"hardware": "here"}, **live}
+    return format_bench(result)
