@@ -8,6 +8,7 @@ machine; on a busy one (load above half the cores) the lateness is reported and 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -64,6 +65,9 @@ def test_answer_notes_land_where_the_record_says(server, model, tmp_path, bpm, c
     heard = player_notes(take.record)
     assert heard[0] == (0.0, 65) and len(heard) == 32  # the note on the first tick belongs to bar 1
     worst = max(abs(x) for x in take.late_ms)
+    reported = re.search(r"as received at a loopback port: .* max (-?[\d.]+)", take.output)
+    assert reported, take.output  # the session measured what its port received ...
+    assert float(reported.group(1)) == pytest.approx(max(take.late_ms), abs=6.0)  # ... as the listener heard it
     with capsys.disabled():
         print(f"\n{bpm} bpm: {len(take.late_ms)} answer notes, worst {worst:.1f} ms "
               f"(load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")

@@ -77,7 +77,10 @@ def drive(session: Session, time, clock, player: Player, output: Output, watch=N
     def send(due: float, message: mido.Message) -> None:
         planned = clock.seconds(due)
         if sender is not None:
-            sender.at(time.now() if planned is None else planned, message)
+            try:
+                sender.at(time.now() if planned is None else planned, message)
+            except OSError as error:  # the sender thread lost the port
+                raise UsageError(f"lost the MIDI output port ({error})") from None
             return
         _send(output, message)
         if message.type == "note_on" and planned is not None:
@@ -133,6 +136,7 @@ def _finish(sender: Sender, outcome: Outcome, time, ear, heard: list) -> None:
         _sleep(time, EAR_WAIT_S)
         heard += ear.poll(time.now())
     outcome.late_ms = lateness(sender.sent, heard if ear is not None else None)
+    outcome.measured = "received" if ear is not None else "sent"
 
 
 def _sleep(time, seconds: float, until=lambda: False) -> None:

@@ -98,6 +98,7 @@ class MidiSystem:
         self.rtmidi = _rtmidi()
         self.api = api
         self.constant = getattr(self.rtmidi, f"API_{APIS[api]}")
+        self.listers: dict[str, object] = {}  # one client per kind for listing: a new JACK client upsets the graph
 
     def _port(self, kind: str, client: str):
         try:
@@ -112,10 +113,9 @@ class MidiSystem:
         """The (input, output) port names the system offers (ours excepted)."""
         listing = []
         for kind in ("in", "out"):
-            port = self._port(kind, "list")
+            port = self.listers.get(kind) or self.listers.setdefault(kind, self._port(kind, "list"))
             with _quiet_stderr():
                 listing.append([n for n in port.get_ports() if not n.startswith(f"{CLIENT}-")])
-            port.delete()
         return listing[0], listing[1]
 
     def open_output(self, name: str, virtual: bool = False) -> Output:
