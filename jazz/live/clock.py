@@ -199,13 +199,12 @@ class MidiClock:
 
     def check(self, seconds: float) -> None:
         """Raise UsageError for a clock that cannot be followed: silent while running, or far off in tempo."""
+        if len(self.recent) > TEMPO_WINDOW:
+            (first, start), (last, end) = self.recent[0], self.recent[-1]
+            bpm = 60.0 * (last - first) / (TICKS_PER_BEAT * max(end - start, 1e-9))  # over the window: bursts even out
+            if not MIN_BPM <= bpm <= MAX_BPM:
+                raise UsageError(f"the MIDI clock runs at {bpm:.0f} beats per minute, outside "
+                                 f"{MIN_BPM:.0f}-{MAX_BPM:.0f} (is it 24 ticks a beat?)")
         since = self.started_at if self.started_at is not None else self.last_tick
         if self.running and since is not None and seconds - since > SILENT_CLOCK_S:
             raise UsageError(f"the MIDI clock stopped ticking for {SILENT_CLOCK_S:.0f} s without a stop message")
-        if len(self.recent) <= TEMPO_WINDOW:
-            return
-        (first, start), (last, end) = self.recent[0], self.recent[-1]
-        bpm = 60.0 * (last - first) / (TICKS_PER_BEAT * max(end - start, 1e-9))  # over the window: bursts even out
-        if not MIN_BPM <= bpm <= MAX_BPM:
-            raise UsageError(f"the MIDI clock runs at {bpm:.0f} beats per minute, outside "
-                             f"{MIN_BPM:.0f}-{MAX_BPM:.0f} (is it 24 ticks a beat?)")
