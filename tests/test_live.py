@@ -242,6 +242,18 @@ def test_a_clock_stop_silences_and_continue_picks_up(answerer, player_file):
     assert resumed and session.done and session.answers[0].block == 1
 
 
+def test_a_stop_at_the_end_of_the_form_ends_the_session(answerer, player_file):
+    performance = read_performance(player_file)  # the player goes on into bars 9-12
+    session = Session(blues(), answerer, Trading(4), end_bar=8)
+    session.prepare()
+    now, clock = SimulatedTime(), MidiClock(BPM)
+    tick, ticks = 60 / BPM / TICKS_PER_BEAT, 8 * 4 * TICKS_PER_BEAT  # eight bars of ticks, none at bar 9
+    daw = [(-tick / 2, mido.Message("start"))] + [(k * tick, mido.Message("clock")) for k in range(ticks)]
+    daw += [(ticks * tick, mido.Message("stop"))]
+    outcome = drive(session, now, clock, FilePlayer(daw + timed(performance.events, BPM)), FakeOut(now))
+    assert outcome.reason == "end" and session.done
+
+
 def test_a_start_in_mid_session_begins_a_new_take_in_step_with_the_clock(answerer):
     tick = 60 / BPM / TICKS_PER_BEAT
     first = daw_clock(BPM, 6, 0.0)[:-1]

@@ -19,7 +19,7 @@ import mido
 
 from jazz.live.ports import real_time_priority
 
-LOOKAHEAD_S = 0.1  # how far ahead of its time a message is handed to the sender thread
+LOOKAHEAD_S = 0.25  # how far ahead of its time a message is handed to the sender thread (outlasts a starved main loop)
 SWITCH_INTERVAL_S = 0.0005  # how soon the main thread gives the interpreter lock to a sender that woke up
 
 
