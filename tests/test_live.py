@@ -404,7 +404,7 @@ def test_list_ports_of_each_api_and_a_missing_port(monkeypatch, capsys):
 
 def test_a_live_bad_clock_ends_in_silence_and_one_sentence(monkeypatch, capsys, model_dir, shared_sampler):
     steady = [(60 / (120 * TICKS_PER_BEAT), mido.Message("clock"))] * 2 * TICKS_PER_BEAT  # two beats at 120
-    script = [(0.05, mido.Message("start"))] + steady + [(0.001, mido.Message("clock"))] * 300
+    script = [(0.05, mido.Message("start"))] + steady + [(0.001, mido.Message("clock"))] * 2500
     fake = FakeSystem(script=script)
     monkeypatch.setattr(live_ports, "system", lambda api: fake)
     one_sentence_exit_2(capsys, ["live", "--model", str(model_dir), "--clock", "--in", "Keys", "--out", "Synth"],

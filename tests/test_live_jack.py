@@ -100,6 +100,7 @@ def test_a_signal_ends_the_session_like_ctrl_c(server, model, tmp_path, signum):
         if jazz.poll() is None:
             jazz.kill()
         ear.close_port()
+        ear.delete()
     assert jazz.returncode == 0, output
     assert "interrupted" in output and record.exists(), output
     assert [0xB3, 123, 0] in messages and [0xB9, 123, 0] in messages  # All Notes Off on jazz's and the drums'

@@ -119,6 +119,8 @@ class MidiClock:
         self.recent: deque[tuple[int, float]] = deque(maxlen=TEMPO_WINDOW + 1)  # (tick, seconds) since a transport message
         self.guess = 60.0 / (TICKS_PER_BEAT * bpm_guess)
         self.interval, self.phase = self.guess, None
+        self.off_tempo_since: float | None = None  # the tick when the tempo over the window left MIN_BPM-MAX_BPM
+        self.off_tempo: float | None = None  # the tempo of a clock that stayed out of range
 
     @property
     def bpm(self) -> float:
@@ -156,6 +158,21 @@ class MidiClock:
         self.started_at = None
         self.recent.append((self.ticks, seconds))
         self._fit()
+        self._judge_tempo(seconds)
+
+    def _judge_tempo(self, seconds: float) -> None:
+        """Note a tempo outside MIN_BPM-MAX_BPM over a whole window that lasts SILENT_CLOCK_S of ticks: a
+        burst of late ticks (a busy machine) passes, a clock of 48 or 96 ticks a beat does not."""
+        if len(self.recent) <= TEMPO_WINDOW:
+            return
+        (first, start), (last, end) = self.recent[0], self.recent[-1]
+        bpm = 60.0 * (last - first) / (TICKS_PER_BEAT * max(end - start, 1e-9))
+        if MIN_BPM <= bpm <= MAX_BPM:
+            self.off_tempo_since = None
+        elif self.off_tempo_since is None:
+            self.off_tempo_since = seconds
+        elif seconds - self.off_tempo_since > SILENT_CLOCK_S:
+            self.off_tempo = bpm
 
     def _fit(self) -> None:
         """The tempo by least squares over the recent ticks, and the phase from the least late of them."""
@@ -199,12 +216,9 @@ class MidiClock:
 
     def check(self, seconds: float) -> None:
         """Raise UsageError for a clock that cannot be followed: silent while running, or far off in tempo."""
-        if len(self.recent) > TEMPO_WINDOW:
-            (first, start), (last, end) = self.recent[0], self.recent[-1]
-            bpm = 60.0 * (last - first) / (TICKS_PER_BEAT * max(end - start, 1e-9))  # over the window: bursts even out
-            if not MIN_BPM <= bpm <= MAX_BPM:
-                raise UsageError(f"the MIDI clock runs at {bpm:.0f} beats per minute, outside "
-                                 f"{MIN_BPM:.0f}-{MAX_BPM:.0f} (is it 24 ticks a beat?)")
+        if self.off_tempo is not None:
+            raise UsageError(f"the MIDI clock runs at {self.off_tempo:.0f} beats per minute, outside "
+                             f"{MIN_BPM:.0f}-{MAX_BPM:.0f} (is it 24 ticks a beat?)")
         since = self.started_at if self.started_at is not None else self.last_tick
         if self.running and since is not None and seconds - since > SILENT_CLOCK_S:
             raise UsageError(f"the MIDI clock stopped ticking for {SILENT_CLOCK_S:.0f} s without a stop message")

@@ -176,6 +176,7 @@ def rehearse(command: list[str], bpm: float, workdir: Path, bars: int = 8, call_
         if listener.is_alive():
             listener.join(5)
         daw.close_port()
+        daw.delete()  # leave the server with no client of ours, before it may be stopped
     if record.exists():
         _match(take, heard, record, origin, bpm)
     return take
