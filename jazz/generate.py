@@ -11,11 +11,13 @@ from jazz.files import UsageError
 from jazz.midi.read import MidiError, read_midi
 from jazz.midi.write import write_midi
 from jazz.model.bundle import Bundle
+from jazz.model.context import performance_context
 from jazz.model.features import solo_centre
 from jazz.model.sample import sample
 from jazz.music.form import Form, chord_form, plain_form
 from jazz.music.notes import ChordChange, Part, Solo
-from jazz.music.performance import add_velocities
+from jazz.music.feel import band_ratio
+from jazz.music.performance import add_velocities, timing_shifts
 from jazz.music.registers import default_centre
 from jazz.report.audio import Renderer, find_renderer, render_wav
 from jazz.settings import GenerateOptions
@@ -35,8 +37,9 @@ def output_paths(out: Path, n: int, force: bool, beside: tuple[str, ...] = ()) -
 
 
 def files_beside(opts: GenerateOptions) -> tuple[str, ...]:
-    """The suffixes of the files written beside each .mid: lead sheet, audio, piano roll."""
-    return (".musicxml",) * opts.musicxml + (".wav",) * (opts.wav or bool(opts.soundfont)) + (".png",) * opts.png
+    """The suffixes of the files written beside each .mid: lead sheet, engraved page, audio, piano roll."""
+    return ((".musicxml",) * opts.musicxml + (f".sheet.{opts.score}",) * bool(opts.score)
+            + (".wav",) * (opts.wav or bool(opts.soundfont)) + (".png",) * opts.png)
 
 
 def load_primer(bundle: Bundle, path: str) -> Solo:
@@ -53,6 +56,10 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     tok = bundle.tokenizer
     paths = output_paths(out, opts.n, opts.force, files_beside(opts))
     renderer = find_renderer(opts.soundfont) if ".wav" in files_beside(opts) else None  # said before sampling
+    if opts.score:
+        from jazz.report.score import find_musescore
+
+        find_musescore()
     form = form or plain_form(opts.bars, opts.meter, tok.grid)
     primer = load_primer(bundle, opts.primer) if opts.primer else None
     primer_ids = tok.encode(primer)[1:-1] if primer else None
@@ -63,11 +70,11 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     register = opts.register
     if register is None:  # the primer's register, else the instrument's
         register = (primer and solo_centre(primer)) or default_centre(opts.program, bundle.config)
+    tempo = opts.tempo or bundle.config.get("default_tempo", 160.0)
     sequences = sample(bundle.model, tok, opts.n, plan, opts.temperature, opts.top_p, opts.seed,
                        primer_ids, chords=[chords] * opts.n, progress=opts.progress, register=register,
                        rhythm_temperature=opts.rhythm_temperature, banded=opts.banded, pitch_memory=opts.pitch_memory,
-                       motif_memory=opts.motif_memory)
-    tempo = opts.tempo or bundle.config.get("default_tempo", 160.0)
+                       motif_memory=opts.motif_memory, context=performance_context(tempo, opts.heard()))
     out.mkdir(parents=True, exist_ok=True)
     for i, (ids, path) in enumerate(zip(sequences, paths)):
         solo = tok.decode(ids, tempo=tempo, name=path.stem)
@@ -79,17 +86,22 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
 def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int, renderer: Renderer | None = None) -> None:
     """The .mid file (solo, and the band when there are chords) and, if asked, the lead sheet, the piano roll
     (.png) and, with a ``renderer``, the audio of the .mid (.wav)."""
-    parts = [Part("Solo", solo.notes, channel=0, program=opts.program)]
+    parts = [Part("Solo", solo.notes, channel=0, program=opts.program, shifts=timing_shifts(solo, opts.feel, seed))]
     if opts.band and solo.chords:
         from jazz.music.band import band_parts
 
-        parts += band_parts(solo.bars, solo.chords, solo.grid, seed=seed)
+        ratio = band_ratio(solo.tempo, opts.feel) if opts.feel != "none" else None
+        parts += band_parts(solo.bars, solo.chords, solo.grid, seed=seed, ratio=ratio)
     write_midi(path, solo, parts, title=opts.title, composer=opts.composer)
     if opts.musicxml:
         from jazz.music.leadsheet import write_lead_sheet
 
         write_lead_sheet(path.with_suffix(".musicxml"), solo, title=opts.title or path.stem, composer=opts.composer,
-                         program=opts.program)
+                         program=opts.program, transpose=opts.transpose)
+        if opts.score:
+            from jazz.report.score import render_score
+
+            render_score(path.with_suffix(".musicxml"), opts.score)
     if opts.png:
         from jazz.report.plots import plot_piano_roll
 
@@ -122,8 +134,14 @@ def generate_command(model: Path | None, out: Path, opts: GenerateOptions, chord
         chart = read_chart(changes) if changes else None
     except (TuneError, ChartError) as error:
         raise UsageError(str(error)) from None
+    for warning in chart.warnings if chart else []:
+        print(f"warning: {changes}: {warning}", file=sys.stderr)
     if chart:  # the chart plays as a tune; its composer and key go into the files
-        chosen, opts.composer, opts.key = chart.as_tune(), chart.composer, chart.key
+        chosen, opts.composer, opts.key = chart.as_tune(), chart.composer, chart.key or _estimated_key(chart)
+    opts.key = opts.key or (chosen.key if chosen else None)
+    if chosen and opts.meter and opts.meter != chosen.meter:
+        print(f"note: {chosen.title} is written in {chosen.meter}; playing each of its bars as a bar of "
+              f"{opts.meter}, as --meter asks", file=sys.stderr)
     opts.meter = opts.meter or (chosen.meter if chosen else None)
     try:
         parse_meter(opts.meter or "4/4")
@@ -151,6 +169,17 @@ def generate_command(model: Path | None, out: Path, opts: GenerateOptions, chord
     return generate(bundle, out, opts, form)
 
 
+def _estimated_key(chart) -> str | None:
+    """The key of a chart that names none, estimated from its chords, said on stderr."""
+    from jazz.music.key_estimate import estimate_key
+
+    key = estimate_key(chart.bars)
+    if key:
+        print(f"note: chart {chart.title!r} names no key; its key signature is {key}, estimated from its chords "
+              "(add 'Key = ...' to the chart to choose it)", file=sys.stderr)
+    return key
+
+
 def _default_changes(opts: GenerateOptions) -> tuple[str, int]:
     """The built-in tune a chord-aware model plays without --chords or --tune: the blues, or a tune in the
     user's --meter; enough choruses for --bars (the form is cut to --bars)."""
@@ -170,6 +199,9 @@ def _default_changes(opts: GenerateOptions) -> tuple[str, int]:
 def _say_what_the_model_ignores(bundle: Bundle, opts: GenerateOptions, progression: str | None) -> None:
     if opts.register is not None and not bundle.model_config.register:
         print("note: this model was trained without registers; --register does not change its solos",
+              file=sys.stderr)
+    if (opts.style or opts.feel not in ("swing", "none")) and not bundle.model_config.context:
+        print("note: this model was trained without styles and feels; --style and --feel do not change its solos",
               file=sys.stderr)
     if progression is not None and not bundle.conditioned:
         print("note: this model was trained without chords; the changes go into the file and the band only",
