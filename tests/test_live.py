@@ -1,13 +1,12 @@
 """`jazz live`: offline sessions on a simulated clock, stopping, the command, ports and errors.
 
 One small untrained chord-aware model serves the whole module (its sampler is compiled once); a fake
-mido backend stands in for python-rtmidi, so nothing here needs MIDI hardware or a MIDI system.
+MIDI system stands in for python-rtmidi, so nothing here needs MIDI hardware or a MIDI system.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 
@@ -243,6 +242,18 @@ def test_a_clock_stop_silences_and_continue_picks_up(answerer, player_file):
     assert resumed and session.done and session.answers[0].block == 1
 
 
+def test_a_stop_at_the_end_of_the_form_ends_the_session(answerer, player_file):
+    performance = read_performance(player_file)  # the player goes on into bars 9-12
+    session = Session(blues(), answerer, Trading(4), end_bar=8)
+    session.prepare()
+    now, clock = SimulatedTime(), MidiClock(BPM)
+    tick, ticks = 60 / BPM / TICKS_PER_BEAT, 8 * 4 * TICKS_PER_BEAT  # eight bars of ticks, none at bar 9
+    daw = [(-tick / 2, mido.Message("start"))] + [(k * tick, mido.Message("clock")) for k in range(ticks)]
+    daw += [(ticks * tick, mido.Message("stop"))]
+    outcome = drive(session, now, clock, FilePlayer(daw + timed(performance.events, BPM)), FakeOut(now))
+    assert outcome.reason == "end" and session.done
+
+
 def test_a_start_in_mid_session_begins_a_new_take_in_step_with_the_clock(answerer):
     tick = 60 / BPM / TICKS_PER_BEAT
     first = daw_clock(BPM, 6, 0.0)[:-1]
@@ -320,30 +331,50 @@ def test_wjazzd_solo_as_the_player(tmp_path, model_dir, wjazzd_midi, shared_samp
 # -- ports and errors ------------------------------------------------------------------------------
 
 
-class FakeBackend:
-    """mido's backend interface with ports that exist only here; the input plays ``script`` in real time."""
+class ScriptedInput:
+    """An input port that plays ``script`` ((delay s, message) pairs) in real time from when it opens."""
+
+    def __init__(self, script):
+        at, self.events = time.perf_counter(), []
+        for delay, message in script:
+            at += delay
+            self.events.append((at, message))
+
+    def poll(self, now):
+        due = [e for e in self.events if e[0] <= time.perf_counter()]
+        self.events = self.events[len(due):]
+        return due
+
+    def next_time(self):
+        return None
+
+    def close(self):
+        pass
+
+
+class FakeSystem:
+    """jazz.live.ports.MidiSystem with ports that exist only here; the input plays ``script`` in real time."""
+
+    api = "fake"
 
     def __init__(self, inputs=("Keys",), outputs=("Synth",), script=()):
         self.inputs, self.outputs, self.script = list(inputs), list(outputs), script
         self.out = FakeOut()
 
-    def get_input_names(self):
-        return list(self.inputs)
+    def names(self):
+        return list(self.inputs), self.output_names()
 
-    def get_output_names(self):
+    def output_names(self):
         return list(self.outputs)
 
     def open_output(self, name, virtual=False):
         return self.out
 
-    def open_input(self, name, virtual=False, callback=None):
-        def play():
-            for delay, message in self.script:
-                time.sleep(delay)
-                callback(message)
+    def open_input(self, name, time_source, virtual=False):
+        return ScriptedInput(self.script)
 
-        threading.Thread(target=play, daemon=True).start()
-        return FakeOut()
+    def open_loopback(self, time_source):
+        return None
 
 
 def one_sentence_exit_2(capsys, argv, *needles):
@@ -359,37 +390,39 @@ def test_no_midi_backend_is_one_sentence(monkeypatch, capsys):
     one_sentence_exit_2(capsys, ["live", "--list-ports"], "pip install -e '.[live]'")
 
 
-def test_list_ports_and_a_missing_port(monkeypatch, capsys):
-    monkeypatch.setattr(live_ports, "backend", lambda: FakeBackend(["Keys 1", "Keys 2"], ["Synth"]))
+def test_list_ports_of_each_api_and_a_missing_port(monkeypatch, capsys):
+    monkeypatch.setattr(live_ports, "systems", lambda: [("jack", ["Keys 1", "Keys 2"], ["Synth"]), ("alsa", None, None)])
     assert main(["live", "--list-ports"]) == 0
-    assert capsys.readouterr().out.split() == ["inputs:", "Keys", "1", "Keys", "2", "outputs:", "Synth"]
+    assert capsys.readouterr().out.split() == ["jack:", "inputs:", "Keys", "1", "Keys", "2", "outputs:", "Synth",
+                                               "alsa:", "not", "available", "(no", "server", "or", "driver)"]
+    monkeypatch.setattr(live_ports, "system", lambda api: FakeSystem(["Keys 1", "Keys 2"], ["Synth"]))
     one_sentence_exit_2(capsys, ["live", "--in", "Piano"], "'Piano' matches none", "'Keys 1'")
     one_sentence_exit_2(capsys, ["live", "--in", "keys"], "matches several")
-    monkeypatch.setattr(live_ports, "backend", lambda: FakeBackend([], []))
+    monkeypatch.setattr(live_ports, "system", lambda api: FakeSystem([], []))
     one_sentence_exit_2(capsys, ["live"], "no MIDI output port")
 
 
 def test_a_live_bad_clock_ends_in_silence_and_one_sentence(monkeypatch, capsys, model_dir, shared_sampler):
     steady = [(60 / (120 * TICKS_PER_BEAT), mido.Message("clock"))] * 2 * TICKS_PER_BEAT  # two beats at 120
-    script = [(0.05, mido.Message("start"))] + steady + [(0.001, mido.Message("clock"))] * 300
-    fake = FakeBackend(script=script)
-    monkeypatch.setattr(live_ports, "backend", lambda: fake)
+    script = [(0.05, mido.Message("start"))] + steady + [(0.001, mido.Message("clock"))] * 2500
+    fake = FakeSystem(script=script)
+    monkeypatch.setattr(live_ports, "system", lambda api: fake)
     one_sentence_exit_2(capsys, ["live", "--model", str(model_dir), "--clock", "--in", "Keys", "--out", "Synth"],
                         "beats per minute")
     sent = [m for _, m in fake.out.sent]
     assert sent and sent[-1].type == "control_change" and sent[-1].control == ALL_NOTES_OFF
 
 
-class Unplugged(FakeBackend):
+class Unplugged(FakeSystem):
     """The synth disappears once 30 messages have gone to it."""
 
-    def get_output_names(self):
+    def output_names(self):
         return [] if len(self.out.sent) >= 30 else list(self.outputs)
 
 
 def test_a_lost_port_ends_in_silence_and_one_sentence(monkeypatch, capsys, model_dir, shared_sampler):
     fake = Unplugged()
-    monkeypatch.setattr(live_ports, "backend", lambda: fake)
+    monkeypatch.setattr(live_ports, "system", lambda api: fake)
     monkeypatch.setattr(live_ports, "WATCH_EVERY_S", 0.0)
     monkeypatch.setattr(live_ports, "WATCH_ROOM_S", 0.0)
     one_sentence_exit_2(capsys, ["live", "--model", str(model_dir), "--tempo", "400"], "lost the MIDI port 'Synth'")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import statistics
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,9 @@ def add_live(p) -> None:
                    help="MIDI input port the player plays into (default: the first)")
     p.add_argument("--out", dest="out_port", metavar="NAME",
                    help="MIDI output port for jazz and the band (default: the first)")
-    p.add_argument("--list-ports", action="store_true", help="show the MIDI ports and exit")
+    p.add_argument("--list-ports", action="store_true", help="show the MIDI ports of each API and exit")
+    p.add_argument("--api", choices=("auto", "jack", "alsa", "coremidi", "windows"), default="auto",
+                   help="the MIDI system (default auto: the first that has ports)")
     p.add_argument("--virtual", metavar="NAME",
                    help="make virtual ports called NAME (for the ones --in/--out do not name) for a DAW to connect to")
     harmony = p.add_mutually_exclusive_group()
@@ -64,6 +67,26 @@ def run_live(args) -> int:
         return list_ports()
     _check(args)
     _check_record(args.record, args.force)  # before the session: a take must never be lost at its end
+    with _signals_interrupt():
+        return _run(args)
+
+
+@contextmanager
+def _signals_interrupt():
+    """SIGTERM and SIGHUP end a session as Ctrl-C does: notes off, and the record written."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    caught = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None]
+    saved = {s: signal.signal(s, interrupt) for s in caught}
+    try:
+        yield
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+
+
+def _run(args) -> int:
     from jazz.live.offline import read_performance
     from jazz.model.bundle import load_bundle
     from jazz.model.sample import Sampler  # noqa: F401  (before load_bundle: it registers the model's layers)
@@ -72,6 +95,7 @@ def run_live(args) -> int:
     _timeline(tune.changes, tune.meter, DEFAULT_GRID)  # bad chords are reported before the model loads
     performance = read_performance(args.input) if args.input else None
     ports = _resolve_ports(args, offline=performance is not None)
+    connection = _open_ports(ports)  # before the model loads: a DAW's Start meanwhile is kept
     bundle = load_bundle(args.model)
     timeline = _timeline(tune.changes, tune.meter, bundle.tokenizer.grid)
     tempo = (args.tempo or (performance.tempo if performance else tune.tempo)
@@ -79,7 +103,7 @@ def run_live(args) -> int:
     with ExitStack() as claim:  # --record's lock, held while the session runs
         if args.record:
             claim.enter_context(output_lock(args.record, folder=False))
-        setup = Setup(args, bundle, timeline, tempo, performance, ports)
+        setup = Setup(args, bundle, timeline, tempo, performance, ports, connection)
         title = f"jazz live: {tune.title}" if tune.title else "jazz live"
         try:
             for take in range(1, sys.maxsize):  # a DAW's start in mid-session begins a new take
@@ -114,11 +138,15 @@ def _record(path: Path, take: int, session, tempo: float, title: str) -> None:
 
 
 def list_ports() -> int:
-    from jazz.live.ports import backend, port_names
+    from jazz.live.ports import systems
 
-    inputs, outputs = port_names(backend())
-    for title, names in (("inputs", inputs), ("outputs", outputs)):
-        print(f"{title}:" + "".join(f"\n  {name}" for name in names))
+    for api, inputs, outputs in systems():
+        if inputs is None:
+            print(f"{api}: not available (no server or driver)")
+            continue
+        print(f"{api}:")
+        for title, names in (("inputs", inputs), ("outputs", outputs)):
+            print(f"  {title}:" + "".join(f"\n    {name}" for name in names))
     return 0
 
 
@@ -176,10 +204,10 @@ def _resolve_ports(args, offline: bool) -> Ports | None:
     wants_out = not offline or args.out_port is not None or args.virtual is not None
     if not wants_out:
         return None
-    from jazz.live.ports import backend, find_port, port_names
+    from jazz.live.ports import find_port, system
 
-    midi = backend()
-    inputs, outputs = port_names(midi)
+    midi = system(args.api)
+    inputs, outputs = midi.names()
     out_virtual = args.virtual is not None and args.out_port is None
     out_name = args.virtual if out_virtual else find_port(args.out_port, outputs, "output")
     if offline:
@@ -187,6 +215,29 @@ def _resolve_ports(args, offline: bool) -> Ports | None:
     in_virtual = args.virtual is not None and args.in_port is None
     in_name = args.virtual if in_virtual else find_port(args.in_port, inputs, "input")
     return Ports(midi, in_name, out_name, in_virtual, out_virtual)
+
+
+@dataclass
+class Connection:
+    """The open ports and the time they stamp with (all None offline)."""
+
+    time: object = None
+    player: object = None
+    output: object = None
+    ear: object = None  # a loopback input on our own output, for the timing report
+
+
+def _open_ports(ports: Ports | None) -> Connection:
+    if ports is None:
+        return Connection()
+    from jazz.live.clock import RealTime
+
+    time, midi = RealTime(), ports.midi
+    output = midi.open_output(ports.out_name, ports.out_virtual)
+    player = None if ports.in_name is None else midi.open_input(ports.in_name, time, ports.in_virtual)
+    print(f"{midi.api}: playing to {ports.out_name!r}" + (f", listening to {ports.in_name!r}" if ports.in_name else ""),
+          file=sys.stderr)
+    return Connection(time, player, output, midi.open_loopback(time))
 
 
 def summary(session, outcome, tempo: float) -> str:
@@ -200,14 +251,26 @@ def summary(session, outcome, tempo: float) -> str:
         spares = [(a.downbeat - a.ready) * 60000 / tempo for a in answers if a.ready > float("-inf")]
         if spares:
             line += f", each ready at least {min(spares):.0f} ms before its downbeat"
-    late = [abs(x) for x in outcome.late_ms]
-    return line + f"\ntiming: {len(late)} notes, the furthest {max(late, default=0.0):.1f} ms from the grid"
+    return line + "\n" + timing_line(outcome)
+
+
+def timing_line(outcome) -> str:
+    """How late the note-ons were: as a loopback port received them, as sent, or in simulated time."""
+    late = sorted(outcome.late_ms)
+    where = {"received": "as received at a loopback port", "sent": "as sent (no loopback port on this system)",
+             "simulated": "in simulated time"}[outcome.measured]
+    if not late:
+        return f"timing: no notes {where}"
+    p99 = late[min(len(late) - 1, round(0.99 * (len(late) - 1)))]
+    return (f"timing: {len(late)} notes {where}: median {statistics.median(late):.1f} ms late, p99 {p99:.1f}, "
+            f"max {late[-1]:.1f}, the furthest {max(abs(x) for x in late):.1f} ms from the grid")
 
 
 class Setup:
     """Everything a session is built from; ``play`` builds one and drives it to the end."""
 
-    def __init__(self, args, bundle, timeline, tempo: float, performance, ports: Ports | None):
+    def __init__(self, args, bundle, timeline, tempo: float, performance, ports: Ports | None,
+                 connection: Connection):
         from jazz.live.answer import Answerer
         from jazz.live.timeline import Trading
         from jazz.model.context import performance_context
@@ -221,6 +284,7 @@ class Setup:
                  "instrument": instrument_of_program(args.program)}
         self.answerer = Answerer(bundle, sampler, sample_chunks, args.temperature, program=args.program,
                                  context=performance_context(tempo, {k: v for k, v in heard.items() if v}))
+        self.connection = connection
         self.player = self.output = self.time = self.clock = None
 
     def end_bar(self) -> int | None:
@@ -242,14 +306,15 @@ class Setup:
         quiet_collector()  # before the clock starts: the first full collection takes a while
         if self.time is None:
             self._connect()
-        return session, drive(session, self.time, self.clock, self.player, self.output, self._watch())
+        return session, drive(session, self.time, self.clock, self.player, self.output, self._watch(),
+                              self.connection.ear)
 
     def _connect(self) -> None:
-        from jazz.live.clock import FixedTempo, MidiClock, RealTime, SimulatedTime
+        from jazz.live.clock import FixedTempo, MidiClock, SimulatedTime
         from jazz.live.offline import Discard, FilePlayer, daw_clock, timed
 
-        args, ports = self.args, self.ports
-        self.time = SimulatedTime() if ports is None else RealTime()
+        args, ports, connection = self.args, self.ports, self.connection
+        self.time = connection.time or SimulatedTime()
         self.clock = MidiClock(self.tempo) if args.clock else FixedTempo(self.tempo)
         origin = self.time.now() + (0.0 if ports is None else LEAD_IN_S)
         if self.performance is not None:
@@ -257,23 +322,13 @@ class Setup:
             if args.clock:
                 events += daw_clock(self.tempo, self.timeline.bar(self.end_bar()).start / self.timeline.grid, origin)
             self.player = FilePlayer(events)
-        if ports is not None:
-            self._open_ports()
-        self.output = self.output or Discard()
+        self.player = self.player or connection.player
+        self.output = connection.output or Discard()
         if not args.clock:
             self.clock.start(origin + (self._count_in_s() if self.performance is None else 0.0))
         elif self.performance is None:
-            print(f"waiting for the DAW to start (MIDI clock on {self.ports.in_name!r})", file=sys.stderr)
-
-    def _open_ports(self) -> None:
-        from jazz.live.ports import PortPlayer, open_output
-
-        ports = self.ports
-        self.output = open_output(ports.midi, ports.out_name, ports.out_virtual)
-        if ports.in_name is not None:
-            self.player = PortPlayer(ports.midi, ports.in_name, self.time, ports.in_virtual)
-        print(f"playing to {ports.out_name!r}" + (f", listening to {ports.in_name!r}" if ports.in_name else ""),
-              file=sys.stderr)
+            print(f"ready: following the MIDI clock on {self.ports.in_name!r} (a Start already sent counts)",
+                  file=sys.stderr)
 
     def _count_in_s(self) -> float:
         bar = self.timeline.bar(0)
@@ -290,7 +345,7 @@ class Setup:
         return PortWatch(ports.midi, self.time, inputs, outputs)
 
     def close(self) -> None:
-        for port in (self.player, self.output):
+        for port in (self.player, self.output, self.connection.ear):
             close = getattr(port, "close", None)
             if close:
                 close()

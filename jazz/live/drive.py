@@ -16,8 +16,11 @@ from typing import Callable, Protocol
 import mido
 
 from jazz.files import UsageError
+from jazz.live.clock import SILENT_CLOCK_S
+from jazz.live.sender import LOOKAHEAD_S, Sender, lateness
 
 MIN_SIMULATED_STEP = 1e-4  # seconds: a simulated loop always moves on
+EAR_WAIT_S = 0.02  # for the loopback port to receive the last notes sent
 
 Send = Callable[[float, mido.Message], None]  # (due beat, message)
 
@@ -28,7 +31,7 @@ class Session(Protocol):
     now: float  # the beat of the latest step; -inf before the first
     done: bool
 
-    def step(self, beat: float, send: Send) -> None: ...
+    def step(self, beat: float, send: Send, ahead: float | None = None) -> None: ...
 
     def hear(self, beat: float, message: mido.Message) -> None: ...
 
@@ -49,24 +52,37 @@ class Output(Protocol):
 
 @dataclass
 class Outcome:
-    """Why the loop ended ("end", "interrupted", "restart") and how late each note went out (ms)."""
+    """Why the loop ended ("end", "interrupted", "restart"), how late each note-on was (ms), and where that
+    was measured: "received" at a loopback port on our own output, "sent" by the sender, or "simulated"."""
 
     reason: str = "end"
     late_ms: list[float] = field(default_factory=list)
+    measured: str = "simulated"
 
 
-def drive(session: Session, time, clock, player: Player, output: Output, watch=None) -> Outcome:
+def drive(session: Session, time, clock, player: Player, output: Output, watch=None, ear=None) -> Outcome:
     """Run ``session`` until it ends or is interrupted.
 
-    ``watch(room)`` is told how many seconds there are until the next thing is due, and may raise
-    UsageError (a lost port).
+    In real time, messages go to a Sender ``LOOKAHEAD_S`` before they are due; ``ear`` is a loopback input
+    on ``output`` (or None) that stamps what really went out. ``watch(room)`` is told how many seconds
+    there are until the next thing is due, and may raise UsageError (a lost port).
     """
     outcome = Outcome()
     quiet_collector()
+    sender = None if time.simulated else Sender(output, time)
+    heard: list = []
+    lookahead = 0.0 if sender is None else LOOKAHEAD_S
+    began = time.now()
 
     def send(due: float, message: mido.Message) -> None:
-        _send(output, message)
         planned = clock.seconds(due)
+        if sender is not None:
+            try:
+                sender.at(time.now() if planned is None else planned, message)
+            except OSError as error:  # the sender thread lost the port
+                raise UsageError(f"lost the MIDI output port ({error})") from None
+            return
+        _send(output, message)
         if message.type == "note_on" and planned is not None:
             outcome.late_ms.append((time.now() - planned) * 1000)
 
@@ -74,17 +90,20 @@ def drive(session: Session, time, clock, player: Player, output: Output, watch=N
         while not session.done:
             over = False
             for seconds, message in player.poll(time.now()):
-                over = _take(session, clock, output, seconds, message, over)
+                over = _take(session, clock, sender or output, seconds, message, over)
             if over:  # the DAW started again from the top: the next session begins in step with its clock
                 outcome.reason = "restart"
                 return outcome
-            clock.check(time.now())
+            if time.now() - began > SILENT_CLOCK_S:  # a Start kept from while the model loaded is not a silence
+                clock.check(time.now())
             if watch:
                 watch(_room(session, clock, time.now()))
+            if ear is not None:
+                heard += ear.poll(time.now())
             beat = clock.beat(time.now()) if clock.running else None
             if beat is not None:
                 with time.working():
-                    session.step(beat, send)
+                    session.step(beat, send, _ahead(clock, time.now(), beat, lookahead))
             wake = _wake(session, clock, player, time)
             if wake is None:  # a simulated run with nothing left to wait for (the input ran out)
                 break
@@ -92,12 +111,38 @@ def drive(session: Session, time, clock, player: Player, output: Output, watch=N
     except KeyboardInterrupt:
         outcome.reason = "interrupted"
     finally:
+        if sender is not None:
+            _finish(sender, outcome, time, ear, heard)
         for message in session.silence():
             try:
                 output.send(message)
             except Exception:  # a lost port cannot be silenced; the other messages still go
                 pass
     return outcome
+
+
+def _ahead(clock, now: float, beat: float, lookahead: float) -> float:
+    """The beat up to which messages are handed over: ``lookahead`` seconds after ``beat``, at the tempo."""
+    return beat + lookahead * clock.bpm / 60.0
+
+
+def _finish(sender: Sender, outcome: Outcome, time, ear, heard: list) -> None:
+    """Let what is due go out (cut short by Ctrl-C or an error), then measure what was received."""
+    if outcome.reason == "end":
+        _sleep(time, 2 * LOOKAHEAD_S, lambda: not sender.queue)
+    sender.cancel()
+    sender.close()
+    if ear is not None:
+        _sleep(time, EAR_WAIT_S)
+        heard += ear.poll(time.now())
+    outcome.late_ms = lateness(sender.sent, heard if ear is not None else None)
+    outcome.measured = "received" if ear is not None else "sent"
+
+
+def _sleep(time, seconds: float, until=lambda: False) -> None:
+    deadline = time.now() + seconds
+    while time.now() < deadline and not until():
+        time.wait_until(deadline)
 
 
 def quiet_collector() -> None:
@@ -116,10 +161,15 @@ def _take(session: Session, clock, output: Output, seconds: float, message: mido
     if over or (event == "start" and session.now > float("-inf")):
         return True
     if event == "stop":
+        cancel = getattr(output, "cancel", None)
+        if cancel:
+            cancel()  # what was handed over for after the stop
+        if session.end_beat is not None and clock.reached() >= session.end_beat - 1e-6:
+            session.step(session.end_beat, lambda due, message: None)  # a stop at the end of the form ends it
         for silent in session.silence():
             _send(output, silent)
     if not message.is_realtime:
-        beat = clock.beat(seconds)
+        beat = clock.heard(seconds)
         if beat is not None:
             session.hear(beat, message)
     return False
@@ -133,7 +183,7 @@ def _wake(session: Session, clock, player: Player, time) -> float | None:
     upcoming = player.next_time()
     times = [t for t in (planned, upcoming) if t is not None]
     if not time.simulated:
-        return min(times, default=now + 1.0)
+        return min(times, default=now + 1.0) - LOOKAHEAD_S
     if not times:
         return None
     return max(min(times), now + MIN_SIMULATED_STEP)  # what fell due while working comes first

@@ -137,10 +137,12 @@ class Session:
         while self.thinking is not None:
             self._think()
 
-    def step(self, beat: float, send: Send) -> None:
-        """Send what is due at ``beat``, then do the work that is due."""
+    def step(self, beat: float, send: Send, ahead: float | None = None) -> None:
+        """Send what is due by ``ahead`` (default ``beat``; a live driver sends ahead of time, each message
+        with its due beat), then do the work that is due at ``beat``."""
         self.now = beat
-        while self.queue and self.queue[0][0] <= beat + EPSILON:
+        ahead = beat if ahead is None else ahead
+        while self.queue and self.queue[0][0] <= ahead + EPSILON:
             due, _, _, track, message = heapq.heappop(self.queue)
             self._dispatch(due, track, message, send)
         self._work(beat)

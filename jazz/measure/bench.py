@@ -114,6 +114,32 @@ def bench_live(bundle, quick: bool) -> dict[str, float]:
     return {"live_answer_ms": round(wall, 1), "live_answer_cpu_ms": round(cpu, 1)}
 
 
+def bench_live_lateness(model_dir: Path | None, quick: bool) -> dict:
+    """How late `jazz live`'s answer notes reach a listener through a dummy-driver JACK server, following a
+    scripted DAW's clock (jazz.live.rehearsal): p50, p99 and max ms over every answer note at each tempo.
+    Where no JACK server can be started, the figure is left out with the reason."""
+    import statistics
+
+    from jazz.live.rehearsal import NoServer, jack_server, jazz_command, rehearse
+
+    tempi = (160,) if quick else (120, 160, 220, 300)
+    late: list[float] = []
+    try:
+        with jack_server(), tempfile.TemporaryDirectory() as work:
+            for bpm in tempi:
+                late += rehearse(jazz_command(model_dir, bpm), bpm, Path(work)).late_ms
+    except (NoServer, OSError, TimeoutError, RuntimeError) as error:
+        say(f"  live lateness: skipped ({error})")
+        return {"live_lateness_ms": None, "live_lateness_skipped": str(error)}
+    if not late:
+        return {"live_lateness_ms": None, "live_lateness_skipped": "jazz played no answer notes"}
+    late.sort()
+    figures = {"p50": round(statistics.median(late), 1), "p99": round(late[round(0.99 * (len(late) - 1))], 1),
+               "max": round(late[-1], 1), "notes": len(late), "bpm": list(tempi), "load": round(os.getloadavg()[0], 1)}
+    say(f"  live lateness: p50 {figures['p50']} ms, p99 {figures['p99']}, max {figures['max']} ({len(late)} notes)")
+    return {"live_lateness_ms": figures}
+
+
 def _condition_width(model) -> int:
     """Width of the model's chord condition input (0 for a model without one)."""
     widths = [t.shape[-1] for t in model.inputs if t.name == "condition"]
@@ -177,6 +203,7 @@ def run_bench(corpus: Path | None, model_dir: Path | None, quick: bool, json_pat
     say(f"sampling with {bundle.path}")
     sample_rates = bench_sample(bundle.model, bundle.tokenizer, quick)
     live = bench_live(bundle, quick)
+    live.update(bench_live_lateness(model_dir, quick))
     result = {**parsed, "train_tokens_per_s": train, "sample_tokens_per_s": sample_rates, **live,
               "ratios": {"hand-lstm/lstm": round(train["hand-lstm"] / train["lstm"], 3),
                          "gru/lstm": round(train["gru"] / train["lstm"], 3),
@@ -196,6 +223,10 @@ def format_bench(result: dict) -> str:
     lines += [f"ratio {name:<12} {value}" for name, value in result["ratios"].items()]
     lines.append(f"live answer: {result['live_answer_ms']:.1f} ms for 4 bars, {result['live_answer_cpu_ms']:.1f} ms "
                  "of CPU (one beat at 160 bpm is 375 ms)")
+    late = result.get("live_lateness_ms")
+    lines.append(f"live lateness through JACK: p50 {late['p50']} ms, p99 {late['p99']}, max {late['max']} "
+                 f"({late['notes']} answer notes at {late['bpm']} bpm)" if late
+                 else f"live lateness: not measured ({result.get('live_lateness_skipped', 'no JACK server')})")
     lines.append(f"input pipeline: {result['input_pipeline_share']:.1%} of a training step (lstm)")
     m = result["machine"]
     lines.append(f"peak RSS {result['peak_rss_mb']:.0f} MB; ran on {m['hardware']}")
