@@ -349,3 +349,54 @@ def test_the_scored_motif_memory_lifts_each_echoed_pitch_once_per_order():
     assert np.count_nonzero(last) == 1
     assert not lifted[pitch_rows[:3]].any()  # no figure to echo before the third interval
     assert np.array_equal(remembered(TOK, ids, logits, 0.0, motif=0.0), logits)
+
+
+def bisected_banded_nucleus(probs, top_p, bands, rounds: int = 20):
+    """The earlier banded nucleus, kept as the reference: a threshold per band found by bisection."""
+    ops = keras.ops
+    member = ops.one_hot(bands, BAND_COUNT)
+    mass = ops.sum(probs[:, :, None] * member, axis=1)
+    share = probs / ops.maximum(ops.sum(member * mass[:, None, :], axis=-1), 1e-30)
+    target = ops.reshape(top_p, (-1, 1))
+
+    def at(threshold):
+        return ops.sum(member * threshold[:, None, :], axis=-1)
+
+    def halve(_, bounds):
+        low, high = bounds
+        middle = (low + high) / 2
+        enough = ops.sum(member * ops.where(share >= at(middle), share, 0.0)[:, :, None], axis=1) >= target
+        return ops.where(enough, middle, low), ops.where(enough, high, middle)
+
+    top = ops.max(member * share[:, :, None], axis=1)
+    low, _ = ops.fori_loop(0, rounds, halve, (ops.zeros_like(top), top))
+    kept = ops.where((share >= at(low)) | (target >= 1.0), probs, 0.0)
+    scale = mass / ops.maximum(ops.sum(kept[:, :, None] * member, axis=1), 1e-30)
+    return kept * at(scale)
+
+
+@pytest.mark.parametrize("top_p", [0.5, 0.93, 1.0])
+def test_the_pairwise_banded_nucleus_draws_what_the_bisected_one_drew(top_p, monkeypatch):
+    """For fixed uniforms, the same tokens as the bisection, wherever no share lies within the bisection's
+    tolerance (a millionth of the band's largest) below the threshold; with tied shares included."""
+    rng = np.random.default_rng(13)
+    rows, first, end = 600, TOK.first("pitch"), TOK.first("dur")
+    logits = rng.normal(scale=2.5, size=(rows, TOK.size)).astype(np.float32)
+    logits[::5, first:end:3] = logits[::5, first:first + 1]  # ties inside and across bands
+    mask = np.zeros((rows, TOK.size), dtype=bool)
+    mask[:, first:end] = rng.random((rows, end - first)) < 0.8
+    bands = rng.integers(0, BAND_COUNT, size=(rows, end - first)).astype(np.int32)
+    u = rng.random(rows).astype(np.float32)
+    p = np.full(rows, top_p, np.float32)
+    ops = keras.ops
+    exp = np.where(mask[:, first:end], np.exp(logits[:, first:end] - logits.max(axis=1, keepdims=True)), 0.0)
+    probs = ops.convert_to_tensor((exp / exp.sum(axis=1, keepdims=True)).astype(np.float32))
+    new = ops.convert_to_numpy(banded_nucleus(probs, p, ops.convert_to_tensor(bands)))
+    old = ops.convert_to_numpy(bisected_banded_nucleus(probs, p, ops.convert_to_tensor(bands)))
+    assert np.array_equal(new > 0, old > 0)
+    np.testing.assert_allclose(new, old, rtol=1e-5, atol=1e-9)
+    drawn = ops.convert_to_numpy(choose(logits, mask, u, 0.9, p, (first, end), ops.convert_to_tensor(bands)))
+    monkeypatch.setattr("jazz.model.sample.banded_nucleus", bisected_banded_nucleus)
+    before = ops.convert_to_numpy(choose(logits, mask, u, 0.9, p, (first, end), ops.convert_to_tensor(bands)))
+    assert np.array_equal(drawn, before)
+    assert len(set(drawn.tolist())) > 50

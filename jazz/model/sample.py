@@ -137,30 +137,24 @@ def nucleus(probs, top_p, rounds: int = NUCLEUS_ROUNDS):
     return ops.where((probs >= low[:, None]) | keep_all, probs, 0.0)
 
 
-def banded_nucleus(probs, top_p, bands, rounds: int = NUCLEUS_ROUNDS):
+def banded_nucleus(probs, top_p, bands):
     """``probs`` cut to the top-p nucleus inside each band (``bands``: a band index per entry, below
     ``BAND_COUNT``), each band then scaled back to the mass it had: the bands keep their shares, and only
-    the unlikely tokens inside a band are dropped. One band for every entry is ``nucleus``, up to scale."""
-    member = ops.one_hot(bands, BAND_COUNT)  # (batch, tokens, bands)
-    mass = ops.sum(probs[:, :, None] * member, axis=1)  # (batch, bands)
-    share = probs / ops.maximum(ops.sum(member * mass[:, None, :], axis=-1), 1e-30)  # within its band
+    the unlikely tokens inside a band are dropped. One band for every entry is ``nucleus``, up to scale.
+
+    An entry stays where the entries of its band that are strictly more likely hold less than ``top_p`` of
+    the band's mass: exactly the set a sort keeps, ties kept together. Comparing every pair of the few
+    dozen pitch columns costs less than searching for a threshold band by band.
+    """
+    member = ops.one_hot(bands, BAND_COUNT)  # (batch, entry, band)
+    mass = ops.einsum("bek,bk->be", member, ops.einsum("be,bek->bk", probs, member))  # each entry's band mass
+    share = probs / ops.maximum(mass, 1e-30)
+    likelier = (bands[:, :, None] == bands[:, None, :]) & (share[:, None, :] > share[:, :, None])
+    above = ops.sum(ops.where(likelier, share[:, None, :], 0.0), axis=-1)  # (batch, entry)
     target = ops.reshape(top_p, (-1, 1))
-
-    def at(threshold):  # each entry's band threshold
-        return ops.sum(member * threshold[:, None, :], axis=-1)
-
-    def halve(_, bounds):
-        low, high = bounds
-        middle = (low + high) / 2
-        kept = ops.sum(member * ops.where(share >= at(middle), share, 0.0)[:, :, None], axis=1)
-        enough = kept >= target
-        return ops.where(enough, middle, low), ops.where(enough, high, middle)
-
-    top = ops.max(member * share[:, :, None], axis=1)
-    low, _ = ops.fori_loop(0, rounds, halve, (ops.zeros_like(top), top))
-    kept = ops.where((share >= at(low)) | (target >= 1.0), probs, 0.0)
-    scale = mass / ops.maximum(ops.sum(kept[:, :, None] * member, axis=1), 1e-30)
-    return kept * at(scale)
+    kept = ops.where((above < target) | (target >= 1.0), probs, 0.0)
+    kept_mass = ops.einsum("bek,bk->be", member, ops.einsum("be,bek->bk", kept, member))
+    return kept * (mass / ops.maximum(kept_mass, 1e-30))
 
 
 class Sampler:
