@@ -1,19 +1,23 @@
 """MIDI file → quantized monophonic Solo.
 
-mido reads the bytes; this module finds the melody part, places it on bars and beats from the
-file's ticks and time signatures (positions in beats, never seconds), and quantizes it.
+jazz.midi.events reads the bytes (symusic, or mido for what symusic does not read as mido would); this
+module finds the melody part, places it on bars and beats from the file's ticks and time signatures
+(positions in beats, never seconds), and quantizes it.
 """
 
 from __future__ import annotations
 
-import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import mido
-
-from jazz.midi.salvage import salvage, stops_early
+from jazz.midi.events import (  # noqa: F401  (MidiError and TrackNotes are this module's interface too)
+    DRUM_CHANNEL,
+    MidiContent,
+    MidiError,
+    TrackNotes,
+    read_content,
+)
 from jazz.music.notes import (
     DEFAULT_GRID,
     HIGHEST_PITCH,
@@ -25,44 +29,11 @@ from jazz.music.notes import (
     snap_duration,
 )
 
-DRUM_CHANNEL = 9  # channel 10 in 1-based numbering
 MAX_EMPTY_BARS = 2  # longer silences inside a solo are shortened to this many empty bars
 MIN_NOTES = 8
 MAX_BEATS = 40_000  # about two and a half hours at 250 bpm: anything longer is a damaged file
-TEXT_KINDS = ("marker", "text", "cue_marker", "lyrics")  # the text events that may hold chord symbols
 CHORD_SHARE = 0.75  # of one kind's text events that must parse as chords for that kind to be read as chords
 WORD_LIKE = re.compile(r"[A-G]o")  # "Go", "Do": a word sooner than a diminished chord
-
-
-class MidiError(ValueError):
-    """A file that cannot give a solo; the message is the one-line reason."""
-
-
-@dataclass
-class TrackNotes:
-    """The notes of one track (and channel) in ticks, before quantization."""
-
-    track: int
-    channel: int
-    name: str
-    notes: list[tuple[int, int, int, int]] = field(default_factory=list)  # (start, end, pitch, velocity)
-
-    @property
-    def label(self) -> str:
-        return f"{self.track}:{self.name}" if self.name else str(self.track)
-
-
-@dataclass
-class MidiContent:
-    """What the parser needs from a file: parts, meters, tempo, key and text events, in ticks."""
-
-    ticks_per_beat: int
-    parts: list[TrackNotes]
-    meters: list[tuple[int, int, int]]  # (tick, numerator, denominator)
-    tempo: float
-    key: str | None
-    texts: list[tuple[int, str]]  # text events of the kinds that read as chord symbols (see reads_as_chords)
-    damage: str = ""  # where a damaged file stops being readable ("" for an intact one)
 
 
 @dataclass
@@ -96,79 +67,9 @@ def read_solo(path: str | Path, grid: int = DEFAULT_GRID, track: str | None = No
     return Reading(solo, part.label, content.damage)
 
 
-def open_midi(path: str | Path) -> tuple[mido.MidiFile, str]:
-    """Open a file with mido, or what is intact of a damaged one; also where it is damaged ("" if not).
-
-    Every failure becomes a one-line MidiError.
-    """
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise MidiError(f"cannot read the file ({error.strerror or type(error).__name__})") from None
-    midi, damage = parse_bytes(data)
-    if midi.type == 2:
-        raise MidiError("type 2 MIDI (independent sequences) is not supported")
-    if not 0 < midi.ticks_per_beat < 0x8000:
-        raise MidiError("SMPTE time division is not supported (no beats to quantize to)")
-    return midi, damage
-
-
-def parse_bytes(data: bytes) -> tuple[mido.MidiFile, str]:
-    """mido's reading of the bytes; for a damaged file, what is intact and where the damage is."""
-    try:
-        midi = mido.MidiFile(file=io.BytesIO(data), clip=True)
-        if not stops_early(midi, data):
-            return midi, ""
-    except Exception:  # mido raises many kinds on damaged bytes; the salvage says what the damage is
-        pass
-    try:
-        salvaged = salvage(data)
-    except ValueError as error:
-        raise MidiError(f"not a valid MIDI file: {error}") from None
-    return salvaged.midi, salvaged.damage
-
-
 def load_content(path: str | Path) -> MidiContent:
-    """Collect notes per track and channel, and the meta events that place them in time."""
-    midi, damage = open_midi(path)
-    parts: dict[tuple[int, int], TrackNotes] = {}
-    meters, tempos, keys, texts = [], [], [], {}
-    for index, track in enumerate(midi.tracks):
-        open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        name = track.name.strip()  # mido scans the track for its name: once per track, not per note
-        tick = 0
-        for message in track:
-            tick += message.time
-            kind = message.type
-            if kind == "note_on" and message.velocity > 0:
-                open_notes.setdefault((message.channel, message.note), []).append((tick, message.velocity))
-            elif kind in ("note_on", "note_off"):
-                starts = open_notes.get((message.channel, message.note))
-                if starts:
-                    start, velocity = starts.pop(0)
-                    part = parts.setdefault((index, message.channel), TrackNotes(index, message.channel, name))
-                    part.notes.append((start, tick, message.note, velocity))
-            elif kind == "time_signature":
-                meters.append((tick, message.numerator, message.denominator))
-            elif kind == "set_tempo":
-                tempos.append((tick, message.tempo))
-            elif kind == "key_signature":
-                keys.append((tick, message.key))
-            elif kind in TEXT_KINDS:
-                texts.setdefault(kind, []).append((tick, message.text))
-        for (channel, pitch), starts in open_notes.items():  # notes never switched off end with the track
-            part = parts.setdefault((index, channel), TrackNotes(index, channel, name))
-            part.notes.extend((start, max(tick, start + 1), pitch, velocity) for start, velocity in starts)
-    tempo = next((60_000_000 / t for _, t in sorted(tempos) if t > 0), 120.0)
-    return MidiContent(
-        ticks_per_beat=midi.ticks_per_beat,
-        parts=[p for p in parts.values() if p.notes],
-        meters=sorted(meters),
-        tempo=min(max(tempo, 20.0), 400.0),
-        key=min(keys)[1] if keys else None,
-        texts=sorted(t for items in texts.values() if reads_as_chords([text for _, text in items]) for t in items),
-        damage=damage,
-    )
+    """The parts, meters, tempo, key and chord texts of a file, in ticks (see jazz.midi.events)."""
+    return read_content(path, reads_as_chords)
 
 
 def choose_melody(parts: list[TrackNotes], track: str | None = None) -> TrackNotes:

@@ -1,0 +1,121 @@
+"""symusic and mido read the same solos: notes, bars, chords, tempo, key and melody part, file for file, on
+every shared Weimar file, the Metheny file, the beat-aligned import (made here from the shared CSVs) and
+damaged copies. symusic must also really be the reader of the intact files, or the comparison proves nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from midi_factory import damaged_copies, make_midi, scale_notes
+
+from jazz.midi import events
+from jazz.midi.read import MidiError, reads_as_chords, read_solo
+
+
+def both_readings(path: Path, monkeypatch) -> tuple:
+    """(the default reading, mido's reading) of ``path``: each a tuple of what the solo is made of, or the
+    one-line reason the file gives no solo."""
+    def reading():
+        try:
+            r = read_solo(path)
+        except MidiError as error:
+            return ("error", str(error))
+        s = r.solo
+        return (s.notes, s.bars, s.chords, s.tempo, s.key, r.track, r.damage)
+
+    fast = reading()
+    with monkeypatch.context() as m:
+        m.setattr(events, "symusic_reads", lambda data: False)
+        slow = reading()
+    return fast, slow
+
+
+def differing(paths: list[Path], monkeypatch) -> list[str]:
+    """The names of the files the two readers read differently, each with what differs."""
+    named = []
+    for path in paths:
+        fast, slow = both_readings(path, monkeypatch)
+        if fast != slow:
+            fields = ("notes", "bars", "chords", "tempo", "key", "track", "damage")
+            which = [f for f, a, b in zip(fields, fast, slow) if a != b] if len(fast) == len(slow) == 7 else [
+                f"{fast[1] if fast[0] == 'error' else 'a solo'} against {slow[1] if slow[0] == 'error' else 'a solo'}"]
+            named.append(f"{path.parent.name}/{path.name}: {', '.join(which)}")
+    return named
+
+
+def by_symusic(paths: list[Path]) -> int:
+    """How many of ``paths`` symusic reads (the rest go to mido)."""
+    count = 0
+    for path in paths:
+        data = path.read_bytes()
+        count += events.symusic_reads(data) and events.symusic_content(data, reads_as_chords) is not None
+    return count
+
+
+@pytest.mark.slow
+def test_every_shared_weimar_file_and_metheny_read_the_same(wjazzd_midi, metheny, monkeypatch):
+    paths = sorted(wjazzd_midi.glob("*.mid")) + [metheny]
+    assert len(paths) > 400
+    assert differing(paths, monkeypatch) == []
+    assert by_symusic(paths) == len(paths)
+
+
+@pytest.mark.slow
+def test_the_beat_aligned_import_reads_the_same(wjazzd, tmp_path, monkeypatch):
+    """Imported here from the CSVs. A few files hold bytes that look like a text event (0xFF 0x01 inside
+    a delta time); mido reads those, as it reads every file with a text or cue event (symusic keeps only
+    markers and lyrics), so most but not all go through symusic."""
+    from jazz.midi.weimar import import_weimar
+
+    reports = import_weimar(wjazzd, tmp_path / "import")
+    paths = sorted((tmp_path / "import").glob("*.mid"))
+    assert len(paths) == sum(r["status"] == "written" for r in reports) > 400
+    assert differing(paths, monkeypatch) == []
+    assert by_symusic(paths) > 0.95 * len(paths)
+
+
+def never_switched_off(path: Path) -> bool:
+    """Whether the readers differ only by notes that are never switched off (a damaged note-off, or a
+    note-on moved to another channel): mido keeps such a note sounding to the end of its track (in a part of
+    its own for a channel of its own), symusic leaves it out; every other note is the same."""
+    data = path.read_bytes()
+    fast = events.symusic_content(data, reads_as_chords)
+    slow = events.mido_content(*events.open_bytes(data), chords=reads_as_chords)
+    if fast is None:
+        return False
+    for track in {p.track for p in slow.parts}:
+        kept = {n for p in fast.parts if p.track == track for n in p.notes}
+        read = {n for p in slow.parts if p.track == track for n in p.notes}
+        track_end = max(end for _, end, _, _ in read)
+        if not kept <= read or any(end != track_end for _, end, _, _ in read - kept):
+            return False
+    return True
+
+
+def test_damaged_copies_read_the_same_but_for_notes_never_switched_off(wjazzd_midi, tmp_path, monkeypatch):
+    """Truncated files and files with inserted bytes do not frame: mido and the salvage read them either way.
+    A flipped bit inside an event leaves the framing intact, and both decoders read the file whole; where the
+    flip breaks a note-off, mido keeps the note to the end of the track (the solo then holds it up to the next
+    note; a stray note in a part of its own may also change the chords estimated from the other parts) and
+    symusic drops it. Those files are named, and that is the only difference allowed."""
+    sources = sorted(wjazzd_midi.glob("*.mid"))[::25]
+    made = damaged_copies(sources, tmp_path, seed=3)
+    paths = [p for kind in made.values() for p in kind]
+    named = differing(paths, monkeypatch)
+    explained = [name for name in named if never_switched_off(tmp_path / name.split(":")[0])]
+    assert named == explained, f"differences not explained by notes never switched off: {set(named) - set(explained)}"
+    assert all(name.startswith("flipped/") for name in named)
+    assert by_symusic(made["intact"]) == len(sources) and by_symusic(made["truncated"]) == 0
+    assert by_symusic(made["flipped"]) > len(named)  # most flips leave both readings the same
+
+
+def test_files_symusic_would_renumber_or_split_go_to_mido(tmp_path, monkeypatch):
+    """An empty track between parts (symusic leaves it out) and a type 0 file with two channels (symusic
+    splits it): the track numbers and parts stay mido's."""
+    gap = tmp_path / "gap.mid"
+    make_midi(gap, [scale_notes(20, start_pitch=60), [], scale_notes(30, start_pitch=48)])
+    mixed = tmp_path / "type0.mid"
+    make_midi(mixed, [scale_notes(20, channel=3) + scale_notes(20, channel=5, start_pitch=40)], midi_type=0)
+    assert differing([gap, mixed], monkeypatch) == []
+    assert by_symusic([gap]) == 1 and by_symusic([mixed]) == 0
