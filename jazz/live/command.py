@@ -9,7 +9,8 @@ from pathlib import Path
 
 from jazz.files import UsageError
 from jazz.music.notes import DEFAULT_GRID
-from jazz.settings import TEMPERATURE
+from jazz.progress import import_keras_quietly
+from jazz.settings import TEMPERATURE, Sampling
 
 DEFAULT_TUNE = "blues-bb"
 DEFAULT_TEMPO = 160.0
@@ -59,6 +60,7 @@ def run_live(args) -> int:
     if args.list_ports:
         return list_ports()
     _check(args)
+    import_keras_quietly()
     from jazz.live.offline import read_performance
     from jazz.model.bundle import load_bundle
     from jazz.model.sample import Sampler  # noqa: F401  (before load_bundle: it registers the model's layers)
@@ -195,7 +197,8 @@ class Setup:
         self.args, self.timeline, self.tempo, self.performance, self.ports = args, timeline, tempo, performance, ports
         self.trading = Trading(args.trade, args.solo)
         sampler = Sampler(bundle.model, bundle.tokenizer)
-        self.answerer = Answerer(bundle, sampler, sample_chunks, args.temperature, program=args.program)
+        self.answerer = Answerer(bundle, sampler, sample_chunks, Sampling(temperature=args.temperature),
+                                 program=args.program)
         self.player = self.output = self.time = self.clock = None
 
     def end_bar(self) -> int | None:
