@@ -184,7 +184,8 @@ def parse_bytes(data: bytes) -> tuple[mido.MidiFile, str]:
 
 
 def mido_content(midi: mido.MidiFile, damage: str = "", chords: TextFilter = lambda texts: False) -> MidiContent:
-    """Notes per track and channel, and the meta events that place them in time, from mido's reading."""
+    """Notes per track and channel, and the meta events that place them in time, from mido's reading. A note
+    never switched off is left out, as symusic leaves it out (its length is unknown)."""
     parts: dict[tuple[int, int], TrackNotes] = {}
     meters, tempos, keys, texts = [], [], [], {}
     for index, track in enumerate(midi.tracks):
@@ -210,9 +211,6 @@ def mido_content(midi: mido.MidiFile, damage: str = "", chords: TextFilter = lam
                 keys.append((tick, message.key))
             elif kind in TEXT_KINDS:
                 texts.setdefault(kind, []).append((tick, message.text))
-        for (channel, pitch), starts in open_notes.items():  # notes never switched off end with the track
-            part = parts.setdefault((index, channel), TrackNotes(index, channel, name))
-            part.notes.extend((start, max(tick, start + 1), pitch, velocity) for start, velocity in starts)
     tempo = next((60_000_000 / t for _, t in sorted(tempos) if t > 0), 120.0)
     return MidiContent(
         ticks_per_beat=midi.ticks_per_beat,
