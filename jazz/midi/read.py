@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from jazz.midi.events import (  # noqa: F401  (MidiError and TrackNotes are this module's interface too)
     DRUM_CHANNEL,
     MidiContent,
@@ -26,7 +28,7 @@ from jazz.music.notes import (
     ChordChange,
     Note,
     Solo,
-    snap_duration,
+    duration_values,
 )
 
 MAX_EMPTY_BARS = 2  # longer silences inside a solo are shortened to this many empty bars
@@ -112,11 +114,14 @@ def quantize(part: TrackNotes, content: MidiContent, grid: int = DEFAULT_GRID) -
     def step(tick: int) -> int:
         return round(tick * grid / tpb)
 
-    last_step = max(step(n[1]) for n in part.notes)
+    raw = np.array(part.notes, dtype=np.int64).reshape(-1, 4)  # start, end, pitch, velocity
+    raw[:, :2] = np.rint(raw[:, :2] * grid / tpb)  # as ``step``: halves to even, as round does
+    last_step = int(raw[:, 1].max())
     if last_step > MAX_BEATS * grid:
         raise MidiError(f"the melody lasts {last_step // grid} beats, more than {MAX_BEATS} (damaged delta times?)")
     bars = layout_bars(content.meters, step, grid, last_step)
-    notes = monophonic([(step(s), step(e), _fold(p), v) for s, e, p, v in part.notes], grid)
+    raw[:, 2] = _fold(raw[:, 2])
+    notes = monophonic(raw, grid)
     chords = chords_from_texts(content.texts, step) or accompaniment_chords(part, content, step, bars, grid)
     solo = Solo(notes=notes, bars=bars, grid=grid, tempo=content.tempo, chords=chords, key=content.key)
     return shorten_silences(solo)
@@ -138,16 +143,21 @@ def layout_bars(meters: list[tuple[int, int, int]], step, grid: int, last_step: 
     return bars
 
 
-def monophonic(raw: list[tuple[int, int, int, int]], grid: int) -> list[Note]:
-    """One note at a time: the top note of simultaneous onsets, each note cut at the next onset."""
-    raw = sorted(raw, key=lambda n: (n[0], -n[2]))
-    kept = [n for i, n in enumerate(raw) if i == 0 or n[0] != raw[i - 1][0]]
-    notes = []
-    for i, (onset, end, pitch, velocity) in enumerate(kept):
-        limit = kept[i + 1][0] - onset if i + 1 < len(kept) else end - onset
-        duration = snap_duration(max(1, min(end - onset, limit)), grid)
-        notes.append(Note(pitch, onset, duration, max(1, min(velocity, 127))))
-    return notes
+def monophonic(raw, grid: int) -> list[Note]:
+    """One note at a time: the top note of simultaneous onsets, each note cut at the next onset. ``raw``:
+    (onset, end, pitch, velocity) rows in steps."""
+    raw = np.asarray(raw, dtype=np.int64).reshape(-1, 4)
+    if not len(raw):
+        return []
+    raw = raw[np.lexsort((-raw[:, 2], raw[:, 0]))]  # by onset, the highest pitch first (a stable sort)
+    kept = raw[np.concatenate([[True], raw[1:, 0] != raw[:-1, 0]])]
+    onset, end, pitch, velocity = kept.T
+    limit = np.append(onset[1:] - onset[:-1], end[-1] - onset[-1])
+    values = np.array(duration_values(grid))
+    length = np.maximum(1, np.minimum(end - onset, limit))
+    duration = values[np.maximum(np.searchsorted(values, length, side="right") - 1, 0)]  # as snap_duration
+    rows = zip(pitch.tolist(), onset.tolist(), duration.tolist(), np.clip(velocity, 1, 127).tolist())
+    return [Note(*row) for row in rows]
 
 
 def shorten_silences(solo: Solo, max_empty: int = MAX_EMPTY_BARS) -> Solo:
@@ -164,10 +174,18 @@ def shorten_silences(solo: Solo, max_empty: int = MAX_EMPTY_BARS) -> Solo:
 
 def _busy_bars(solo: Solo) -> set[int]:
     """Bars in which a note starts or sounds."""
-    busy = set()
-    for note in solo.notes:
-        busy.update(range(solo.bar_index(note.onset), solo.bar_index(note.end - 1) + 1))
-    return busy
+    first = bar_indices(solo, [n.onset for n in solo.notes])
+    last = bar_indices(solo, [n.end - 1 for n in solo.notes])
+    covered = np.zeros(len(solo.bars) + 1, dtype=np.int64)  # +1 where a note's bars begin, -1 after they end
+    np.add.at(covered, first, 1)
+    np.add.at(covered, last + 1, -1)
+    return set(np.flatnonzero(np.cumsum(covered[:-1]) > 0).tolist())
+
+
+def bar_indices(solo: Solo, steps: list[int]) -> np.ndarray:
+    """``solo.bar_index`` of every step at once."""
+    starts = np.fromiter((b.start for b in solo.bars), dtype=np.int64, count=len(solo.bars))
+    return np.clip(np.searchsorted(starts, np.asarray(steps, dtype=np.int64), side="right") - 1, 0, None)
 
 
 def _keep_bars(solo: Solo, keep: list[int]) -> Solo:
@@ -180,8 +198,8 @@ def _keep_bars(solo: Solo, keep: list[int]) -> Solo:
         bars.append(Bar(cursor, bar.numerator, bar.denominator))
         cursor += bar.length(solo.grid)
     notes = []
-    for note in solo.notes:
-        shift = shift_of[solo.bar_index(note.onset)]
+    for note, index in zip(solo.notes, bar_indices(solo, [n.onset for n in solo.notes]).tolist()):
+        shift = shift_of[index]
         notes.append(Note(note.pitch, note.onset - shift, min(note.duration, cursor - note.onset + shift), note.velocity))
     chords: list[ChordChange] = []
     for change in solo.chords:  # a change inside a dropped bar moves to the next kept bar
@@ -245,10 +263,7 @@ def chords_from_texts(texts: list[tuple[int, str]], step) -> list[ChordChange]:
     return changes
 
 
-def _fold(pitch: int) -> int:
-    """Move a pitch by octaves into the piano's range."""
-    while pitch < LOWEST_PITCH:
-        pitch += 12
-    while pitch > HIGHEST_PITCH:
-        pitch -= 12
-    return pitch
+def _fold(pitches: np.ndarray) -> np.ndarray:
+    """Move pitches by octaves into the piano's range."""
+    pitches = np.where(pitches < LOWEST_PITCH, LOWEST_PITCH + (pitches - LOWEST_PITCH) % 12, pitches)
+    return np.where(pitches > HIGHEST_PITCH, HIGHEST_PITCH - (HIGHEST_PITCH - pitches) % 12, pitches)
