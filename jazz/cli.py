@@ -18,11 +18,10 @@ from jazz.files import UsageError, atomic_write_text
 from jazz.lessons.commands import add_lesson
 from jazz.live.command import add_live, run_live
 from jazz.progress import import_keras_quietly
-from jazz.settings import GenerateOptions, ModelConfig, TrainConfig
+from jazz.settings import GenerateOptions, ModelConfig, Sampling, TrainConfig
 
 EXIT_USAGE = 2
-SAMPLING = ("temperature", "rhythm_temperature", "top_p", "banded", "pitch_memory", "motif_memory")  # shared with evaluate
-KERAS_COMMANDS = {"train", "generate", "evaluate", "bench", "live"}
+SAMPLING = tuple(f.name for f in dataclasses.fields(Sampling))  # the options evaluate shares with generate
 
 
 class Parser(argparse.ArgumentParser):
@@ -170,18 +169,21 @@ def add_train(p: Parser) -> None:
 
 
 def run_train(args) -> int:
-    from jazz.model.fit import fit
-
     if not 0 <= args.dropout < 1:
         raise UsageError("--dropout must be in [0, 1)")
     for name in ("embedding", "hidden", "layers"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name} must be at least 1")
+    must_exist(args.paths)
+    cfg = TrainConfig(**option_values(TrainConfig, args), command=shlex.join(["jazz"] + sys.argv[1:]))
+    cfg.check()
+    import_keras_quietly()
+    from jazz.model.fit import fit
+
     if args.mixed_precision:
         import keras
 
         keras.mixed_precision.set_global_policy("mixed_float16")
-    cfg = TrainConfig(**option_values(TrainConfig, args), command=shlex.join(["jazz"] + sys.argv[1:]))
     result = fit(args.paths, args.out, option_values(ModelConfig, args), cfg, track=args.track, chords=not args.no_chords,
                  resume=args.resume, force=args.force, card_note=args.card_note, distribute=args.distribute,
                  labels=args.labels)
@@ -212,7 +214,6 @@ def add_generate(p: Parser) -> None:
 
 
 def run_generate(args) -> int:
-    from jazz.generate import generate_command
     from jazz.music.tunes import list_tunes
 
     if args.list_tunes:
@@ -221,6 +222,9 @@ def run_generate(args) -> int:
     if args.out is None:
         raise UsageError("--out DIR is required (the folder for the solos)")
     opts = GenerateOptions(**option_values(GenerateOptions, args), progress=True)
+    opts.check()
+    from jazz.generate import generate_command  # loads Keras only once the arguments are checked
+
     paths = generate_command(args.model, args.out, opts, chords=args.chords, tune=args.tune,
                              choruses=args.choruses, register=args.register, changes=args.changes)
     print(f"wrote {len(paths)} solo{'s' if len(paths) > 1 else ''} to {args.out}: " + ", ".join(p.name for p in paths))
@@ -246,13 +250,14 @@ def add_evaluate(p: Parser) -> None:
 
 
 def run_evaluate(args) -> int:
+    must_exist([*args.paths, *(args.baseline or [])])
+    import_keras_quietly()
     from jazz.measure.evaluate import evaluate_command
 
     command = shlex.join(["jazz"] + sys.argv[1:]) if sys.argv[1:2] == ["evaluate"] else "jazz evaluate"
-    sampling = {k: v for k, v in option_values(GenerateOptions, args).items() if k in SAMPLING}
     print(evaluate_command(args.model, args.paths, n=args.n, seed=args.seed, json_path=args.json,
                            plots_dir=args.plots, baseline=args.baseline, card_command=command if args.card else None,
-                           split=args.split, **sampling))
+                           split=args.split, sampling=Sampling.of(args)))
     return 0
 
 
@@ -273,7 +278,8 @@ def run_import_weimar(args) -> int:
 def add_bench(p: Parser) -> None:
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the numbers as JSON")
     p.add_argument("--quick", action="store_true", help="fewer steps: under two minutes")
-    p.add_argument("--corpus", type=Path, help="MIDI folder to parse and train on (default: the shared WJazzD)")
+    p.add_argument("--corpus", type=Path, help="MIDI folder to parse and train on (default: the shared WJazzD, "
+                                               "else data/midi, else random-walk solos it writes)")
     p.add_argument("--model", type=Path, help="model folder to sample from (default: the bundled model)")
     p.add_argument("--scale", type=positive_int, metavar="N",
                    help="instead: parse a synthetic corpus of N variants of real solos cold, and report files/s, "
@@ -281,10 +287,10 @@ def add_bench(p: Parser) -> None:
 
 
 def run_bench(args) -> int:
+    must_exist([args.corpus] if args.corpus is not None else [])
+    import_keras_quietly()
     from jazz.measure.bench import format_bench, run_bench
 
-    if args.corpus is not None and not args.corpus.exists():
-        raise UsageError(f"{args.corpus} does not exist")
     if args.scale:
         from jazz.measure.scale import format_scale, run_scale
 
@@ -294,12 +300,19 @@ def run_bench(args) -> int:
     return 0
 
 
+def must_exist(paths: list) -> None:
+    """A user error for the first of ``paths`` that does not exist (said before Keras loads)."""
+    for path in paths:
+        if not Path(path).exists():
+            raise UsageError(f"{path} does not exist")
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run `jazz ARGV`. Keras and its backend load only in the commands that need them, after their
+    arguments are checked, so that help, listings and mistakes answer at once."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     args = build_parser().parse_args(argv)
     try:
-        if args.command in KERAS_COMMANDS:
-            import_keras_quietly()
         return args.run(args)
     except UsageError as error:
         print(f"jazz {args.command}: {error}", file=sys.stderr)

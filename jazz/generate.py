@@ -12,14 +12,14 @@ from jazz.midi.write import write_midi
 from jazz.model.bundle import Bundle
 from jazz.model.context import performance_context
 from jazz.model.features import solo_centre
-from jazz.model.sample import sample
 from jazz.music.form import Form, chord_form, plain_form
 from jazz.music.notes import ChordChange, Part, Solo
 from jazz.music.feel import band_ratio
 from jazz.music.performance import add_velocities, timing_shifts
 from jazz.music.registers import default_centre
+from jazz.progress import import_keras_quietly
 from jazz.report.audio import Renderer, find_renderer, render_wav
-from jazz.settings import GenerateOptions
+from jazz.settings import GenerateOptions, Sampling
 
 
 def output_paths(out: Path, n: int, force: bool, beside: tuple[str, ...] = ()) -> list[Path]:
@@ -66,14 +66,15 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     for meter in plan:
         tok.bar_id(meter)  # an unknown meter is a clear error before sampling
     chords = (primer.chords if primer else []) + _shift(form.chords, primer)
+    from jazz.model.sample import sample
+
     register = opts.register
     if register is None:  # the primer's register, else the instrument's
         register = (primer and solo_centre(primer)) or default_centre(opts.program, bundle.config)
     tempo = opts.tempo or bundle.config.get("default_tempo", 160.0)
-    sequences = sample(bundle.model, tok, opts.n, plan, opts.temperature, opts.top_p, opts.seed,
-                       primer_ids, chords=[chords] * opts.n, progress=opts.progress, register=register,
-                       rhythm_temperature=opts.rhythm_temperature, banded=opts.banded, pitch_memory=opts.pitch_memory,
-                       motif_memory=opts.motif_memory, context=performance_context(tempo, opts.heard()))
+    sequences = sample(bundle.model, tok, opts.n, plan, Sampling.of(opts), opts.seed, primer_ids,
+                       chords=[chords] * opts.n, progress=opts.progress, register=register,
+                       context=performance_context(tempo, opts.heard()))
     out.mkdir(parents=True, exist_ok=True)
     for i, (ids, path) in enumerate(zip(sequences, paths)):
         solo = tok.decode(ids, tempo=tempo, name=path.stem)
@@ -152,6 +153,7 @@ def generate_command(model: Path | None, out: Path, opts: GenerateOptions, chord
     if opts.primer and not Path(opts.primer).is_file():
         raise UsageError(f"primer {opts.primer} does not exist")
     check_destination(out)
+    import_keras_quietly()
     bundle = load_bundle(model)
     progression = chords or (chosen.changes if chosen else None)
     if chosen:

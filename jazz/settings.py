@@ -30,6 +30,32 @@ PITCH_MEMORY = 1.5
 # Weight added to the pitch that continues a figure the solo played before, per motif-memory order (0: none).
 MOTIF_MEMORY = 0.2
 
+
+@dataclass(frozen=True)
+class Sampling:
+    """How the sampler draws tokens, as one value for generate, live and evaluate (jazz.model.sample says what
+    each setting does)."""
+
+    temperature: float = TEMPERATURE
+    top_p: float = TOP_P
+    rhythm_temperature: float | None = RHYTHM_TEMPERATURE  # None: ``temperature``
+    banded: bool = BANDED
+    pitch_memory: float = PITCH_MEMORY
+    motif_memory: float = MOTIF_MEMORY
+
+    @classmethod
+    def of(cls, options) -> Sampling:
+        """The settings of anything that has them as attributes (GenerateOptions, parsed arguments)."""
+        return cls(**{f.name: getattr(options, f.name) for f in fields(cls)})
+
+    def values(self) -> tuple[float, ...]:
+        """The numbers the compiled step reads: temperature, top_p, rhythm temperature, banded, the memories'
+        weights (temperatures kept above zero, which would divide by it)."""
+        rhythm = self.temperature if self.rhythm_temperature is None else self.rhythm_temperature
+        return (max(self.temperature, 1e-4), self.top_p, max(rhythm, 1e-4), float(self.banded), self.pitch_memory,
+                self.motif_memory)
+
+
 # Adam's learning rate from scratch, and when fine-tuning a trained model: a quarter, so that a few new solos
 # move the weights toward a player without washing out what the base model learnt.
 LR, FINETUNE_LR = 2e-3, 5e-4

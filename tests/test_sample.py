@@ -33,7 +33,7 @@ from jazz.model.sample import (
 )
 from jazz.model.tokens import Grammar, Tokenizer
 from jazz.music.notes import LOWEST_PITCH, Bar, ChordChange, Note, Solo
-from jazz.settings import ModelConfig
+from jazz.settings import ModelConfig, Sampling
 
 TOK = Tokenizer()
 
@@ -83,8 +83,8 @@ def test_sampler_takes_the_whole_models_best_token(condition, cell):
     model = skip_model(condition, cell)
     changes = [ChordChange(0, "Dm7"), ChordChange(48, "G7"), ChordChange(96, "Cmaj7")]
     plan = ["4/4"] * 8
-    rows = sample(model, TOK, 2, plan, temperature=1e-6, top_p=1.0, seed=3, chords=[changes, changes],
-                  register=[58, 74], rhythm_temperature=None, pitch_memory=0.0)
+    greedy = Sampling(temperature=1e-6, top_p=1.0, rhythm_temperature=None, pitch_memory=0.0)
+    rows = sample(model, TOK, 2, plan, greedy, seed=3, chords=[changes, changes], register=[58, 74])
     echoed = np.zeros(len(ECHO_ORDERS), dtype=bool)
     for ids, centre in zip(rows, [58, 74]):
         solo = TOK.decode(ids)
@@ -223,8 +223,8 @@ def test_the_sampler_follows_a_figure_the_primer_plays():
     first_new_pitch = []
     for weight in (20.0, 0.0):
         model.get_layer("echo_logits").set_weights([np.full(len(ECHO_ORDERS), weight)])
-        ids = sample(model, TOK, 1, ["4/4"] * 3, temperature=1e-6, top_p=1.0, seed=0, primer=primer,
-                     register=62, pitch_memory=0.0)[0]
+        ids = sample(model, TOK, 1, ["4/4"] * 3, Sampling(temperature=1e-6, top_p=1.0, pitch_memory=0.0), seed=0,
+                     primer=primer, register=62)[0]
         first_new_pitch.append([n.pitch for n in TOK.decode(ids).notes][len(figure)])
     assert first_new_pitch[0] == 65 and first_new_pitch[1] != 65
 
@@ -287,7 +287,7 @@ def test_pitch_bands_are_intervals_from_the_last_pitch():
 
 def test_banded_sampling_with_its_own_rhythm_temperature_makes_decodable_solos():
     model, plan = skip_model(0), ["4/4"] * 4
-    rows = sample(model, TOK, 3, plan, temperature=0.9, top_p=0.8, seed=2, rhythm_temperature=1.1, banded=True)
+    rows = sample(model, TOK, 3, plan, Sampling(temperature=0.9, top_p=0.8, rhythm_temperature=1.1, banded=True), seed=2)
     for ids in rows:
         solo = TOK.decode(ids)
         assert len(solo.bars) == 4 and all(a.end <= b.onset for a, b in zip(solo.notes, solo.notes[1:]))
@@ -295,7 +295,7 @@ def test_banded_sampling_with_its_own_rhythm_temperature_makes_decodable_solos()
 
 def test_a_strong_pitch_class_memory_keeps_the_first_notes_pitch_class_in_other_octaves():
     model, plan = skip_model(0), ["4/4"] * 4
-    for ids in sample(model, TOK, 2, plan, seed=5, top_p=1.0, pitch_memory=60.0):
+    for ids in sample(model, TOK, 2, plan, Sampling(top_p=1.0, pitch_memory=60.0), seed=5):
         pitches = [n.pitch for n in TOK.decode(ids).notes]
         assert len({p % 12 for p in pitches}) == 1  # the memory holds one class
         assert all(a != b for a, b in itertools.pairwise(pitches))  # and never lifts the note just played
@@ -317,8 +317,8 @@ def test_a_strong_motif_memory_makes_a_model_without_an_echo_path_go_on_as_its_f
     def followed(motif: float) -> tuple[int, int]:
         """(notes after the primer that have an echo, of those the ones that play an echoed pitch)"""
         echoed = hits = 0
-        for ids in sample(model, TOK, 3, ["4/4"] * 4, seed=4, top_p=1.0, pitch_memory=0.0, motif_memory=motif,
-                          primer=primer):
+        for ids in sample(model, TOK, 3, ["4/4"] * 4, Sampling(top_p=1.0, pitch_memory=0.0, motif_memory=motif),
+                          seed=4, primer=primer):
             slots = np.array([n.pitch for n in TOK.decode(ids).notes]) - LOWEST_PITCH + 1
             echoes = echo_slots(slots)[len(figure.notes) - 1:-1]  # after each note from the primer's last on
             following = slots[len(figure.notes):]
@@ -349,3 +349,54 @@ def test_the_scored_motif_memory_lifts_each_echoed_pitch_once_per_order():
     assert np.count_nonzero(last) == 1
     assert not lifted[pitch_rows[:3]].any()  # no figure to echo before the third interval
     assert np.array_equal(remembered(TOK, ids, logits, 0.0, motif=0.0), logits)
+
+
+def bisected_banded_nucleus(probs, top_p, bands, rounds: int = 20):
+    """The earlier banded nucleus, kept as the reference: a threshold per band found by bisection."""
+    ops = keras.ops
+    member = ops.one_hot(bands, BAND_COUNT)
+    mass = ops.sum(probs[:, :, None] * member, axis=1)
+    share = probs / ops.maximum(ops.sum(member * mass[:, None, :], axis=-1), 1e-30)
+    target = ops.reshape(top_p, (-1, 1))
+
+    def at(threshold):
+        return ops.sum(member * threshold[:, None, :], axis=-1)
+
+    def halve(_, bounds):
+        low, high = bounds
+        middle = (low + high) / 2
+        enough = ops.sum(member * ops.where(share >= at(middle), share, 0.0)[:, :, None], axis=1) >= target
+        return ops.where(enough, middle, low), ops.where(enough, high, middle)
+
+    top = ops.max(member * share[:, :, None], axis=1)
+    low, _ = ops.fori_loop(0, rounds, halve, (ops.zeros_like(top), top))
+    kept = ops.where((share >= at(low)) | (target >= 1.0), probs, 0.0)
+    scale = mass / ops.maximum(ops.sum(kept[:, :, None] * member, axis=1), 1e-30)
+    return kept * at(scale)
+
+
+@pytest.mark.parametrize("top_p", [0.5, 0.93, 1.0])
+def test_the_pairwise_banded_nucleus_draws_what_the_bisected_one_drew(top_p, monkeypatch):
+    """For fixed uniforms, the same tokens as the bisection, wherever no share lies within the bisection's
+    tolerance (a millionth of the band's largest) below the threshold; with tied shares included."""
+    rng = np.random.default_rng(13)
+    rows, first, end = 600, TOK.first("pitch"), TOK.first("dur")
+    logits = rng.normal(scale=2.5, size=(rows, TOK.size)).astype(np.float32)
+    logits[::5, first:end:3] = logits[::5, first:first + 1]  # ties inside and across bands
+    mask = np.zeros((rows, TOK.size), dtype=bool)
+    mask[:, first:end] = rng.random((rows, end - first)) < 0.8
+    bands = rng.integers(0, BAND_COUNT, size=(rows, end - first)).astype(np.int32)
+    u = rng.random(rows).astype(np.float32)
+    p = np.full(rows, top_p, np.float32)
+    ops = keras.ops
+    exp = np.where(mask[:, first:end], np.exp(logits[:, first:end] - logits.max(axis=1, keepdims=True)), 0.0)
+    probs = ops.convert_to_tensor((exp / exp.sum(axis=1, keepdims=True)).astype(np.float32))
+    new = ops.convert_to_numpy(banded_nucleus(probs, p, ops.convert_to_tensor(bands)))
+    old = ops.convert_to_numpy(bisected_banded_nucleus(probs, p, ops.convert_to_tensor(bands)))
+    assert np.array_equal(new > 0, old > 0)
+    np.testing.assert_allclose(new, old, rtol=1e-5, atol=1e-9)
+    drawn = ops.convert_to_numpy(choose(logits, mask, u, 0.9, p, (first, end), ops.convert_to_tensor(bands)))
+    monkeypatch.setattr("jazz.model.sample.banded_nucleus", bisected_banded_nucleus)
+    before = ops.convert_to_numpy(choose(logits, mask, u, 0.9, p, (first, end), ops.convert_to_tensor(bands)))
+    assert np.array_equal(drawn, before)
+    assert len(set(drawn.tolist())) > 50

@@ -20,7 +20,7 @@ from jazz.model.tokens import TokenError
 from jazz.music.notes import TENOR_SAX, Bar, ChordChange, Note, Solo
 from jazz.music.performance import add_velocities
 from jazz.music.registers import default_centre
-from jazz.settings import TEMPERATURE, TOP_P
+from jazz.settings import Sampling
 
 # Tokens per call of the compiled sampler: 3-5 ms a call on a busy 2-core CPU, which bounds how late a note
 # due during an answer can go out; 16 costs half as much again in calls, 64 saves only a few percent.
@@ -35,11 +35,11 @@ class Answerer:
     module stands below the model's sampling code in the imports and the session's modules stay low.
     """
 
-    def __init__(self, bundle, sampler, sample_chunks, temperature: float = TEMPERATURE, top_p: float = TOP_P,
-                 program: int = TENOR_SAX, context=None):
+    def __init__(self, bundle, sampler, sample_chunks, sampling: Sampling = Sampling(), program: int = TENOR_SAX,
+                 context=None):
         self.bundle, self.sampler, self.sample_chunks = bundle, sampler, sample_chunks
+        self.sampling = sampling
         self.context = context  # the tempo and labels the model hears (jazz.model.context), None: unknown
-        self.temperature, self.top_p = temperature, top_p
         self.tokenizer = bundle.tokenizer
         self.centre = default_centre(program, bundle.config)
 
@@ -81,9 +81,9 @@ class Answerer:
         plan = [b.meter for b in window + bars]
         moved = [ChordChange(max(c.onset - origin, 0), c.symbol) for c in chords]
         register = solo_centre(primer) or self.centre
-        rows = yield from self.sample_chunks(self.bundle.model, tok, 1, plan, self.temperature, self.top_p, seed,
-                                        np.asarray(ids, dtype=np.int32), chords=[moved], sampler=self.sampler,
-                                        register=register, chunk=LIVE_CHUNK, context=self.context)
+        rows = yield from self.sample_chunks(self.bundle.model, tok, 1, plan, self.sampling, seed,
+                                             np.asarray(ids, dtype=np.int32), chords=[moved], sampler=self.sampler,
+                                             register=register, chunk=LIVE_CHUNK, context=self.context)
         start = bars[0].start - origin
         notes = [n._replace(onset=n.onset + origin) for n in tok.decode(rows[0]).notes if n.onset >= start]
         return add_velocities(Solo(notes=notes, bars=bars, grid=tok.grid), seed=seed).notes

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from jazz.files import UsageError, check_writable, output_lock
 from jazz.music.notes import DEFAULT_GRID
-from jazz.settings import TEMPERATURE, checked_label
+from jazz.progress import import_keras_quietly
+from jazz.settings import TEMPERATURE, Sampling, checked_label
 
 DEFAULT_TUNE = "blues-bb"
 DEFAULT_TEMPO = 160.0
@@ -88,14 +89,16 @@ def _signals_interrupt():
 
 def _run(args) -> int:
     from jazz.live.offline import read_performance
-    from jazz.model.bundle import load_bundle
-    from jazz.model.sample import Sampler  # noqa: F401  (before load_bundle: it registers the model's layers)
 
     tune = _tune(args)
     _timeline(tune.changes, tune.meter, DEFAULT_GRID)  # bad chords are reported before the model loads
     performance = read_performance(args.input) if args.input else None
     ports = _resolve_ports(args, offline=performance is not None)
     connection = _open_ports(ports)  # before the model loads: a DAW's Start meanwhile is kept
+    import_keras_quietly()
+    from jazz.model.bundle import load_bundle
+    from jazz.model.sample import Sampler  # noqa: F401  (before load_bundle: it registers the model's layers)
+
     bundle = load_bundle(args.model)
     timeline = _timeline(tune.changes, tune.meter, bundle.tokenizer.grid)
     tempo = (args.tempo or (performance.tempo if performance else tune.tempo)
@@ -282,7 +285,8 @@ class Setup:
         sampler = Sampler(bundle.model, bundle.tokenizer)
         heard = {"style": checked_label("style", args.style), "feel": checked_label("feel", args.feel),
                  "instrument": instrument_of_program(args.program)}
-        self.answerer = Answerer(bundle, sampler, sample_chunks, args.temperature, program=args.program,
+        self.answerer = Answerer(bundle, sampler, sample_chunks, Sampling(temperature=args.temperature),
+                                 program=args.program,
                                  context=performance_context(tempo, {k: v for k, v in heard.items() if v}))
         self.connection = connection
         self.player = self.output = self.time = self.clock = None

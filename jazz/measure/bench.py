@@ -1,6 +1,9 @@
 """`jazz bench`: how fast parsing, training and sampling are on this machine, measured in one run.
 
-Ratios are only meaningful between numbers of the same run (machines are shared and noisy).
+Ratios are only meaningful between numbers of the same run (machines are shared and noisy). Without a
+corpus (the shared Weimar folder, or data/midi) it parses and trains on random-walk solos it writes itself
+(jazz.measure.synthetic). Sampling counts the tokens of the rows still running: a row's tokens up to its
+<eos>, not the steps the batch goes on computing for it while longer rows finish.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from jazz.files import atomic_write_text
-from jazz.measure.sources import SHARED_WJAZZD
+from jazz.measure.sources import default_corpus
 from jazz.model.train import training_batches
 from jazz.progress import say
 
@@ -47,8 +50,9 @@ def bench_parse(corpus: Path) -> dict:
 
 
 def bench_train(solos, cells: tuple[str, ...], steps: int, seq_len: int = 128, batch: int = 32,
-                hidden: int = 256, layers: int = 2) -> dict[str, float]:
-    """Training tokens per second for each cell on the same model size and the same batches."""
+                hidden: int = 256, layers: int = 2) -> tuple[dict[str, float], float]:
+    """Training tokens per second for each cell on the same model size and the same batches, and the input
+    pipeline's share of an lstm step."""
     import keras
 
     from jazz.model.network import build_model
@@ -78,15 +82,15 @@ def bench_train(solos, cells: tuple[str, ...], steps: int, seq_len: int = 128, b
 SAMPLE_RUNS = 3
 
 
-def bench_sample(model, tokenizer, quick: bool) -> dict[str, float]:
+def bench_sample(model, tokenizer, quick: bool) -> tuple[dict[str, float], float]:
     """Sampling tokens per second: the compiled stateful step at batch 1 and 64 (the best of ``SAMPLE_RUNS``
     runs, as timeit takes the best: other work on a shared machine only ever slows a run), and the naive
-    re-feed."""
+    re-feed; and the share of batch 64's steps spent on rows that had finished."""
     from jazz.model.sample import Sampler, sample
 
     sampler = Sampler(model, tokenizer)
     bars = 8 if quick else 32
-    rates = {}
+    rates, padding = {}, 0.0
     for batch in (1, 64):
         sample(model, tokenizer, batch, ["4/4"] * 2, seed=0, sampler=sampler)  # warm up
         best = 0.0
@@ -94,12 +98,14 @@ def bench_sample(model, tokenizer, quick: bool) -> dict[str, float]:
             started = time.perf_counter()
             rows = sample(model, tokenizer, batch, ["4/4"] * bars, seed=1 + run, sampler=sampler)
             elapsed = time.perf_counter() - started
-            best = max(best, batch * (max(len(r) for r in rows) - 1) / elapsed)
+            real = sum(len(r) - 1 for r in rows)  # tokens after <bos>, up to each row's <eos>
+            best = max(best, real / elapsed)
+            padding = 1 - real / (batch * (max(len(r) for r in rows) - 1))
         rates[f"batch{batch}"] = round(best, 1)
     rates["naive"] = round(naive_tokens_per_s(model, tokenizer, 10 if quick else 30), 2)
     for name, rate in rates.items():
         say(f"  sample {name}: {rate:,.1f} tokens/s")
-    return rates
+    return rates, round(padding, 4)
 
 
 def bench_live(bundle, quick: bool) -> dict[str, float]:
@@ -186,9 +192,16 @@ def machine() -> dict:
 
 
 def run_bench(corpus: Path | None, model_dir: Path | None, quick: bool, json_path: Path | None) -> dict:
-    corpus = corpus or (SHARED_WJAZZD if SHARED_WJAZZD.is_dir() else Path("data") / "midi")
-    say(f"parsing {corpus} (cold, then warm)")
-    parsed = bench_parse(corpus)
+    corpus = corpus or default_corpus()
+    with tempfile.TemporaryDirectory(prefix="jazz-bench-") as tmp:
+        if corpus is None:
+            from jazz.measure.synthetic import SYNTHETIC_SOLOS, write_synthetic_corpus
+
+            corpus = Path(tmp) / "random-walks"
+            say(f"no corpus here: writing {SYNTHETIC_SOLOS} random-walk solos over the built-in tunes")
+            write_synthetic_corpus(corpus, SYNTHETIC_SOLOS)
+        say(f"parsing {corpus} (cold, then warm)")
+        parsed = bench_parse(corpus)
     solos = parsed.pop("solos")
     if not solos:
         from jazz.files import UsageError
@@ -201,10 +214,13 @@ def run_bench(corpus: Path | None, model_dir: Path | None, quick: bool, json_pat
 
     bundle = load_bundle(model_dir)
     say(f"sampling with {bundle.path}")
-    sample_rates = bench_sample(bundle.model, bundle.tokenizer, quick)
+    sample_rates, padding = bench_sample(bundle.model, bundle.tokenizer, quick)
     live = bench_live(bundle, quick)
     live.update(bench_live_lateness(model_dir, quick))
-    result = {**parsed, "train_tokens_per_s": train, "sample_tokens_per_s": sample_rates, **live,
+    result = {**parsed, "corpus": str(corpus), "train_tokens_per_s": train,
+              "train_step_ms": {cell: round(32 * 128 / rate * 1000, 1) for cell, rate in train.items()},
+              "sample_tokens_per_s": sample_rates, "sample_counting": "tokens of running rows",
+              "batch64_finished_share": padding, **live,
               "ratios": {"hand-lstm/lstm": round(train["hand-lstm"] / train["lstm"], 3),
                          "gru/lstm": round(train["gru"] / train["lstm"], 3),
                          "batch1/naive": round(sample_rates["batch1"] / sample_rates["naive"], 1)},
@@ -217,9 +233,13 @@ def run_bench(corpus: Path | None, model_dir: Path | None, quick: bool, json_pat
 
 
 def format_bench(result: dict) -> str:
-    lines = [f"parse: {result['parse_files']} files, cold {result['parse_cold_s']:.2f} s, warm {result['parse_warm_s']:.2f} s"]
-    lines += [f"train {cell:<10} {rate:>10,.0f} tokens/s" for cell, rate in result["train_tokens_per_s"].items()]
+    lines = [f"corpus: {result['corpus']}"]
+    lines += [f"parse: {result['parse_files']} files, cold {result['parse_cold_s']:.2f} s, warm {result['parse_warm_s']:.2f} s"]
+    lines += [f"train {cell:<10} {rate:>10,.0f} tokens/s, {result['train_step_ms'][cell]:,.0f} ms a step of 32 x 128"
+              for cell, rate in result["train_tokens_per_s"].items()]
     lines += [f"sample {name:<9} {rate:>10,.1f} tokens/s" for name, rate in result["sample_tokens_per_s"].items()]
+    lines.append(f"  (tokens of rows still running; {result['batch64_finished_share']:.0%} of batch 64's row-steps "
+                 "went to rows that had finished)")
     lines += [f"ratio {name:<12} {value}" for name, value in result["ratios"].items()]
     lines.append(f"live answer: {result['live_answer_ms']:.1f} ms for 4 bars, {result['live_answer_cpu_ms']:.1f} ms "
                  "of CPU (one beat at 160 bpm is 375 ms)")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,14 +44,7 @@ from jazz.model.tokens import Tokenizer
 from jazz.music.notes import Solo
 from jazz.report.card import add_card_section
 from jazz.report.evaluation import MAX_BARS, TUNE_SOLOS, format_report, write_plots
-from jazz.settings import (
-    BANDED,
-    MOTIF_MEMORY,
-    PITCH_MEMORY,
-    RHYTHM_TEMPERATURE,
-    TEMPERATURE,
-    TOP_P,
-)
+from jazz.settings import Sampling
 
 LN2 = math.log(2.0)
 SPLITS = ("test", "validation")
@@ -137,11 +130,11 @@ def plan_groups(forms: list[Solo]) -> list[tuple[list[str], list[int]]]:
     return groups
 
 
-def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False, **knobs) -> list[Solo]:
+def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False,
+                  sampling: Sampling = Sampling()) -> list[Solo]:
     """One sampled solo over each form's meters (and chords), batched by shared meters (``plan_groups``); in
     the register its instrument gives (jazz.measure.givens: what scoring is given too), at its tempo and with its
-    labels (what a model with a context path hears). ``knobs``: the sampling settings of jazz.model.sample.sample (temperature, top_p,
-    ...), its defaults where absent."""
+    labels (what a model with a context path hears), drawn with ``sampling``."""
     tok, sampler = bundle.tokenizer, Sampler(bundle.model, bundle.tokenizer)
     centres = [given_register(form, bundle.config) for form in forms]
     out: list[Solo | None] = [None] * len(forms)
@@ -149,7 +142,7 @@ def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool =
         context = np.stack([given_context(forms[i]) for i in rows])
         sequences = sample(bundle.model, tok, len(rows), plan, seed=seed + g, chords=[forms[i].chords for i in rows],
                            progress=progress, sampler=sampler, register=[centres[i] for i in rows], context=context,
-                           **knobs)
+                           sampling=sampling)
         for i, ids in zip(rows, sequences):
             solo = tok.decode(ids, tempo=forms[i].tempo, name=f"generated over {forms[i].name}")
             out[i] = first_bars(replace(solo, chords=list(forms[i].chords)), len(forms[i].bars))
@@ -169,11 +162,12 @@ def tune_forms(grid: int, bars: int = MAX_BARS) -> list[Solo]:
     return forms
 
 
-def over_tunes(bundle: Bundle, seed: int, progress: bool = False, **knobs) -> dict[str, float | None]:
-    """Median chord-tone share on beats of ``TUNE_SOLOS`` generated solos over each built-in tune (``knobs``:
-    the sampling settings of ``generate_over``)."""
+def over_tunes(bundle: Bundle, seed: int, progress: bool = False,
+               sampling: Sampling = Sampling()) -> dict[str, float | None]:
+    """Median chord-tone share on beats of ``TUNE_SOLOS`` generated solos over each built-in tune, drawn with
+    ``sampling``."""
     forms = [form for form in tune_forms(bundle.tokenizer.grid) for _ in range(TUNE_SOLOS)]
-    generated = generate_over(bundle, forms, seed, progress, **knobs)
+    generated = generate_over(bundle, forms, seed, progress, sampling)
     shares: dict[str, list[float]] = {}
     for form, solo in zip(forms, generated):
         value = solo_stats(solo)["chord_tone_share_on_beats"]
@@ -182,9 +176,7 @@ def over_tunes(bundle: Bundle, seed: int, progress: bool = False, **knobs) -> di
 
 
 def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path: str | Path | None = None,
-             plots_dir: str | Path | None = None, progress: bool = True, temperature: float = TEMPERATURE,
-             top_p: float = TOP_P, rhythm_temperature: float | None = RHYTHM_TEMPERATURE,
-             banded: bool = BANDED, pitch_memory: float = PITCH_MEMORY, motif_memory: float = MOTIF_MEMORY,
+             plots_dir: str | Path | None = None, progress: bool = True, sampling: Sampling = Sampling(),
              baseline_paths: list | None = None, split: str | None = None) -> dict:
     """Measure ``bundle`` on the solos under ``paths`` (with ``split``, only those of the test or the model's
     validation split); optionally write JSON and plots. Returns the result. The likelihood is scored with the
@@ -200,19 +192,17 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
     tokens = sum(len(tok.encode(s)) - 1 for s in solos)
     notes = sum(len(s.notes) for s in solos)
     beats = sum(s.total_steps for s in solos) / tok.grid
-    likelihood = model_likelihood(bundle, solos, progress, pitch_memory, motif_memory)
+    likelihood = model_likelihood(bundle, solos, progress, sampling.pitch_memory, sampling.motif_memory)
     model_bits = likelihood.nats / LN2
     parts = {key: nats / LN2 / notes for key, nats in likelihood.parts.items()}
     train, named = training_solos(bundle, solos, baseline_paths, progress)
     baseline = ngram_baseline(tok, solos, train, named, seed)
     ngram_bits = None if baseline["nats"] is None else baseline["nats"] / LN2
-    knobs = {"temperature": temperature, "top_p": top_p, "rhythm_temperature": rhythm_temperature, "banded": banded,
-             "pitch_memory": pitch_memory, "motif_memory": motif_memory}
     real = [first_bars(s) for s in solos]
-    generated = generate_over(bundle, pick_forms(real, n), seed, progress, **knobs)
+    generated = generate_over(bundle, pick_forms(real, n), seed, progress, sampling)
     real_stats, generated_stats = [solo_stats(s) for s in real], [solo_stats(s) for s in generated]
     tested = [first_bars(s, TEST_BARS) for s in solos]
-    over_tested = generate_over(bundle, tested, seed, progress, **knobs)
+    over_tested = generate_over(bundle, tested, seed, progress, sampling)
     bands, styles = band_labels(solos, tempos), style_labels(solos)
     two_sample = two_sample_test(tested, over_tested, seed, {"tempo_bands": bands, "styles": styles})
     by_test = two_sample.get("by", {})
@@ -235,9 +225,9 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
         "calibration": likelihood.calibration,
         "solos_in_training_split": sum(s.name in train_names for s in solos),
         "generated": n,
-        "sampling": knobs,
+        "sampling": asdict(sampling),
         "stats": compare(real_stats, generated_stats),
-        "tunes": over_tunes(bundle, seed, progress, **knobs) if bundle.conditioned else {},
+        "tunes": over_tunes(bundle, seed, progress, sampling) if bundle.conditioned else {},
         "two_sample": two_sample,
         "tempo_bands": breakdown(tested, over_tested, bands, by_test.get("tempo_bands", {}),
                                  tuple(name for name, _ in TEMPO_BANDS)),
@@ -257,16 +247,14 @@ def _per(bits: float | None, count: int) -> float | None:
 
 def evaluate_command(model: Path | None, paths: list, n: int = 20, seed: int = 0, json_path: Path | None = None,
                      plots_dir: Path | None = None, baseline: list | None = None, card_command: str | None = None,
-                     split: str | None = None, **sampling) -> str:
-    """`jazz evaluate`: the report as text; with ``card_command`` also a section of the model card.
-    ``sampling``: temperature, rhythm_temperature, top_p, banded, pitch_memory, motif_memory (as `jazz generate`
-    takes them)."""
+                     split: str | None = None, sampling: Sampling = Sampling()) -> str:
+    """`jazz evaluate`: the report as text; with ``card_command`` also a section of the model card."""
     for path in [*paths, *(baseline or [])]:
         if not Path(path).exists():
             raise UsageError(f"{path} does not exist")
     bundle = load_bundle(model)
     result = evaluate(bundle, paths, n=n, seed=seed, json_path=json_path, plots_dir=plots_dir,
-                      baseline_paths=baseline, split=split, **sampling)
+                      baseline_paths=baseline, split=split, sampling=sampling)
     report = format_report(result)
     if card_command:
         add_card_section(bundle.path, bundle.model.count_params(), "Evaluation",

@@ -1,6 +1,7 @@
 """`jazz bench --scale N`: how the data path scales, on a synthetic corpus of N files.
 
-The corpus is made of variants of real solos (each transposed by a random interval and cut to a random
+The corpus is made of variants of real solos (of the random-walk solos of jazz.measure.synthetic where
+there is no corpus; each transposed by a random interval and cut to a random
 length, written with mido) in a temporary folder that is deleted afterwards. It is parsed cold with the
 code path of `jazz train` (jazz.midi.corpus.scan_corpus, then the token cache), scanned again (nothing
 changed), and again after adding 1% more files. Memory is the peak of this process and its workers
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from jazz.files import UsageError, atomic_write_text
-from jazz.measure.sources import SHARED_WJAZZD
+from jazz.measure.sources import default_corpus
 from jazz.model.train import training_batches
 from jazz.progress import say
 
@@ -197,15 +198,28 @@ def pipeline_share(data, tokenizer, quick: bool, seq_len: int = 128, batch: int 
             "input_pipeline_share": round(pipeline_s / (pipeline_s + step_s), 4)}
 
 
-def run_scale(n: int, corpus: Path | None, quick: bool, json_path: Path | None) -> dict:
+def scale_sources(corpus: Path | None, folder: Path) -> list[Path]:
+    """The solos to make variants of: ``corpus``'s, else the shared Weimar folder's, else random walks written
+    to ``folder``."""
+    from jazz.measure.synthetic import SYNTHETIC_SOLOS, write_synthetic_corpus
     from jazz.midi.corpus import find_midi_files
+
+    corpus = corpus or default_corpus()
+    if corpus is None:
+        say(f"no corpus here: making variants of {SYNTHETIC_SOLOS} random-walk solos")
+        return write_synthetic_corpus(folder, SYNTHETIC_SOLOS)
+    sources = find_midi_files([corpus])
+    if not sources:
+        raise UsageError(f"no MIDI files in {corpus} to make variants of")
+    return sources
+
+
+def run_scale(n: int, corpus: Path | None, quick: bool, json_path: Path | None) -> dict:
     from jazz.model.tokens import Tokenizer
 
-    sources = find_midi_files([corpus or SHARED_WJAZZD])
-    if not sources:
-        raise UsageError(f"no MIDI files in {corpus or SHARED_WJAZZD} to make variants of")
     tokenizer = Tokenizer()
     with tempfile.TemporaryDirectory(prefix="jazz-scale-") as tmp, fresh_cache(Path(tmp) / "cache"):
+        sources = scale_sources(corpus, Path(tmp) / "sources")
         folder = Path(tmp) / "midi"
         say(f"writing {n:,} variants of {len(sources)} solos to {folder}")
         _, write_s = timed(write_variants, sources, n, folder)

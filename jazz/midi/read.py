@@ -1,20 +1,25 @@
 """MIDI file → quantized monophonic Solo.
 
-mido reads the bytes; this module finds the melody part, places it on bars and beats from the
-file's ticks and time signatures (positions in beats, never seconds), and quantizes it.
+jazz.midi.events reads the bytes (symusic, or mido for what symusic does not read as mido would); this
+module finds the melody part, places it on bars and beats from the file's ticks and time signatures
+(positions in beats, never seconds), and quantizes it.
 """
 
 from __future__ import annotations
 
-import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import mido
+import numpy as np
 
-from jazz.midi.salvage import salvage, stops_early
-from jazz.midi.timing import read_shifts, unshift
+from jazz.midi.events import (  # noqa: F401  (MidiError and TrackNotes are this module's interface too)
+    DRUM_CHANNEL,
+    MidiContent,
+    MidiError,
+    TrackNotes,
+    read_content,
+)
 from jazz.music.notes import (
     DEFAULT_GRID,
     HIGHEST_PITCH,
@@ -23,48 +28,14 @@ from jazz.music.notes import (
     ChordChange,
     Note,
     Solo,
-    snap_duration,
+    duration_values,
 )
 
-DRUM_CHANNEL = 9  # channel 10 in 1-based numbering
 MAX_EMPTY_BARS = 2  # longer silences inside a solo are shortened to this many empty bars
 MIN_NOTES = 8
 MAX_BEATS = 40_000  # about two and a half hours at 250 bpm: anything longer is a damaged file
-TEXT_KINDS = ("marker", "text", "cue_marker", "lyrics")  # the text events that may hold chord symbols
 CHORD_SHARE = 0.75  # of one kind's text events that must parse as chords for that kind to be read as chords
 WORD_LIKE = re.compile(r"[A-G]o")  # "Go", "Do": a word sooner than a diminished chord
-
-
-class MidiError(ValueError):
-    """A file that cannot give a solo; the message is the one-line reason."""
-
-
-@dataclass
-class TrackNotes:
-    """The notes of one track (and channel) in ticks, before quantization."""
-
-    track: int
-    channel: int
-    name: str
-    notes: list[tuple[int, int, int, int]] = field(default_factory=list)  # (start, end, pitch, velocity)
-
-    @property
-    def label(self) -> str:
-        return f"{self.track}:{self.name}" if self.name else str(self.track)
-
-
-@dataclass
-class MidiContent:
-    """What the parser needs from a file: parts, meters, tempo, key and text events, in ticks."""
-
-    ticks_per_beat: int
-    parts: list[TrackNotes]
-    meters: list[tuple[int, int, int]]  # (tick, numerator, denominator)
-    tempo: float
-    key: str | None
-    tempi: list[tuple[int, float]]  # (tick, bpm) of every tempo change
-    texts: list[tuple[int, str]]  # text events of the kinds that read as chord symbols (see reads_as_chords)
-    damage: str = ""  # where a damaged file stops being readable ("" for an intact one)
 
 
 @dataclass
@@ -98,85 +69,9 @@ def read_solo(path: str | Path, grid: int = DEFAULT_GRID, track: str | None = No
     return Reading(solo, part.label, content.damage)
 
 
-def open_midi(path: str | Path) -> tuple[mido.MidiFile, str]:
-    """Open a file with mido, or what is intact of a damaged one; also where it is damaged ("" if not).
-
-    Every failure becomes a one-line MidiError.
-    """
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise MidiError(f"cannot read the file ({error.strerror or type(error).__name__})") from None
-    midi, damage = parse_bytes(data)
-    if midi.type == 2:
-        raise MidiError("type 2 MIDI (independent sequences) is not supported")
-    if not 0 < midi.ticks_per_beat < 0x8000:
-        raise MidiError("SMPTE time division is not supported (no beats to quantize to)")
-    return midi, damage
-
-
-def parse_bytes(data: bytes) -> tuple[mido.MidiFile, str]:
-    """mido's reading of the bytes; for a damaged file, what is intact and where the damage is."""
-    try:
-        midi = mido.MidiFile(file=io.BytesIO(data), clip=True)
-        if not stops_early(midi, data):
-            return midi, ""
-    except Exception:  # mido raises many kinds on damaged bytes; the salvage says what the damage is
-        pass
-    try:
-        salvaged = salvage(data)
-    except ValueError as error:
-        raise MidiError(f"not a valid MIDI file: {error}") from None
-    return salvaged.midi, salvaged.damage
-
-
 def load_content(path: str | Path) -> MidiContent:
-    """Collect notes per track and channel, and the meta events that place them in time."""
-    midi, damage = open_midi(path)
-    parts: dict[tuple[int, int], TrackNotes] = {}
-    meters, tempos, keys, texts = [], [], [], {}
-    shifts: dict[int, list[int]] = {}  # track -> the tick shift of each note it plays (jazz.midi.timing)
-    for index, track in enumerate(midi.tracks):
-        open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        name = track.name.strip()  # mido scans the track for its name: once per track, not per note
-        tick = 0
-        for message in track:
-            tick += message.time
-            kind = message.type
-            if kind == "note_on" and message.velocity > 0:
-                open_notes.setdefault((message.channel, message.note), []).append((tick, message.velocity))
-            elif kind in ("note_on", "note_off"):
-                starts = open_notes.get((message.channel, message.note))
-                if starts:
-                    start, velocity = starts.pop(0)
-                    part = parts.setdefault((index, message.channel), TrackNotes(index, message.channel, name))
-                    part.notes.append((start, tick, message.note, velocity))
-            elif kind == "time_signature":
-                meters.append((tick, message.numerator, message.denominator))
-            elif kind == "set_tempo":
-                tempos.append((tick, message.tempo))
-            elif kind == "key_signature":
-                keys.append((tick, message.key))
-            elif kind in TEXT_KINDS:
-                texts.setdefault(kind, []).append((tick, message.text))
-            elif kind == "sequencer_specific" and read_shifts(message) is not None:
-                shifts[index] = read_shifts(message)
-        for (channel, pitch), starts in open_notes.items():  # notes never switched off end with the track
-            part = parts.setdefault((index, channel), TrackNotes(index, channel, name))
-            part.notes.extend((start, max(tick, start + 1), pitch, velocity) for start, velocity in starts)
-    for part in parts.values():  # a part played off the grid goes back onto it
-        part.notes = unshift(part.notes, shifts[part.track]) if part.track in shifts else part.notes
-    tempo = next((60_000_000 / t for _, t in sorted(tempos) if t > 0), 120.0)
-    return MidiContent(
-        ticks_per_beat=midi.ticks_per_beat,
-        parts=[p for p in parts.values() if p.notes],
-        meters=sorted(meters),
-        tempo=min(max(tempo, 20.0), 400.0),
-        key=min(keys)[1] if keys else None,
-        tempi=[(tick, min(max(60_000_000 / t, 20.0), 400.0)) for tick, t in sorted(tempos) if t > 0],
-        texts=sorted(t for items in texts.values() if reads_as_chords([text for _, text in items]) for t in items),
-        damage=damage,
-    )
+    """The parts, meters, tempo, key and chord texts of a file, in ticks (see jazz.midi.events)."""
+    return read_content(path, reads_as_chords)
 
 
 def choose_melody(parts: list[TrackNotes], track: str | None = None) -> TrackNotes:
@@ -219,11 +114,14 @@ def quantize(part: TrackNotes, content: MidiContent, grid: int = DEFAULT_GRID) -
     def step(tick: int) -> int:
         return round(tick * grid / tpb)
 
-    last_step = max(step(n[1]) for n in part.notes)
+    raw = np.array(part.notes, dtype=np.int64).reshape(-1, 4)  # start, end, pitch, velocity
+    raw[:, :2] = np.rint(raw[:, :2] * grid / tpb)  # as ``step``: halves to even, as round does
+    last_step = int(raw[:, 1].max())
     if last_step > MAX_BEATS * grid:
         raise MidiError(f"the melody lasts {last_step // grid} beats, more than {MAX_BEATS} (damaged delta times?)")
     bars = layout_bars(content.meters, step, grid, last_step)
-    notes = monophonic([(step(s), step(e), _fold(p), v) for s, e, p, v in part.notes], grid)
+    raw[:, 2] = _fold(raw[:, 2])
+    notes = monophonic(raw, grid)
     chords = chords_from_texts(content.texts, step) or accompaniment_chords(part, content, step, bars, grid)
     solo = Solo(notes=notes, bars=bars, grid=grid, tempo=content.tempo, chords=chords, key=content.key,
                 tempi=tempo_steps(content.tempi, step))
@@ -258,16 +156,21 @@ def layout_bars(meters: list[tuple[int, int, int]], step, grid: int, last_step: 
     return bars
 
 
-def monophonic(raw: list[tuple[int, int, int, int]], grid: int) -> list[Note]:
-    """One note at a time: the top note of simultaneous onsets, each note cut at the next onset."""
-    raw = sorted(raw, key=lambda n: (n[0], -n[2]))
-    kept = [n for i, n in enumerate(raw) if i == 0 or n[0] != raw[i - 1][0]]
-    notes = []
-    for i, (onset, end, pitch, velocity) in enumerate(kept):
-        limit = kept[i + 1][0] - onset if i + 1 < len(kept) else end - onset
-        duration = snap_duration(max(1, min(end - onset, limit)), grid)
-        notes.append(Note(pitch, onset, duration, max(1, min(velocity, 127))))
-    return notes
+def monophonic(raw, grid: int) -> list[Note]:
+    """One note at a time: the top note of simultaneous onsets, each note cut at the next onset. ``raw``:
+    (onset, end, pitch, velocity) rows in steps."""
+    raw = np.asarray(raw, dtype=np.int64).reshape(-1, 4)
+    if not len(raw):
+        return []
+    raw = raw[np.lexsort((-raw[:, 2], raw[:, 0]))]  # by onset, the highest pitch first (a stable sort)
+    kept = raw[np.concatenate([[True], raw[1:, 0] != raw[:-1, 0]])]
+    onset, end, pitch, velocity = kept.T
+    limit = np.append(onset[1:] - onset[:-1], end[-1] - onset[-1])
+    values = np.array(duration_values(grid))
+    length = np.maximum(1, np.minimum(end - onset, limit))
+    duration = values[np.maximum(np.searchsorted(values, length, side="right") - 1, 0)]  # as snap_duration
+    rows = zip(pitch.tolist(), onset.tolist(), duration.tolist(), np.clip(velocity, 1, 127).tolist())
+    return [Note(*row) for row in rows]
 
 
 def shorten_silences(solo: Solo, max_empty: int = MAX_EMPTY_BARS) -> Solo:
@@ -284,10 +187,18 @@ def shorten_silences(solo: Solo, max_empty: int = MAX_EMPTY_BARS) -> Solo:
 
 def _busy_bars(solo: Solo) -> set[int]:
     """Bars in which a note starts or sounds."""
-    busy = set()
-    for note in solo.notes:
-        busy.update(range(solo.bar_index(note.onset), solo.bar_index(note.end - 1) + 1))
-    return busy
+    first = bar_indices(solo, [n.onset for n in solo.notes])
+    last = bar_indices(solo, [n.end - 1 for n in solo.notes])
+    covered = np.zeros(len(solo.bars) + 1, dtype=np.int64)  # +1 where a note's bars begin, -1 after they end
+    np.add.at(covered, first, 1)
+    np.add.at(covered, last + 1, -1)
+    return set(np.flatnonzero(np.cumsum(covered[:-1]) > 0).tolist())
+
+
+def bar_indices(solo: Solo, steps: list[int]) -> np.ndarray:
+    """``solo.bar_index`` of every step at once."""
+    starts = np.fromiter((b.start for b in solo.bars), dtype=np.int64, count=len(solo.bars))
+    return np.clip(np.searchsorted(starts, np.asarray(steps, dtype=np.int64), side="right") - 1, 0, None)
 
 
 def _keep_bars(solo: Solo, keep: list[int]) -> Solo:
@@ -300,8 +211,8 @@ def _keep_bars(solo: Solo, keep: list[int]) -> Solo:
         bars.append(Bar(cursor, bar.numerator, bar.denominator))
         cursor += bar.length(solo.grid)
     notes = []
-    for note in solo.notes:
-        shift = shift_of[solo.bar_index(note.onset)]
+    for note, index in zip(solo.notes, bar_indices(solo, [n.onset for n in solo.notes]).tolist()):
+        shift = shift_of[index]
         notes.append(Note(note.pitch, note.onset - shift, min(note.duration, cursor - note.onset + shift), note.velocity))
     chords: list[ChordChange] = []
     for change in solo.chords:  # a change inside a dropped bar moves to the next kept bar
@@ -372,10 +283,7 @@ def chords_from_texts(texts: list[tuple[int, str]], step) -> list[ChordChange]:
     return changes
 
 
-def _fold(pitch: int) -> int:
-    """Move a pitch by octaves into the piano's range."""
-    while pitch < LOWEST_PITCH:
-        pitch += 12
-    while pitch > HIGHEST_PITCH:
-        pitch -= 12
-    return pitch
+def _fold(pitches: np.ndarray) -> np.ndarray:
+    """Move pitches by octaves into the piano's range."""
+    pitches = np.where(pitches < LOWEST_PITCH, LOWEST_PITCH + (pitches - LOWEST_PITCH) % 12, pitches)
+    return np.where(pitches > HIGHEST_PITCH, HIGHEST_PITCH - (HIGHEST_PITCH - pitches) % 12, pitches)

@@ -63,14 +63,7 @@ from jazz.model.tokens import (
 )
 from jazz.music.notes import LOWEST_PITCH, ChordChange
 from jazz.progress import Progress
-from jazz.settings import (
-    BANDED,
-    MOTIF_MEMORY,
-    PITCH_MEMORY,
-    RHYTHM_TEMPERATURE,
-    TEMPERATURE,
-    TOP_P,
-)
+from jazz.settings import Sampling
 
 CHUNK = 64  # steps per call of the compiled function
 NUCLEUS_ROUNDS = 20  # bisection steps for the top-p threshold
@@ -138,30 +131,24 @@ def nucleus(probs, top_p, rounds: int = NUCLEUS_ROUNDS):
     return ops.where((probs >= low[:, None]) | keep_all, probs, 0.0)
 
 
-def banded_nucleus(probs, top_p, bands, rounds: int = NUCLEUS_ROUNDS):
+def banded_nucleus(probs, top_p, bands):
     """``probs`` cut to the top-p nucleus inside each band (``bands``: a band index per entry, below
     ``BAND_COUNT``), each band then scaled back to the mass it had: the bands keep their shares, and only
-    the unlikely tokens inside a band are dropped. One band for every entry is ``nucleus``, up to scale."""
-    member = ops.one_hot(bands, BAND_COUNT)  # (batch, tokens, bands)
-    mass = ops.sum(probs[:, :, None] * member, axis=1)  # (batch, bands)
-    share = probs / ops.maximum(ops.sum(member * mass[:, None, :], axis=-1), 1e-30)  # within its band
+    the unlikely tokens inside a band are dropped. One band for every entry is ``nucleus``, up to scale.
+
+    An entry stays where the entries of its band that are strictly more likely hold less than ``top_p`` of
+    the band's mass: exactly the set a sort keeps, ties kept together. Comparing every pair of the few
+    dozen pitch columns costs less than searching for a threshold band by band.
+    """
+    member = ops.one_hot(bands, BAND_COUNT)  # (batch, entry, band)
+    mass = ops.einsum("bek,bk->be", member, ops.einsum("be,bek->bk", probs, member))  # each entry's band mass
+    share = probs / ops.maximum(mass, 1e-30)
+    likelier = (bands[:, :, None] == bands[:, None, :]) & (share[:, None, :] > share[:, :, None])
+    above = ops.sum(ops.where(likelier, share[:, None, :], 0.0), axis=-1)  # (batch, entry)
     target = ops.reshape(top_p, (-1, 1))
-
-    def at(threshold):  # each entry's band threshold
-        return ops.sum(member * threshold[:, None, :], axis=-1)
-
-    def halve(_, bounds):
-        low, high = bounds
-        middle = (low + high) / 2
-        kept = ops.sum(member * ops.where(share >= at(middle), share, 0.0)[:, :, None], axis=1)
-        enough = kept >= target
-        return ops.where(enough, middle, low), ops.where(enough, high, middle)
-
-    top = ops.max(member * share[:, :, None], axis=1)
-    low, _ = ops.fori_loop(0, rounds, halve, (ops.zeros_like(top), top))
-    kept = ops.where((share >= at(low)) | (target >= 1.0), probs, 0.0)
-    scale = mass / ops.maximum(ops.sum(kept[:, :, None] * member, axis=1), 1e-30)
-    return kept * at(scale)
+    kept = ops.where((above < target) | (target >= 1.0), probs, 0.0)
+    kept_mass = ops.einsum("bek,bk->be", member, ops.einsum("be,bek->bk", kept, member))
+    return kept * (mass / ops.maximum(kept_mass, 1e-30))
 
 
 class Sampler:
@@ -197,31 +184,26 @@ class Sampler:
         bands = ops.take(ops.convert_to_tensor(self.bands), ops.clip(interval, 0, self.bands.shape[0] - 1))
         return ops.where(((last_pitch > 0) & (banded > 0))[:, None], bands, 0)
 
-    def remembered(self, logits, memory, weight, last_pitch):
-        """``logits`` with ``weight`` times each pitch class's share of the recent notes (``memory``,
-        (batch, 12)) added to the pitches' columns, but the last pitch's (a slot, ``last_pitch``)."""
-        first, end = self.pitch_columns
-        bias = weight * ops.take(memory, ops.convert_to_tensor(self.pitch_classes, "int32"), axis=1)
-        bias = ops.where(ops.convert_to_tensor(self.column_slots, "int32")[None, :] == last_pitch[:, None], 0.0, bias)
-        logits = ops.cast(logits, "float32")
-        return ops.concatenate([logits[:, :first], logits[:, first:end] + bias, logits[:, end:]], axis=-1)
+    def pitch_bias(self, memory, echo, last_pitch, settings):
+        """(batch, pitches): what the memories add to the pitches' logits. The pitch-class memory adds its
+        weight times each pitch class's share of the recent notes (``memory``, (batch, 12)), but not to the
+        last pitch (a slot, ``last_pitch``); the motif memory adds its weight once for every order that
+        echoes the pitch (``echo``: (batch, orders) pitch slots, 0 for none)."""
+        slots = ops.convert_to_tensor(self.column_slots, "int32")[None, :]
+        shares = ops.take(memory, ops.convert_to_tensor(self.pitch_classes, "int32"), axis=1)
+        recent = ops.where(slots == last_pitch[:, None], 0.0, settings[4] * shares)
+        hits = ops.sum(ops.cast(ops.cast(echo, "int32")[:, :, None] == slots[:, None, :], "float32"), axis=1)
+        return recent + settings[5] * hits
 
-    def echoed(self, logits, echo, weight):
-        """``logits`` with ``weight`` added to each pitch's column once for every order of the motif memory
-        that echoes it (``echo``: (batch, orders) pitch slots, 0 for none)."""
-        first, end = self.pitch_columns
-        slots = ops.convert_to_tensor(self.column_slots, "int32")
-        hits = ops.sum(ops.cast(ops.cast(echo, "int32")[:, :, None] == slots[None, None, :], "float32"), axis=1)
-        logits = ops.cast(logits, "float32")
-        return ops.concatenate([logits[:, :first], logits[:, first:end] + weight * hits, logits[:, end:]], axis=-1)
-
-    def _step(self, tokens, condition, grammar, register, echo, memory, states, mask, u, settings, top_p, context):
-        """One token for every row: (next ids, new states)."""
+    def _step(self, tokens, inputs, grammar, states, mask, u, settings, top_p):
+        """One token for every row: (next ids, new states). ``inputs``: the model's per-step inputs besides
+        the tokens (the chord condition, the echo, and the per-row ones such as the register), and the
+        pitch-class ``memory``."""
         x = self.embedding(tokens)
         if self.contexts is not None:
-            x = x + ops.cast(self.contexts(context), x.dtype)
+            x = x + ops.cast(self.contexts(inputs["context"]), x.dtype)
         if self.conditioned:
-            x = ops.concatenate([x, ops.cast(condition, x.dtype)], axis=-1)
+            x = ops.concatenate([x, ops.cast(inputs["condition"], x.dtype)], axis=-1)
         flat = [size for sizes in self.sizes for size in sizes]
         pieces = ops.split(states, list(np.cumsum(flat)[:-1]), axis=-1) if len(flat) > 1 else [states]
         new_states, i = [], 0
@@ -229,28 +211,28 @@ class Sampler:
             x, updated = cell(x, list(pieces[i:i + len(sizes)]), training=False)
             new_states += list(updated) if isinstance(updated, (list, tuple)) else [updated]
             i += len(sizes)
-        logits = self.head(x, {"condition": condition, "last_pitch": grammar["last_pitch"],
-                               "previous_pitch": grammar["previous_pitch"], "register": register,
-                               "echo": echo if self.echoes else None, "context": context})
-        logits = self.remembered(logits, memory, settings[4], grammar["last_pitch"])
-        logits = self.echoed(logits, echo, settings[5])
-        pitch = grammar["phase"] == POS  # the next token is a pitch
-        temperature = ops.where(pitch, settings[0], settings[2])
+        logits = ops.cast(self.head(x, {**inputs, "last_pitch": grammar["last_pitch"],
+                                        "previous_pitch": grammar["previous_pitch"],
+                                        "echo": inputs["echo"] if self.echoes else None}), "float32")
+        first, end = self.pitch_columns
+        bias = self.pitch_bias(inputs["memory"], inputs["echo"], grammar["last_pitch"], settings)
+        logits = ops.concatenate([logits[:, :first], logits[:, first:end] + bias, logits[:, end:]], axis=-1)
+        temperature = ops.where(grammar["phase"] == POS, settings[0], settings[2])  # POS: a pitch comes next
         bands = self.pitch_bands(grammar["last_pitch"], settings[3])
         ids = choose(logits, mask, u, temperature, top_p, self.pitch_columns, bands)
         return ids, ops.concatenate(new_states, axis=-1) if len(new_states) > 1 else new_states[0]
 
-    def _run(self, tokens, states, grammar, history, tables, chords, register, context, uniforms, forced, settings):
-        """``len(uniforms)`` steps; ``forced`` holds a token id to take instead of sampling, or -1."""
+    def _run(self, tokens, states, grammar, history, tables, chords, rows, uniforms, forced, settings):
+        """``len(uniforms)`` steps; ``forced`` holds a token id to take instead of sampling, or -1. ``rows``:
+        the model's inputs that are constant per row (the register, the context)."""
         def body(i, carry):
             tokens, states, grammar, history, out = carry
             condition = chord_condition(chords, grammar_time(grammar, ops), ops) if self.conditioned else None
-            echo = history_echo(history, ops)
+            inputs = {**rows, "condition": condition, "echo": history_echo(history, ops),
+                      "memory": history_pitch_classes(history, xp=ops)}
             mask = grammar_mask(grammar, tables, ops)
             top_p = ops.where(grammar["phase"] == POS, settings[1], 1.0)  # the cut applies to pitches only
-            memory = history_pitch_classes(history, xp=ops)
-            ids, states = self._step(tokens, condition, grammar, register, echo, memory, states, mask, uniforms[i],
-                                     settings, top_p, context)
+            ids, states = self._step(tokens, inputs, grammar, states, mask, uniforms[i], settings, top_p)
             ids = ops.where(forced[i] >= 0, forced[i], ops.cast(ids, "int32"))
             grammar = grammar_advance(grammar, ids, tables, ops)
             history = history_push(history, ops.take(tables["pitch_slot"], ids), ops)
@@ -259,16 +241,10 @@ class Sampler:
         out = ops.zeros(ops.shape(forced), dtype="int32")
         return ops.fori_loop(0, forced.shape[0], body, (tokens, states, grammar, history, out))
 
-    def __call__(self, tokens, states, grammar, history, tables, chords, register, context, uniforms, forced,
-                 temperature,
-                 top_p, rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED,
-                 pitch_memory: float = PITCH_MEMORY, motif_memory: float = MOTIF_MEMORY):
-        """``rhythm_temperature`` (None: ``temperature``) applies to every token but pitches."""
-        rhythm = temperature if rhythm_temperature is None else rhythm_temperature
-        settings = np.array([max(temperature, 1e-4), top_p, max(rhythm, 1e-4), float(banded), pitch_memory,
-                             motif_memory], dtype="float32")
-        return self._compiled(tokens, states, grammar, history, tables, chords, register, context, uniforms, forced,
-                              settings)
+    def __call__(self, tokens, states, grammar, history, tables, chords, rows, uniforms, forced,
+                 sampling: Sampling = Sampling()):
+        settings = np.array(sampling.values(), dtype="float32")
+        return self._compiled(tokens, states, grammar, history, tables, chords, rows, uniforms, forced, settings)
 
 
 def compile_function(function):
@@ -306,18 +282,12 @@ class _ConcreteTF:
         return self.concrete[key](*tensors)
 
 
-def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], temperature: float = TEMPERATURE,
-           top_p: float = TOP_P, seed: int = 0, primer: np.ndarray | None = None,
-           chords: list[list[ChordChange]] | None = None, progress: bool = False,
-           sampler: Sampler | None = None, register: int | list[int | None] | None = None,
-           rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED,
-           pitch_memory: float = PITCH_MEMORY, motif_memory: float = MOTIF_MEMORY,
-           context: np.ndarray | None = None) -> list[np.ndarray]:
-    """``n`` token sequences (from <bos> to <eos>) whose bars follow ``plan`` (a meter per bar).
-
-    ``temperature`` applies to pitches and ``rhythm_temperature`` to the rest (None: ``temperature`` too);
-    ``top_p`` cuts pitches, inside interval bands if ``banded``; ``pitch_memory`` and ``motif_memory`` weigh
-    the pitch-class and motif memories (see the module notes).
+def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], sampling: Sampling = Sampling(),
+           seed: int = 0, primer: np.ndarray | None = None, chords: list[list[ChordChange]] | None = None,
+           progress: bool = False, sampler: Sampler | None = None,
+           register: int | list[int | None] | None = None, context: np.ndarray | None = None) -> list[np.ndarray]:
+    """``n`` token sequences (from <bos> to <eos>) whose bars follow ``plan`` (a meter per bar), drawn with
+    ``sampling`` (temperatures, nucleus, memories: see the module notes).
 
     ``chords`` gives every row its chord changes (for a chord-aware model). ``register`` is the centre
     pitch to play around (for a model with a register path), one for all rows or one per row; None leaves
@@ -325,9 +295,8 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
     the tempo and labels), one row for all or one per row; None: 120 bpm, labels unknown. ``primer`` (token
     ids after <bos>) is forced at the start of every sequence; the rest is sampled.
     """
-    chunks = sample_chunks(model, tokenizer, n, plan, temperature, top_p, seed, primer, chords, sampler, register,
-                           rhythm_temperature=rhythm_temperature, banded=banded, pitch_memory=pitch_memory,
-                           motif_memory=motif_memory, context=context)
+    chunks = sample_chunks(model, tokenizer, n, plan, sampling, seed, primer, chords, sampler, register,
+                           context=context)
     bar = Progress(f"sampling {n} solo{'s' * (n > 1)}, bars", len(plan), enabled=progress)
     while True:
         try:
@@ -337,26 +306,23 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
             return finished.value
 
 
-def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], temperature: float = TEMPERATURE,
-                  top_p: float = TOP_P, seed: int = 0, primer: np.ndarray | None = None,
-                  chords: list[list[ChordChange]] | None = None, sampler: Sampler | None = None,
-                  register: int | list[int | None] | None = None, chunk: int = CHUNK,
-                  rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED,
-                  pitch_memory: float = PITCH_MEMORY, motif_memory: float = MOTIF_MEMORY,
-                  context: np.ndarray | None = None):
+def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], sampling: Sampling = Sampling(),
+                  seed: int = 0, primer: np.ndarray | None = None, chords: list[list[ChordChange]] | None = None,
+                  sampler: Sampler | None = None, register: int | list[int | None] | None = None,
+                  chunk: int = CHUNK, context: np.ndarray | None = None):
     """``sample`` as a generator: it yields the bars every row has reached after each call of the compiled
     function (``chunk`` steps), and returns the sequences, so a caller can do other work in between."""
     sampler = sampler or Sampler(model, tokenizer)
     rng = np.random.default_rng(seed)
     tables = grammar_tables(tokenizer, plan, plan_slots=_bucket(len(plan) + 1, 256))
-    rows = chords if chords is not None else [[] for _ in range(n)]
-    harmony = chord_tables(rows, slots=_bucket(max(len(c) for c in rows), 64))
+    changes = chords if chords is not None else [[] for _ in range(n)]
+    harmony = chord_tables(changes, slots=_bucket(max(len(c) for c in changes), 64))
     centres = list(register) if isinstance(register, (list, tuple, np.ndarray)) else [register] * n
     if len(centres) != n:
         raise ValueError(f"register: {len(centres)} centres for {n} rows")
-    registers = np.array([register_slot(c) for c in centres], dtype=np.int32)
     heard = performance_context(120.0) if context is None else np.asarray(context, dtype=np.float32)
-    heard = np.ascontiguousarray(np.broadcast_to(heard.reshape(-1, CONTEXT_SIZE), (n, CONTEXT_SIZE)))
+    rows = {"register": np.array([register_slot(c) for c in centres], dtype=np.int32),
+            "context": np.ascontiguousarray(np.broadcast_to(heard.reshape(-1, CONTEXT_SIZE), (n, CONTEXT_SIZE)))}
     forced = np.asarray(primer if primer is not None else [], dtype=np.int32)
     steps = sum(int(tokenizer.bar_steps[tokenizer.bar_id(m)]) for m in plan)
     limit = len(forced) + 2 + len(plan) + 3 * steps  # at most a note per grid step
@@ -367,9 +333,8 @@ def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[s
         primed = forced[start:start + chunk]
         take[:len(primed)] = primed[:, None]
         uniforms = rng.random((chunk, n), dtype=np.float32)
-        tokens, states, grammar, history, ids = sampler(tokens, states, grammar, history, tables, harmony,
-                                                        registers, heard, uniforms, take, temperature, top_p,
-                                                        rhythm_temperature, banded, pitch_memory, motif_memory)
+        tokens, states, grammar, history, ids = sampler(tokens, states, grammar, history, tables, harmony, rows,
+                                                        uniforms, take, sampling)
         out.append(np.asarray(ops.convert_to_numpy(ids)).T)
         phase = np.asarray(ops.convert_to_numpy(grammar["phase"]))
         if (phase == END).all():
