@@ -27,13 +27,14 @@ from jazz.measure.copying import copying
 from jazz.measure.likelihood import model_likelihood
 from jazz.measure.stats import compare, median, solo_stats
 from jazz.measure.twosample import TEST_BARS, two_sample_test
-from jazz.midi.corpus import load_corpus
+from jazz.midi.beat import off_beat_warning
+from jazz.midi.corpus import Corpus, load_corpus
 from jazz.model.bundle import Bundle, load_bundle
 from jazz.model.features import solo_centre
 from jazz.model.sample import Sampler, sample
 from jazz.model.tokens import Tokenizer
 from jazz.music.notes import Solo
-from jazz.report.card import add_card_section
+from jazz.report.card import add_card_section, rerunnable, uses_weimar
 from jazz.report.evaluation import MAX_BARS, TUNE_SOLOS, format_report, write_plots
 from jazz.settings import (
     BANDED,
@@ -47,15 +48,28 @@ from jazz.settings import (
 LN2 = math.log(2.0)
 
 
-def load_solos(paths: list, tokenizer: Tokenizer, progress: bool = False) -> list[Solo]:
-    """The solos under ``paths`` that have notes and fit the tokenizer."""
+def load_solos(paths: list, tokenizer: Tokenizer, progress: bool = False) -> tuple[list[Solo], Corpus]:
+    """The solos under ``paths`` that have notes and fit the tokenizer, and the corpus report they come from."""
     corpus = load_corpus(paths, grid=tokenizer.grid, progress=progress)
     if not corpus.reports:
         raise UsageError(f"no .mid or .midi files in {', '.join(map(str, paths))}")
     solos = [s for s in corpus.solos if s.notes and encodable(tokenizer, s)]
     if not solos:
         raise UsageError(f"none of the {len(corpus.reports)} MIDI files has a solo this model can read")
-    return solos
+    return solos, corpus
+
+
+def baseline_hint(bundle: Bundle, found: int, named: int) -> str:
+    """How to give the n-gram the model's training solos, where fewer than half of them were found ("" if not)."""
+    if not named or found >= named / 2:
+        return ""
+    corpus = (bundle.config.get("train") or {}).get("corpus") or []
+    made = ""
+    if uses_weimar(corpus, list((bundle.config.get("split") or {}).get("train") or [])):
+        made = " (the beat-aligned Weimar import: `jazz import-weimar path/to/wjazzd --out DIR` makes it)"
+    where = f", trained from {', '.join(map(str, corpus))}{made}" if corpus else made
+    return (f"; to train the n-gram on the model's {named} training solos, give their folder with "
+            f"--baseline CORPUS (this model was{where or ' trained on an unrecorded corpus'})")
 
 
 def first_bars(solo: Solo, bars: int = MAX_BARS) -> Solo:
@@ -156,7 +170,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
     if n < 1:
         raise UsageError("-n must be at least 1")
     tok = bundle.tokenizer
-    solos = load_solos(paths, tok, progress)
+    solos, corpus = load_solos(paths, tok, progress)
     tokens = sum(len(tok.encode(s)) - 1 for s in solos)
     notes = sum(len(s.notes) for s in solos)
     beats = sum(s.total_steps for s in solos) / tok.grid
@@ -187,7 +201,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
         "bits_per_token": {"model": model_bits / tokens, "ngram": _per(ngram_bits, tokens)},
         "ngram_order": baseline["order"],
         "ngram_validation_bits_per_token": {str(k): v for k, v in baseline["validation_bits"].items()},
-        "baseline_data": baseline["data"],
+        "baseline_data": baseline["data"] + baseline_hint(bundle, len(train), named),
         "improvement_over_ngram": None if ngram_bits is None else 1.0 - model_bits / ngram_bits,
         "calibration": likelihood.calibration,
         "solos_in_training_split": sum(s.name in train_names for s in solos),
@@ -197,6 +211,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
         "tunes": over_tunes(bundle, seed, progress, **knobs) if bundle.conditioned else {},
         "two_sample": two_sample,
         "copying": copying(over_tested, tested, train) if train else None,
+        "off_beat_files": [r.path for r in corpus.off_beat],
     }
     if json_path is not None:
         atomic_write_text(json_path, json.dumps(result, indent=1))
@@ -222,7 +237,9 @@ def evaluate_command(model: Path | None, paths: list, n: int = 20, seed: int = 0
     result = evaluate(bundle, paths, n=n, seed=seed, json_path=json_path, plots_dir=plots_dir,
                       baseline_paths=baseline, **sampling)
     report = format_report(result)
+    warning = off_beat_warning(result["off_beat_files"], result["solos"])
+    report += f"\n{warning}" if warning else ""
     if card_command:
         add_card_section(bundle.path, bundle.model.count_params(), "Evaluation",
-                         f"```\n{report}\n```\nMeasured with `{card_command}`.")
+                         f"```\n{report}\n```\nMeasured with `{rerunnable(card_command)}`.")
     return report
