@@ -9,7 +9,8 @@ import pytest
 from midi_factory import make_midi
 
 from jazz.cli import main
-from jazz.midi.beat import FOLLOWS_BEAT, beat_fit, file_beat_fit, grid_concentration
+from jazz.midi.beat import FOLLOWS_BEAT, beat_fit, grid_concentration
+from jazz.midi.corpus import file_beat_fit
 from jazz.midi.read import load_content
 
 TPB = 480

@@ -314,7 +314,7 @@ def test_refuses_to_overwrite_the_imported_corpus(imported: dict):
 
 @pytest.mark.slow
 def test_every_imported_solo_follows_its_beat(imported: dict):
-    from jazz.midi.beat import file_beat_fit
+    from jazz.midi.corpus import file_beat_fit
 
     fits = {path.stem: file_beat_fit(path) for path in sorted(imported["out"].glob("*.mid"))}
     assert fits and [name for name, fit in fits.items() if not fit.follows] == []

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-from jazz.midi.read import MidiError, choose_melody, load_content
-
 SUBDIVISIONS = (2, 3, 4, 6, 8)  # eighths, triplets, sixteenths, sextuplets, thirty-seconds
 # The least best score of a file that follows its beat, chosen on the shared corpus (the melody track of each
 # file): of the Weimar import's 410 beat-aligned solos the lowest scores 0.22 (median 0.74); of the database's
@@ -63,17 +61,6 @@ def beat_fit(onsets: np.ndarray) -> BeatFit | None:
     if len(onsets) < MIN_ONSETS:
         return None
     return BeatFit({k: round(grid_concentration(onsets, k), 3) for k in SUBDIVISIONS})
-
-
-def file_beat_fit(path: str | Path, track: str | None = None) -> BeatFit | None:
-    """The beat fit of the melody track of a MIDI file (the track jazz.midi.read takes), from its unquantized
-    note starts; None where there is no such track or too few notes."""
-    try:
-        content = load_content(path)
-        part = choose_melody(content.parts, track)
-    except MidiError:
-        return None
-    return beat_fit(np.array([note[0] for note in part.notes], dtype=float) / content.ticks_per_beat)
 
 
 def off_beat_warning(paths: list[str], total: int, shown: int = 3) -> str | None:

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from jazz.files import UsageError, atomic_write_bytes
-from jazz.midi.beat import ADVICE, file_beat_fit
+from jazz.midi.beat import ADVICE, BeatFit, beat_fit
 from jazz.midi.file_index import FileIndex
-from jazz.midi.read import MidiError, read_solo
+from jazz.midi.read import MidiError, choose_melody, load_content, read_solo
 from jazz.music.notes import DEFAULT_GRID, METERS, Bar, ChordChange, Note, Solo
 from jazz.progress import Progress
 
@@ -218,6 +218,17 @@ def _parse(path: str, grid: int, track: str | None) -> tuple[Solo | None, FileRe
         return None, FileReport(path, "skipped", f"parsing took over {FILE_TIME_LIMIT_S} s")
     except RecursionError:
         return None, FileReport(path, "skipped", "not a valid MIDI file (too deeply nested)")
+
+
+def file_beat_fit(path: str | Path, track: str | None = None) -> BeatFit | None:
+    """The beat fit (jazz.midi.beat) of the melody track of a MIDI file, the track ``read_solo`` takes, from its
+    unquantized note starts; None where there is no such track or too few notes."""
+    try:
+        content = load_content(path)
+        part = choose_melody(content.parts, track)
+    except MidiError:
+        return None
+    return beat_fit(np.array([note[0] for note in part.notes], dtype=float) / content.ticks_per_beat)
 
 
 def _parse_one(task: tuple[str, int, str | None, str | None, bool]) -> tuple[tuple | None, FileReport]:
