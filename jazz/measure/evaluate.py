@@ -64,12 +64,11 @@ def baseline_hint(bundle: Bundle, found: int, named: int) -> str:
     if not named or found >= named / 2:
         return ""
     corpus = (bundle.config.get("train") or {}).get("corpus") or []
-    made = ""
+    source = f"this model was trained on {', '.join(map(str, corpus))}" if corpus else "its corpus is not recorded"
     if uses_weimar(corpus, list((bundle.config.get("split") or {}).get("train") or [])):
-        made = " (the beat-aligned Weimar import: `jazz import-weimar path/to/wjazzd --out DIR` makes it)"
-    where = f", trained from {', '.join(map(str, corpus))}{made}" if corpus else made
+        source += ", the beat-aligned Weimar import that `jazz import-weimar path/to/wjazzd --out DIR` makes"
     return (f"; to train the n-gram on the model's {named} training solos, give their folder with "
-            f"--baseline CORPUS (this model was{where or ' trained on an unrecorded corpus'})")
+            f"--baseline CORPUS ({source})")
 
 
 def first_bars(solo: Solo, bars: int = MAX_BARS) -> Solo:
