@@ -247,7 +247,8 @@ def test_chord_model_without_chords_plays_the_asked_bars_of_a_blues(chord_model,
 
 
 def notes_of(path: Path) -> list:
-    return read_midi(path)[0].notes
+    """The solo track's note events with their times (an untrained model may play too few notes for read_midi)."""
+    return [(m.time, m.note, m.velocity) for m in mido.MidiFile(path).tracks[1] if m.type.startswith("note")]
 
 
 def test_two_runs_give_new_solos_each_with_the_seed_that_makes_it_again(chord_model, tmp_path, capsys):
@@ -258,7 +259,7 @@ def test_two_runs_give_new_solos_each_with_the_seed_that_makes_it_again(chord_mo
     out = capsys.readouterr().out
     files = sorted((tmp_path / "s").glob("*.mid"))
     assert [f.name for f in files] == [f"solo_{i:03d}.mid" for i in range(1, 7)]
-    assert len({f.read_bytes() for f in files}) == 6
+    assert len({tuple(notes_of(f)) for f in files}) == 6  # six different solos, not six names for one
     seeds = [read_seed(mido.MidiFile(f)) for f in files]
     assert len(set(seeds)) == 6 and all(f"{f.name}  (--seed {s})" in out for f, s in zip(files, seeds))
     assert all(f"seed {s}" in mido.MidiFile(f).tracks[0][0].name for f, s in zip(files, seeds))
