@@ -118,6 +118,7 @@ def run_corpus(args) -> int:
 def add_changes(p: Parser) -> None:
     p.add_argument("paths", nargs="+", metavar="CHART", help="chart files, and folders of .txt or .chart charts")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
+    p.add_argument("--show", action="store_true", help="also print each chart's bars as parsed, four to a line")
 
 
 def run_changes(args) -> int:
@@ -129,6 +130,12 @@ def run_changes(args) -> int:
     if not paths:
         raise UsageError(f"no .txt or .chart files in {', '.join(args.paths)}")
     results = [check_chart(path) for path in paths]
+    for result in results:
+        for warning in result["warnings"]:
+            print(f"warning: {result['path']}: {warning}", file=sys.stderr)
+        if args.show and result["changes"]:
+            key = result["key"] or f"{result['estimated_key']}, estimated: the chart names none"
+            print(f"{result['path']} ({result['meter']}, key {key}):\n{result['changes']}\n")
     print(format_checks(results))
     if args.json:
         atomic_write_text(args.json, json.dumps({"files": results}, indent=1) + "\n")
@@ -154,6 +161,9 @@ def add_train(p: Parser) -> None:
     p.add_argument("--mixed-precision", action="store_true",
                    help="compute in float16 with float32 weights (for GPUs; slower on most CPUs)")
     p.add_argument("--card-note", metavar="TEXT", help="a paragraph for the model card (e.g. how the data was made)")
+    p.add_argument("--labels", metavar="FILE.csv",
+                   help="each solo's style, feel and instrument (columns file, style, feel, instrument), besides any "
+                        "labels.csv in the corpus folders")
     p.add_argument("--distribute", action="store_true",
                    help="data parallel over every local accelerator, or over the machines in TF_CONFIG / "
                         "KERAS_DISTRIBUTION_* (see README); --batch-size is the global batch")
@@ -173,7 +183,8 @@ def run_train(args) -> int:
         keras.mixed_precision.set_global_policy("mixed_float16")
     cfg = TrainConfig(**option_values(TrainConfig, args), command=shlex.join(["jazz"] + sys.argv[1:]))
     result = fit(args.paths, args.out, option_values(ModelConfig, args), cfg, track=args.track, chords=not args.no_chords,
-                 resume=args.resume, force=args.force, card_note=args.card_note, distribute=args.distribute)
+                 resume=args.resume, force=args.force, card_note=args.card_note, distribute=args.distribute,
+                 labels=args.labels)
     where = f"model in {args.out}" if not result.get("worker") else "the chief worker writes the model"
     print(f"trained in {result['train_seconds']} s: validation {result['val_bits_per_note']:.3f} bits per note "
           f"(best epoch {result['best_epoch']}); {where}")
@@ -227,6 +238,8 @@ def add_evaluate(p: Parser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the numbers as JSON")
     p.add_argument("--plots", type=Path, metavar="DIR", help="write PNG plots here")
+    p.add_argument("--split", choices=("test", "validation"),
+                   help="only the solos of the fixed test split, or of the model's validation split, found in CORPUS")
     sampling = p.add_argument_group("sampling of the generated solos (as in jazz generate)")
     add_options(sampling, GenerateOptions, only=SAMPLING)
     p.add_argument("--baseline", nargs="+", metavar="CORPUS",
@@ -241,7 +254,7 @@ def run_evaluate(args) -> int:
     sampling = {k: v for k, v in option_values(GenerateOptions, args).items() if k in SAMPLING}
     print(evaluate_command(args.model, args.paths, n=args.n, seed=args.seed, json_path=args.json,
                            plots_dir=args.plots, baseline=args.baseline, card_command=command if args.card else None,
-                           **sampling))
+                           split=args.split, **sampling))
     return 0
 
 

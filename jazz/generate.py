@@ -13,11 +13,13 @@ from jazz.files import UsageError
 from jazz.midi.read import MidiError, read_midi
 from jazz.midi.write import write_midi
 from jazz.model.bundle import Bundle
+from jazz.model.context import performance_context
 from jazz.model.features import solo_centre
 from jazz.model.sample import Sampler, sample
 from jazz.music.form import Form, chord_form, plain_form
 from jazz.music.notes import ChordChange, Part, Solo
-from jazz.music.performance import add_velocities
+from jazz.music.feel import band_ratio
+from jazz.music.performance import add_velocities, timing_shifts
 from jazz.music.registers import default_centre
 from jazz.report.audio import Renderer, find_renderer, render_wav
 from jazz.settings import GenerateOptions
@@ -67,8 +69,9 @@ def solo_seeds(seed: int | None, n: int) -> list[int]:
 
 
 def files_beside(opts: GenerateOptions) -> tuple[str, ...]:
-    """The suffixes of the files written beside each .mid: lead sheet, audio, piano roll."""
-    return (".musicxml",) * opts.musicxml + (".wav",) * (opts.wav or bool(opts.soundfont)) + (".png",) * opts.png
+    """The suffixes of the files written beside each .mid: lead sheet, engraved page, audio, piano roll."""
+    return ((".musicxml",) * opts.musicxml + (f".sheet.{opts.score}",) * bool(opts.score)
+            + (".wav",) * (opts.wav or bool(opts.soundfont)) + (".png",) * opts.png)
 
 
 def load_primer(bundle: Bundle, path: str) -> Solo:
@@ -86,6 +89,10 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     tok = bundle.tokenizer
     paths = output_paths(out, opts.n, opts.force, files_beside(opts))
     renderer = find_renderer(opts.soundfont) if ".wav" in files_beside(opts) else None  # said before sampling
+    if opts.score:
+        from jazz.report.score import find_musescore
+
+        find_musescore()
     form = form or plain_form(opts.bars, opts.meter, tok.grid)
     primer = load_primer(bundle, opts.primer) if opts.primer else None
     primer_ids = tok.encode(primer)[1:-1] if primer else None
@@ -98,11 +105,12 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
         register = (primer and solo_centre(primer)) or default_centre(opts.program, bundle.config)
     tempo = opts.tempo or bundle.config.get("default_tempo", 160.0)
     sampler, written = Sampler(bundle.model, tok), []
+    context = performance_context(tempo, opts.heard())
     for path, seed in zip(paths, solo_seeds(opts.seed, opts.n)):
         [ids] = sample(bundle.model, tok, 1, plan, opts.temperature, opts.top_p, seed, primer_ids, chords=[chords],
                        progress=opts.progress, sampler=sampler, register=register,
                        rhythm_temperature=opts.rhythm_temperature, banded=opts.banded,
-                       pitch_memory=opts.pitch_memory, motif_memory=opts.motif_memory)
+                       pitch_memory=opts.pitch_memory, motif_memory=opts.motif_memory, context=context)
         solo = tok.decode(ids, tempo=tempo, name=path.stem)
         solo = add_velocities(replace(solo, chords=chords, key=opts.key), seed=seed)
         out.mkdir(parents=True, exist_ok=True)
@@ -115,23 +123,29 @@ def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int,
     """The .mid file (solo, and the band when there are chords; its seed in a text event and the track name) and,
     if asked, the lead sheet, the piano roll (.png) and, with a ``renderer``, the audio of the .mid (.wav).
     Returns the files written."""
-    parts = [Part("Solo", solo.notes, channel=0, program=opts.program)]
+    parts = [Part("Solo", solo.notes, channel=0, program=opts.program, shifts=timing_shifts(solo, opts.feel, seed))]
     if opts.band and solo.chords:
         from jazz.music.band import band_parts
 
-        parts += band_parts(solo.bars, solo.chords, solo.grid, seed=seed)
+        ratio = band_ratio(solo.tempo, opts.feel) if opts.feel != "none" else None
+        parts += band_parts(solo.bars, solo.chords, solo.grid, seed=seed, ratio=ratio)
     write_midi(path, solo, parts, title=f"{opts.title or 'jazz solo'}, seed {seed}", composer=opts.composer, seed=seed)
     if opts.musicxml:
         from jazz.music.leadsheet import write_lead_sheet
 
         write_lead_sheet(path.with_suffix(".musicxml"), solo, title=opts.title or path.stem, composer=opts.composer,
-                         program=opts.program)
+                         program=opts.program, transpose=opts.transpose)
+        if opts.score:
+            from jazz.report.score import render_score
+
+            render_score(path.with_suffix(".musicxml"), opts.score)
     if opts.png:
         from jazz.report.plots import plot_piano_roll
 
         plot_piano_roll(solo, path.with_suffix(".png"), title=" · ".join(filter(None, (path.stem, opts.title))))
     rendered = renderer is not None and render_wav(renderer, path, path.with_suffix(".wav"))
-    return [path.with_suffix(s) for s in (".mid", *files_beside(opts)) if s != ".wav" or rendered]
+    made = [path.with_suffix(s) for s in (".mid", *files_beside(opts)) if s != ".wav" or rendered]
+    return [p for p in made if p.exists()]  # an engraving MuseScore could not make is not listed
 
 
 def _shift(chords: list[ChordChange], primer: Solo | None) -> list[ChordChange]:
@@ -158,8 +172,14 @@ def generate_command(model: Path | None, out: Path, opts: GenerateOptions, chord
         chart = read_chart(changes) if changes else None
     except (TuneError, ChartError) as error:
         raise UsageError(str(error)) from None
+    for warning in chart.warnings if chart else []:
+        print(f"warning: {changes}: {warning}", file=sys.stderr)
     if chart:  # the chart plays as a tune; its composer and key go into the files
-        chosen, opts.composer, opts.key = chart.as_tune(), chart.composer, chart.key
+        chosen, opts.composer, opts.key = chart.as_tune(), chart.composer, chart.key or _estimated_key(chart)
+    opts.key = opts.key or (chosen.key if chosen else None)
+    if chosen and opts.meter and opts.meter != chosen.meter:
+        print(f"note: {chosen.title} is written in {chosen.meter}; playing each of its bars as a bar of "
+              f"{opts.meter}, as --meter asks", file=sys.stderr)
     opts.meter = opts.meter or (chosen.meter if chosen else None)
     try:
         parse_meter(opts.meter or "4/4")
@@ -187,6 +207,17 @@ def generate_command(model: Path | None, out: Path, opts: GenerateOptions, chord
     return generate(bundle, out, opts, form)
 
 
+def _estimated_key(chart) -> str | None:
+    """The key of a chart that names none, estimated from its chords, said on stderr."""
+    from jazz.music.key_estimate import estimate_key
+
+    key = estimate_key(chart.bars)
+    if key:
+        print(f"note: chart {chart.title!r} names no key; its key signature is {key}, estimated from its chords "
+              "(add 'Key = ...' to the chart to choose it)", file=sys.stderr)
+    return key
+
+
 def _default_changes(opts: GenerateOptions) -> tuple[str, int]:
     """The built-in tune a chord-aware model plays without --chords or --tune: the blues, or a tune in the
     user's --meter; enough choruses for --bars (the form is cut to --bars)."""
@@ -206,6 +237,9 @@ def _default_changes(opts: GenerateOptions) -> tuple[str, int]:
 def _say_what_the_model_ignores(bundle: Bundle, opts: GenerateOptions, progression: str | None) -> None:
     if opts.register is not None and not bundle.model_config.register:
         print("note: this model was trained without registers; --register does not change its solos",
+              file=sys.stderr)
+    if (opts.style or opts.feel not in ("swing", "none")) and not bundle.model_config.context:
+        print("note: this model was trained without styles and feels; --style and --feel do not change its solos",
               file=sys.stderr)
     if progression is not None and not bundle.conditioned:
         print("note: this model was trained without chords; the changes go into the file and the band only",

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from jazz.files import UsageError
+from jazz.music.labels import FEELS, STYLES, checked, instrument_of_program
 from jazz.music.notes import TENOR_SAX
 
 CELL_KINDS: tuple[str, ...] = ("lstm", "hand-lstm", "gru", "hand-gru", "rnn")
@@ -32,6 +33,14 @@ MOTIF_MEMORY = 0.2
 # Adam's learning rate from scratch, and when fine-tuning a trained model: a quarter, so that a few new solos
 # move the weights toward a player without washing out what the base model learnt.
 LR, FINETUNE_LR = 2e-3, 5e-4
+
+
+def checked_label(kind: str, value: str | None) -> str | None:
+    """A --style, --feel or --instrument the user typed, normalized; one sentence if the model knows no such one."""
+    try:
+        return checked(kind, value)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def option(default, help: str, flag: str | tuple[str, ...] | None = None, **argparse_kwargs):
@@ -59,6 +68,7 @@ class ModelConfig:
                             flag="--no-register")
     echo: bool = option(True, "no motif memory (where the current figure went the last time it was played)",
                         flag="--no-echo")
+    context: int = 0  # width of the tempo and label features (jazz.model.context); 0: the model hears neither
     first_pitch: int = 0  # token id of the lowest pitch (the interval and register paths place scores from here)
 
     def __post_init__(self) -> None:
@@ -71,7 +81,7 @@ class ModelConfig:
     def input_names(self) -> list[str]:
         """The model's inputs, in order."""
         pitches = ["last_pitch"] * (self.skip or self.intervals) + ["previous_pitch"] * self.intervals
-        extra = ["register"] * self.register + ["echo"] * self.echo
+        extra = ["register"] * self.register + ["echo"] * self.echo + ["context"] * bool(self.context)
         return ["tokens"] + ["condition"] * bool(self.condition) + pitches + extra
 
     def to_dict(self) -> dict:
@@ -146,11 +156,20 @@ class GenerateOptions:
     seed: int | None = option(None, "random seed: solo i of -n gets seed + i (default: a fresh seed, printed and "
                                     "written into each file)", type=int)
     primer: str | None = option(None, "a MIDI file whose melody the solos continue", type=str, metavar="FILE.mid")
-    program: int = option(TENOR_SAX, "General MIDI program of the solo, 0-127 (tenor sax)")
+    program: int = option(TENOR_SAX, "General MIDI program of the solo, 0-127 (tenor sax); the model hears it as the "
+                                     "instrument")
+    style: str | None = option(None, f"the style the model plays in: {', '.join(STYLES)} (default: any)", type=str)
+    feel: str = option("swing", f"the rhythm feel: {', '.join(FEELS)}, or none (the model hears no feel, and the "
+                                "notes are written exactly on the grid)")
     meter: str | None = option(None, "time signature, e.g. 4/4 or 3/4 (default 4/4, or the tune's)", type=str)
     force: bool = option(False, "overwrite existing files")
     band: bool = option(True, "write the solo alone (no comping, bass, drums)", flag="--no-band")
     musicxml: bool = option(False, "also write a MusicXML lead sheet per solo")
+    transpose: str = option("concert", "write the lead sheet for a Bb, Eb or F instrument (the octave follows "
+                                       "--program: a tenor sax reads a major ninth up)",
+                            choices=("concert", "Bb", "Eb", "F"))
+    score: str | None = option(None, "also render the lead sheet as a page through MuseScore (implies --musicxml)",
+                               type=str, choices=("pdf", "png"))
     wav: bool = option(False, "also render each solo with its band to a WAV file (needs FluidSynth and a General "
                               "MIDI SoundFont)")
     soundfont: str | None = option(None, "the SoundFont for --wav (default: a General MIDI one where Linux "
@@ -161,6 +180,12 @@ class GenerateOptions:
     composer: str = ""  # the tune's, for the lead sheet and the MIDI file
     key: str | None = None  # MIDI key-signature spelling ("F", "Gm"), from a chart
     register: int | None = None  # centre pitch; None: the primer's, else typical for the program
+
+    def heard(self) -> dict[str, str]:
+        """The labels the model hears: the style and feel asked for, and the instrument of ``program``."""
+        labels = {"style": self.style, "feel": None if self.feel == "none" else self.feel,
+                  "instrument": instrument_of_program(self.program)}
+        return {kind: value for kind, value in labels.items() if value}
 
     def check(self) -> None:
         if self.n < 1:
@@ -177,5 +202,10 @@ class GenerateOptions:
             raise UsageError("--tempo must be between 20 and 400 beats per minute")
         if not 0 <= self.program <= 127:
             raise UsageError("--program must be a General MIDI program number from 0 to 127")
+        if self.score:
+            self.musicxml = True
+        self.style = checked_label("style", self.style)
+        if self.feel != "none":
+            self.feel = checked_label("feel", self.feel) or "swing"
         if self.soundfont is not None and not Path(self.soundfont).is_file():
             raise UsageError(f"--soundfont {self.soundfont} is not a file")

@@ -116,7 +116,9 @@ def test_missing_file_is_a_chart_error(tmp_path: Path) -> None:
 
 def test_check_chart_and_report(tmp_path: Path) -> None:
     good = check_chart(CHARTS / "Solar.txt")
-    assert good == {"path": str(CHARTS / "Solar.txt"), "status": "ok", "bars": 12, "meter": "4/4", "error": None}
+    assert good == {"path": str(CHARTS / "Solar.txt"), "status": "ok", "bars": 12, "meter": "4/4", "error": None,
+                    "warnings": [], "key": "Cm", "changes": read_chart(CHARTS / "Solar.txt").changes,
+                    "estimated_key": None}
     bad = check_chart(_write(tmp_path, "bad.txt", "| C | Xm7 |"))
     assert bad["status"] == "error" and bad["bars"] is None and "bar 2" in bad["error"] and "'Xm7'" in bad["error"]
     report = format_checks([good, bad])
@@ -139,7 +141,8 @@ def test_changes_command_reports_every_chart(tmp_path: Path, capsys) -> None:
     assert f"{len(FIXTURES)} of {len(FIXTURES)} charts parse (100.0%)" in out
     files = json.loads(report.read_text())["files"]
     assert len(files) == len(FIXTURES) and {f["status"] for f in files} == {"ok"}
-    assert set(files[0]) == {"path", "status", "bars", "meter", "error"}
+    assert set(files[0]) == {"path", "status", "bars", "meter", "error", "warnings", "key", "changes",
+                                "estimated_key"}
 
 
 def test_changes_command_fails_naming_the_bad_chart(tmp_path: Path, capsys) -> None:

@@ -448,7 +448,11 @@ def test_voicing_range_and_no_chord() -> None:
 )  # fmt: skip
 def test_music21_symbol_pitches_agree(symbol: str) -> None:
     figure = music21_symbol(symbol)
-    assert {p.pitchClass for p in figure.pitches} == parse_chord(symbol).pitch_classes
+    if "alt" in symbol:  # written as kind "other" with the text 7alt: music21 gives it no pitches
+        assert (figure.chordKind, figure.chordKindStr) == ("other", "7alt")
+        return
+    eleventh = {(parse_chord(symbol).root + 5) % 12} if figure.chordKind == "dominant-13th" else set()
+    assert {p.pitchClass for p in figure.pitches} - eleventh == parse_chord(symbol).pitch_classes  # MUSIC21_DIFFERS
     assert figure.root().pitchClass == parse_chord(symbol).root
 
 

@@ -56,6 +56,9 @@ def run(argv: list[str]) -> int:
     (["generate", "--model", "{model}", "--out", "{tmp}/file.txt/o"], "cannot write solos"),
     (["evaluate", "--model", "{model}", "/no/such/solos"], "does not exist"),
     (["evaluate", "--model", "{model}", "{tmp}", "--baseline", "/no/such/corpus"], "does not exist"),
+    (["evaluate", "--model", "{model}", "{tmp}", "--split", "test"], "none of the 41 solos of the split is in"),
+    (["evaluate", "--model", "{model}", "{tmp}", "--split", "validation"], "names no validation split"),
+    (["evaluate", "--model", "{model}", "{tmp}", "--split", "train"], "invalid choice: 'train'"),
 ])
 def test_user_errors_exit_2_with_one_sentence(argv, message, model, tmp_path, capsys):
     (tmp_path / "file.txt").write_text("not a folder")

@@ -12,7 +12,16 @@ import numpy as np
 import pytest
 
 from jazz.files import UsageError
-from jazz.measure.evaluate import baseline_hint, evaluate, evaluate_command, first_bars, pick_forms, plan_groups
+from jazz.measure.evaluate import (
+    baseline_hint,
+    evaluate,
+    evaluate_command,
+    first_bars,
+    pick_forms,
+    plan_groups,
+    split_files,
+    split_names,
+)
 from jazz.measure.likelihood import batch_nats, encode, forward_function
 from jazz.measure.stats import STAT_KEYS
 from jazz.midi.read import read_midi
@@ -143,6 +152,48 @@ def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
     assert "median over the tunes" in report and "coltrane-cycle" in report
     assert "bits per beat" in report and "pitch + duration given position" in report
     assert "two-sample test" in report and "a classifier tells them apart" in report
+    assert written["split"] is None and "every one under the given folders" in report
+    assert set(test["silent_share"]) == {"real", "generated"} and "near-silent windows" in report
+    bands = written["tempo_bands"]
+    assert list(bands) == ["slow", "medium", "fast"] and sum(row["solos"] for row in bands.values()) == 4
+    for row in bands.values():
+        assert set(row) == {"solos", "notes_per_beat", "fast_gap_share", "eighth_ratio", "accuracy", "windows",
+                            "silent_share"}
+        if row["solos"]:
+            assert row["notes_per_beat"]["real"] > 0 and 0 <= row["fast_gap_share"]["generated"] <= 1
+    assert written["styles"] == {}  # these files carry no style labels: no table
+    assert "by tempo band" in report and "by style" not in report
+    assert "MINGUS" not in report and "BebopNet" not in report  # other papers' figures are not measured here
+
+
+def test_a_split_picks_its_solos_from_the_folder_by_name(corpora, tmp_path, cache, monkeypatch):
+    """... and where the corpus labels the solos' styles, the report has a table by style."""
+    import jazz.measure.evaluate as module
+
+    unlabelled = module.load_solos
+    def labelled(solos, corpus):
+        return [replace(s, labels={"style": "cool", "instrument": "tp"}) for s in solos], corpus
+
+    monkeypatch.setattr(module, "load_solos", lambda *args: labelled(*unlabelled(*args)))
+    evaluated, _ = corpora
+    assert [f.name for f in split_files([evaluated], split_names(None, "test"))] == [f"{EVALUATED[2]}.mid"]
+    bare = load_bundle(model_folder(tmp_path / "bare", None, [], condition=0))
+    with pytest.raises(UsageError, match="no validation split"):
+        split_names(bare, "validation")
+    with pytest.raises(UsageError, match="none of the 1 solos"):
+        split_files([evaluated], ["NotThere"])
+    folder = model_folder(tmp_path / "model", {"train": [], "validation": [EVALUATED[1]]}, [], condition=0)
+    config = json.loads((folder / "config.json").read_text())  # what the card names of the training
+    config["train"].update(seed=0, epochs=1, patience=1, seq_len=64, batch_size=8, lr=0.001, clipnorm=1.0)
+    (folder / "config.json").write_text(json.dumps(config))
+    report = evaluate_command(folder, [evaluated], n=1, split="validation", json_path=tmp_path / "e.json",
+                              card_command="jazz evaluate --split validation")
+    result = json.loads((tmp_path / "e.json").read_text())
+    assert result["solos"] == 1 and result["split"] == {"name": "validation", "named": 1, "found": 1}
+    assert "solos: the validation split (1 of its 1 solos found)" in report
+    assert list(result["styles"]) == ["cool"] and result["styles"]["cool"]["solos"] == 1 and "by style" in report
+    card = (folder / "card.md").read_text()
+    assert report in card and "by tempo band" in card and "jazz evaluate --split validation" in card
 
 
 def test_without_the_training_solos_the_ngram_is_cross_fitted(corpora, tmp_path, cache):

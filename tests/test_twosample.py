@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -60,14 +62,21 @@ def test_window_features_of_a_hand_made_line():
     assert row["legato"] == 1.0 and row["longest_rest"] == pytest.approx(28.0)
 
 
-def test_a_repeated_figure_counts_and_silence_is_no_window():
+def test_a_repeated_figure_counts_and_near_silence_is_measured_by_its_rests():
     figure = [0, 2, 4, 2]
     notes = [Note(60 + figure[i % 4], 6 * i, 6) for i in range(32)]  # the figure eight times
     row = window_features(Solo(notes, bars(8)), 0, 8 * 48)
     assert row["repeated_figure_share"] > 0.8 and row["longest_repeat"] == 1
     stuck = [Note(60 + (i > 3) * 7, 6 * i, 6) for i in range(10)]  # four Cs, then six Gs
     assert window_features(Solo(stuck, bars(8)), 0, 8 * 48)["longest_repeat"] == 6
-    assert window_features(Solo(notes[:3], bars(8)), 0, 8 * 48) is None
+    sparse = window_features(Solo(notes[:3], bars(8)), 0, 8 * 48)  # three eighths, then 30.5 beats of rest
+    assert sparse["silent"] == 1.0 and row["silent"] == 0.0
+    assert sparse["notes_per_beat"] == pytest.approx(3 / 32) and sparse["longest_rest"] == pytest.approx(30.5)
+    assert sparse["rest_share"] == pytest.approx(1 - 18 / (8 * 48)) and sparse["phrases_per_beat"] == pytest.approx(1 / 32)
+    assert np.isnan(sparse["leap_share"]) and np.isnan(sparse["onset_step_0"])  # no line to measure
+    empty = window_features(Solo([], bars(8)), 0, 8 * 48)
+    assert empty["notes_per_beat"] == 0.0 and empty["rest_share"] == 1.0 and empty["longest_rest"] == 32.0
+    assert empty["phrases_per_beat"] == 0.0 and set(empty) == set(FEATURES)
     assert window_bounds(Solo([], bars(20))) == [(0, 8 * 48), (8 * 48, 16 * 48)]  # whole windows only
 
 
@@ -116,3 +125,20 @@ def test_shuffled_pitches_give_themselves_away(real_solos):
                                       "repeated_figure_share"}
     no_chords = result["targets"]["chord_tone_share_on_beats"]  # these solos have no chord markers
     assert no_chords == {"real": None, "generated": None, "relative": None, "met": False}
+
+
+def test_a_generator_silent_half_the_time_is_caught(real_solos):
+    """Every other window of the generated side emptied: those windows count, and give the side away."""
+    half = SOLOS // 2
+    quiet = []
+    for solo in real_solos[half:]:
+        keep = [(a, b) for k, (a, b) in enumerate(window_bounds(solo)) if k % 2 == 0]
+        quiet.append(replace(solo, notes=[n for n in solo.notes if any(a <= n.onset < b for a, b in keep)]))
+    result = two_sample_test(real_solos[:half], quiet, partitions={"half": ["a"] * 4 + ["b"] * 4})
+    assert result["silent_share"]["generated"] == pytest.approx(0.5)
+    assert result["silent_share"]["real"] < 0.1
+    assert result["windows"] == 2 * half * 8  # no window was dropped
+    assert result["accuracy"] > 0.65 and result["interval"][0] > 0.55
+    by = result["by"]["half"]
+    assert set(by) == {"a", "b"} and by["a"]["windows"] + by["b"]["windows"] == half * 8
+    assert by["a"]["silent_share"]["generated"] == pytest.approx(0.5)

@@ -137,7 +137,7 @@ def test_refuses_to_overwrite_unless_forced(layout: Path, tmp_path: Path):
     assert (out / "Good_Solo.mid").read_bytes() == b"old"
     import_weimar(layout, out, force=True)
     assert (out / "Good_Solo.mid").read_bytes()[:4] == b"MThd"
-    assert [p.name for p in out.iterdir()] == ["Good_Solo.mid"]  # no temporary file left behind
+    assert sorted(p.name for p in out.iterdir()) == ["Good_Solo.mid", "labels.csv"]  # no temporary file left behind
 
 
 def test_not_a_weimar_folder(tmp_path: Path):

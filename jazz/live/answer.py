@@ -36,8 +36,9 @@ class Answerer:
     """
 
     def __init__(self, bundle, sampler, sample_chunks, temperature: float = TEMPERATURE, top_p: float = TOP_P,
-                 program: int = TENOR_SAX):
+                 program: int = TENOR_SAX, context=None):
         self.bundle, self.sampler, self.sample_chunks = bundle, sampler, sample_chunks
+        self.context = context  # the tempo and labels the model hears (jazz.model.context), None: unknown
         self.temperature, self.top_p = temperature, top_p
         self.tokenizer = bundle.tokenizer
         self.centre = default_centre(program, bundle.config)
@@ -82,7 +83,7 @@ class Answerer:
         register = solo_centre(primer) or self.centre
         rows = yield from self.sample_chunks(self.bundle.model, tok, 1, plan, self.temperature, self.top_p, seed,
                                         np.asarray(ids, dtype=np.int32), chords=[moved], sampler=self.sampler,
-                                        register=register, chunk=LIVE_CHUNK)
+                                        register=register, chunk=LIVE_CHUNK, context=self.context)
         start = bars[0].start - origin
         notes = [n._replace(onset=n.onset + origin) for n in tok.decode(rows[0]).notes if n.onset >= start]
         return add_velocities(Solo(notes=notes, bars=bars, grid=tok.grid), seed=seed).notes

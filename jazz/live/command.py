@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jazz.files import UsageError
 from jazz.music.notes import DEFAULT_GRID
-from jazz.settings import TEMPERATURE
+from jazz.settings import TEMPERATURE, checked_label
 
 DEFAULT_TUNE = "blues-bb"
 DEFAULT_TEMPO = 160.0
@@ -51,6 +51,8 @@ def add_live(p) -> None:
                    help=f"sampling temperature of the pitches; lower is safer (default {TEMPERATURE})")
     p.add_argument("--choruses", type=int,
                    help="stop after this many choruses (default: when stopped, or when --input ends)")
+    p.add_argument("--style", help="the style jazz answers in (see jazz generate --help; default: any)")
+    p.add_argument("--feel", help="the rhythm feel jazz answers in (default: swing)")
     p.add_argument("--program", type=int, default=66,
                    help="General MIDI program of jazz's part, 0-127 (66: tenor sax)")
 
@@ -114,6 +116,7 @@ def _check(args) -> None:
         raise UsageError("--program must be a General MIDI program number from 0 to 127")
     if args.tempo is not None and not 20 <= args.tempo <= 400:
         raise UsageError("--tempo must be between 20 and 400 beats per minute")
+    checked_label("style", args.style), checked_label("feel", args.feel)  # before the model loads
     if args.input is not None and not args.input.is_file():
         raise UsageError(f"--input {args.input} does not exist")
     if args.input is not None and args.in_port is not None:
@@ -190,12 +193,17 @@ class Setup:
     def __init__(self, args, bundle, timeline, tempo: float, performance, ports: Ports | None):
         from jazz.live.answer import Answerer
         from jazz.live.timeline import Trading
+        from jazz.model.context import performance_context
         from jazz.model.sample import Sampler, sample_chunks
+        from jazz.music.labels import instrument_of_program
 
         self.args, self.timeline, self.tempo, self.performance, self.ports = args, timeline, tempo, performance, ports
         self.trading = Trading(args.trade, args.solo)
         sampler = Sampler(bundle.model, bundle.tokenizer)
-        self.answerer = Answerer(bundle, sampler, sample_chunks, args.temperature, program=args.program)
+        heard = {"style": checked_label("style", args.style), "feel": checked_label("feel", args.feel),
+                 "instrument": instrument_of_program(args.program)}
+        self.answerer = Answerer(bundle, sampler, sample_chunks, args.temperature, program=args.program,
+                                 context=performance_context(tempo, {k: v for k, v in heard.items() if v}))
         self.player = self.output = self.time = self.clock = None
 
     def end_bar(self) -> int | None:

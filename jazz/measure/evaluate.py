@@ -5,13 +5,17 @@ compare with real ones over the same chord changes.
    pitch and duration) and per beat, and teacher-forced calibration.
 2. **Baseline** (jazz.measure.baseline): an interpolated Kneser-Ney n-gram scored on the same tokens.
 3. **Music**: ``n`` solos sampled over the first ``MAX_BARS`` bars of real solos (their meters and, for a
-   chord-aware model, their chords, and for a model with a register path, their median pitch), compared
+   chord-aware model, their chords, and for a model with a register path, their instrument's register), compared
    statistic by statistic (jazz.measure.stats) with those real bars. A chord-aware model also plays
    ``TUNE_SOLOS`` solos over each built-in tune; their chord-tone share on beats is reported per tune.
 4. **Two-sample test** (jazz.measure.twosample): one solo sampled over the first ``TEST_BARS`` bars of
-   every real solo (its meters, chords, tempo and register); can a classifier tell their 8-bar windows apart?
+   every real solo (its meters, chords, tempo, and the register its instrument gives); can a classifier tell
+   their 8-bar windows apart? Overall, by tempo band and by style (jazz.measure.bands).
 5. **Copying** (jazz.measure.copying): the longest stretch of those solos found verbatim in a training solo,
    against the same for the real solos.
+
+The solos are every one under the given folders, or with ``split`` only those of the fixed test split
+(jazz.model.split.test_names) or of the model's validation split found there.
 """
 
 from __future__ import annotations
@@ -21,17 +25,22 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from jazz.files import UsageError, atomic_write_text
+from jazz.measure.bands import TEMPO_BANDS, band_labels, breakdown, map_tempo, style_labels
 from jazz.measure.baseline import encodable, ngram_baseline
 from jazz.measure.copying import copying
+from jazz.measure.givens import given_context, given_register
 from jazz.measure.likelihood import model_likelihood
 from jazz.measure.stats import compare, median, solo_stats
 from jazz.measure.twosample import TEST_BARS, two_sample_test
 from jazz.midi.beat import off_beat_warning
-from jazz.midi.corpus import Corpus, load_corpus
+from jazz.midi.corpus import Corpus, find_midi_files, load_corpus
+from jazz.midi.labels import corpus_labels
 from jazz.model.bundle import Bundle, load_bundle
-from jazz.model.features import solo_centre
 from jazz.model.sample import Sampler, sample
+from jazz.model.split import test_names
 from jazz.model.tokens import Tokenizer
 from jazz.music.notes import Solo
 from jazz.report.card import add_card_section, rerunnable, uses_weimar
@@ -46,14 +55,38 @@ from jazz.settings import (
 )
 
 LN2 = math.log(2.0)
+SPLITS = ("test", "validation")
+
+
+def split_names(bundle: Bundle, split: str) -> list[str]:
+    """The names of the solos of ``split``: the fixed test split, or the model's validation split."""
+    if split == "test":
+        return sorted(test_names())
+    if split == "validation":
+        names = (bundle.config.get("split") or {}).get("validation")
+        if not names:
+            raise UsageError(f"the model in {bundle.path} names no validation split in its config.json")
+        return list(names)
+    raise UsageError(f"--split {split!r} is not one of: {', '.join(SPLITS)}")
+
+
+def split_files(paths: list, names: list[str]) -> list:
+    """The MIDI files under ``paths`` named (by file stem) in ``names``; a usage error if none is."""
+    wanted = set(names)
+    files = [f for f in find_midi_files(paths) if f.stem in wanted]
+    if not files:
+        raise UsageError(f"none of the {len(wanted)} solos of the split is in {', '.join(map(str, paths))}")
+    return files
 
 
 def load_solos(paths: list, tokenizer: Tokenizer, progress: bool = False) -> tuple[list[Solo], Corpus]:
-    """The solos under ``paths`` that have notes and fit the tokenizer, and the corpus report they come from."""
+    """The solos under ``paths`` (folders or files) that have notes and fit the tokenizer, with their labels
+    (the labels.csv of their folders); and the corpus report they come from."""
     corpus = load_corpus(paths, grid=tokenizer.grid, progress=progress)
+    table = corpus_labels(paths)
     if not corpus.reports:
         raise UsageError(f"no .mid or .midi files in {', '.join(map(str, paths))}")
-    solos = [s for s in corpus.solos if s.notes and encodable(tokenizer, s)]
+    solos = [replace(s, labels=table.get(s.name, s.labels)) for s in corpus.solos if s.notes and encodable(tokenizer, s)]
     if not solos:
         raise UsageError(f"none of the {len(corpus.reports)} MIDI files has a solo this model can read")
     return solos, corpus
@@ -119,14 +152,17 @@ def plan_groups(forms: list[Solo]) -> list[tuple[list[str], list[int]]]:
 
 def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False, **knobs) -> list[Solo]:
     """One sampled solo over each form's meters (and chords), batched by shared meters (``plan_groups``); in
-    the form's register (its median pitch) where it has notes, else the model's default register. ``knobs``:
-    the sampling settings of jazz.model.sample.sample (temperature, top_p, ...), its defaults where absent."""
+    the register its instrument gives (jazz.measure.givens: what scoring is given too), at its tempo and with its
+    labels (what a model with a context path hears). ``knobs``: the sampling settings of jazz.model.sample.sample (temperature, top_p,
+    ...), its defaults where absent."""
     tok, sampler = bundle.tokenizer, Sampler(bundle.model, bundle.tokenizer)
-    centres = [solo_centre(form) or bundle.config.get("default_register") for form in forms]
+    centres = [given_register(form, bundle.config) for form in forms]
     out: list[Solo | None] = [None] * len(forms)
     for g, (plan, rows) in enumerate(plan_groups(forms)):
+        context = np.stack([given_context(forms[i]) for i in rows])
         sequences = sample(bundle.model, tok, len(rows), plan, seed=seed + g, chords=[forms[i].chords for i in rows],
-                           progress=progress, sampler=sampler, register=[centres[i] for i in rows], **knobs)
+                           progress=progress, sampler=sampler, register=[centres[i] for i in rows], context=context,
+                           **knobs)
         for i, ids in zip(rows, sequences):
             solo = tok.decode(ids, tempo=forms[i].tempo, name=f"generated over {forms[i].name}")
             out[i] = first_bars(replace(solo, chords=list(forms[i].chords)), len(forms[i].bars))
@@ -162,14 +198,18 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
              plots_dir: str | Path | None = None, progress: bool = True, temperature: float = TEMPERATURE,
              top_p: float = TOP_P, rhythm_temperature: float | None = RHYTHM_TEMPERATURE,
              banded: bool = BANDED, pitch_memory: float = PITCH_MEMORY, motif_memory: float = MOTIF_MEMORY,
-             baseline_paths: list | None = None) -> dict:
-    """Measure ``bundle`` on the solos under ``paths``; optionally write JSON and plots. Returns the result.
-    The likelihood is scored with the pitch-class and motif memories the solos are sampled with; ``baseline_paths``
-    name where the model's training solos are, for the n-gram baseline."""
+             baseline_paths: list | None = None, split: str | None = None) -> dict:
+    """Measure ``bundle`` on the solos under ``paths`` (with ``split``, only those of the test or the model's
+    validation split); optionally write JSON and plots. Returns the result. The likelihood is scored with the
+    pitch-class and motif memories the solos are sampled with; ``baseline_paths`` name where the model's
+    training solos are, for the n-gram baseline."""
     if n < 1:
         raise UsageError("-n must be at least 1")
     tok = bundle.tokenizer
-    solos, corpus = load_solos(paths, tok, progress)
+    chosen = split_names(bundle, split) if split else None
+    files = split_files(paths, chosen) if chosen else list(find_midi_files(paths)) or paths
+    solos, corpus = load_solos(files, tok, progress)
+    tempos = {f.stem: tempo for f in map(Path, files) if (tempo := map_tempo(f)) is not None}
     tokens = sum(len(tok.encode(s)) - 1 for s in solos)
     notes = sum(len(s.notes) for s in solos)
     beats = sum(s.total_steps for s in solos) / tok.grid
@@ -186,9 +226,12 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
     real_stats, generated_stats = [solo_stats(s) for s in real], [solo_stats(s) for s in generated]
     tested = [first_bars(s, TEST_BARS) for s in solos]
     over_tested = generate_over(bundle, tested, seed, progress, **knobs)
-    two_sample = two_sample_test(tested, over_tested, seed)
+    bands, styles = band_labels(solos, tempos), style_labels(solos)
+    two_sample = two_sample_test(tested, over_tested, seed, {"tempo_bands": bands, "styles": styles})
+    by_test = two_sample.get("by", {})
     train_names = set((bundle.config.get("split") or {}).get("train") or [])
     result = {
+        "split": None if split is None else {"name": split, "named": len(chosen), "found": len(solos)},
         "solos": len(solos),
         "notes": notes,
         "tokens": tokens,
@@ -209,6 +252,9 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
         "stats": compare(real_stats, generated_stats),
         "tunes": over_tunes(bundle, seed, progress, **knobs) if bundle.conditioned else {},
         "two_sample": two_sample,
+        "tempo_bands": breakdown(tested, over_tested, bands, by_test.get("tempo_bands", {}),
+                                 tuple(name for name, _ in TEMPO_BANDS)),
+        "styles": breakdown(tested, over_tested, styles, by_test.get("styles", {})),
         "copying": copying(over_tested, tested, train) if train else None,
         "off_beat_files": [r.path for r in corpus.off_beat],
     }
@@ -225,7 +271,7 @@ def _per(bits: float | None, count: int) -> float | None:
 
 def evaluate_command(model: Path | None, paths: list, n: int = 20, seed: int = 0, json_path: Path | None = None,
                      plots_dir: Path | None = None, baseline: list | None = None, card_command: str | None = None,
-                     **sampling) -> str:
+                     split: str | None = None, **sampling) -> str:
     """`jazz evaluate`: the report as text; with ``card_command`` also a section of the model card.
     ``sampling``: temperature, rhythm_temperature, top_p, banded, pitch_memory, motif_memory (as `jazz generate`
     takes them)."""
@@ -234,7 +280,7 @@ def evaluate_command(model: Path | None, paths: list, n: int = 20, seed: int = 0
             raise UsageError(f"{path} does not exist")
     bundle = load_bundle(model)
     result = evaluate(bundle, paths, n=n, seed=seed, json_path=json_path, plots_dir=plots_dir,
-                      baseline_paths=baseline, **sampling)
+                      baseline_paths=baseline, split=split, **sampling)
     report = format_report(result)
     warning = off_beat_warning(result["off_beat_files"], result["solos"])
     report += f"\n{warning}" if warning else ""

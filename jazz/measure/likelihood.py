@@ -15,6 +15,7 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
+from jazz.measure.givens import given_register
 from jazz.measure.stats import chord_pitch_classes
 from jazz.model.bundle import Bundle
 from jazz.model.features import model_inputs, pitch_memory, token_times
@@ -40,8 +41,9 @@ def token_parts(tok: Tokenizer) -> np.ndarray:
 
 
 def encode(bundle: Bundle, solo: Solo) -> dict[str, np.ndarray]:
-    """The model's inputs for ``solo`` as in training (no transposition), by input name."""
-    return model_inputs(bundle.tokenizer, solo, bundle.model_config)
+    """The model's inputs for ``solo`` as in training (no transposition), by input name; the register input is
+    the one generation is given (jazz.measure.givens), not the solo's own median."""
+    return model_inputs(bundle.tokenizer, solo, bundle.model_config, lambda s: given_register(s, bundle.config))
 
 
 def forward_function(model: keras.Model):

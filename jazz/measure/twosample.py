@@ -9,6 +9,11 @@ test, so the classifier cannot win by recognizing a tune. Each group contributes
 (the fewer of the two), so chance is 0.5. Accuracy near 0.5 means the windows are indistinguishable on
 these features; the confidence interval comes from resampling whole groups.
 
+Near-silent windows (fewer than ``MIN_NOTES`` notes) stay in the test: a generator that falls silent must lose
+accuracy, not windows. Only their density and rests are measured (the ``silent`` flag, notes per beat, rest
+share, longest rest, phrases per beat); their melodic features are missing and imputed, and the share of such
+windows on each side is reported beside the accuracy.
+
 The "giveaways" are the features whose means differ most between the sides, in pooled standard deviations.
 """
 
@@ -24,7 +29,7 @@ from jazz.music.notes import Solo
 
 TEST_BARS = 128  # bars of each real solo compared (16 windows): long solos would dominate the sample
 WINDOW_BARS = 8
-MIN_NOTES = 4  # fewer notes than this: the window is silence, not a line to judge
+MIN_NOTES = 4  # fewer notes than this: the window is near silence, judged by its density and rests only
 FOLDS = 5
 RESAMPLES = 1000  # bootstrap resamples of the groups for the confidence interval
 GIVEAWAYS = 8
@@ -37,7 +42,7 @@ FEATURES = (
     *(name for name, _, _ in INTERVAL_BANDS), "mean_abs_interval", "ascending_share", "contour_turn_share",
     "pitch_class_entropy", "chord_tone_share_on_beats", "chord_tone_share", "repeated_figure_share", "longest_repeat",
     "pitch_range", "pitch_centre", "pitch_spread", "notes_per_beat", "rest_share", "short_gap_share",
-    "median_gap", "gap_entropy", "legato", "phrases_per_beat", "notes_per_phrase", "longest_rest",
+    "median_gap", "gap_entropy", "legato", "phrases_per_beat", "notes_per_phrase", "longest_rest", "silent",
     *(f"onset_step_{k}" for k in range(12)),
 )  # fmt: skip
 
@@ -48,12 +53,13 @@ def window_bounds(solo: Solo, bars: int = WINDOW_BARS) -> list[tuple[int, int]]:
     return [(edges[i], edges[i + bars]) for i in range(0, len(solo.bars) - bars + 1, bars)]
 
 
-def window_features(solo: Solo, start: int, end: int) -> dict[str, float] | None:
-    """The features of the notes starting in [start, end) (NaN where undefined), or None for fewer than
-    ``MIN_NOTES`` notes. Onset positions are counted from the bar line in steps of ``solo.grid`` per beat."""
+def window_features(solo: Solo, start: int, end: int) -> dict[str, float]:
+    """The features of the notes starting in [start, end) (NaN where undefined); with fewer than ``MIN_NOTES``
+    notes only the density and rests (``silence_features``). Onset positions are counted from the bar line in
+    steps of ``solo.grid`` per beat."""
     notes = sorted((n for n in solo.notes if start <= n.onset < end), key=lambda n: (n.onset, n.pitch))
     if len(notes) < MIN_NOTES:
-        return None
+        return silence_features(notes, start, end, solo.grid)
     grid, beats = solo.grid, (end - start) / solo.grid
     pitches = np.array([n.pitch for n in notes])
     steps = np.diff(pitches)
@@ -88,11 +94,26 @@ def window_features(solo: Solo, start: int, end: int) -> dict[str, float] | None
     out["phrases_per_beat"] = (1 + int(breaks.sum())) / beats
     out["notes_per_phrase"] = len(notes) / (1 + int(breaks.sum()))
     out["longest_rest"] = float(rests.max()) / grid
+    out["silent"] = 0.0
     bar_starts = [b.start for b in solo.bars]
     in_beat = [(n.onset - bar_starts[bisect_right(bar_starts, n.onset) - 1]) % grid for n in notes]
     counts = Counter(round(k * 12 / grid) % 12 for k in in_beat)
     out.update({f"onset_step_{k}": counts.get(k, 0) / len(notes) for k in range(12)})
     return {key: float(out[key]) if out[key] is not None else np.nan for key in FEATURES}
+
+
+def silence_features(notes: list, start: int, end: int, grid: int) -> dict[str, float]:
+    """The features of a near-silent window (sorted ``notes``, fewer than ``MIN_NOTES``): its density and
+    rests; the rest are NaN (there is no line to measure)."""
+    out = dict.fromkeys(FEATURES, np.nan)
+    sounding = [min(n.end, end) - n.onset for n in notes]  # overlapping notes cannot occur in a monophonic solo
+    edges = [start] + [x for n in notes for x in (n.onset, min(n.end, end))] + [end]
+    rests = [b - a for a, b in zip(edges[::2], edges[1::2])]
+    phrases = 1 + sum(rest >= grid for rest in rests[1:-1]) if notes else 0
+    beats = (end - start) / grid
+    out.update(silent=1.0, notes_per_beat=len(notes) / beats, rest_share=1.0 - sum(sounding) / (end - start),
+               longest_rest=max(rests) / grid, phrases_per_beat=phrases / beats)
+    return out
 
 
 def _mean(flags) -> float:
@@ -116,9 +137,8 @@ def _chord_tones(solo: Solo, notes) -> tuple[list[bool], list[bool | None]]:
 
 
 def solo_windows(solo: Solo) -> list[dict[str, float]]:
-    """The features of every window of the solo that has enough notes, in order."""
-    found = (window_features(solo, start, end) for start, end in window_bounds(solo))
-    return [row for row in found if row is not None]
+    """The features of every window of the solo, in order (near-silent ones too)."""
+    return [window_features(solo, start, end) for start, end in window_bounds(solo)]
 
 
 def feature_table(real: list[Solo], generated: list[Solo]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -211,20 +231,43 @@ def _finite_mean(values: np.ndarray) -> float | None:
     return float(values.mean()) if values.size else None
 
 
-def two_sample_test(real: list[Solo], generated: list[Solo], seed: int = 0) -> dict:
+def silent_share(x: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
+    """The share of near-silent windows on each side (None for a side without windows)."""
+    silent = x[:, FEATURES.index("silent")]
+    return {side: _finite_mean(silent[y == label]) if (y == label).any() else None
+            for side, label in (("real", 0), ("generated", 1))}
+
+
+def two_sample_test(real: list[Solo], generated: list[Solo], seed: int = 0,
+                    partitions: dict[str, list[str | None]] | None = None) -> dict:
     """How well a classifier tells windows of ``generated[i]`` from windows of ``real[i]`` (see the module
-    notes): accuracy, its 95% interval, the giveaways and the target features. Accuracy is None with fewer
-    than two groups that have windows on both sides."""
+    notes): accuracy, its 95% interval, the share of near-silent windows of each side, the giveaways and the
+    target features. Accuracy is None with fewer than two groups that have windows on both sides.
+
+    ``partitions`` name a label for every pair (e.g. its tempo band; None: unlabelled); ``by`` then gives, per
+    partition and label, the accuracy of the one classifier on that label's windows and their silent shares."""
     import warnings
 
     x, y, groups = feature_table(real, generated)
     result = {"accuracy": None, "interval": None, "windows": len(y), "solos": len(np.unique(groups)),
-              "window_bars": WINDOW_BARS, "folds": 0}
+              "window_bars": WINDOW_BARS, "folds": 0, "silent_share": silent_share(x, y)}
     if result["solos"] < 2:
-        return {**result, "giveaways": {}, "targets": {}}
+        return {**result, "giveaways": {}, "targets": {}, "by": {}}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns of tiny samples
         correct = out_of_fold_correct(x, y, groups)
         low, high = group_interval(correct, groups, seed)
-        return {**result, "accuracy": float(correct.mean()), "interval": [low, high],
+        by = {name: accuracy_by_label(x, y, correct, np.array(labels, dtype=object)[groups])
+              for name, labels in (partitions or {}).items()}
+        return {**result, "accuracy": float(correct.mean()), "interval": [low, high], "by": by,
                 "folds": len(grouped_folds(groups)), "giveaways": giveaways(x, y), "targets": targets(x, y)}
+
+
+def accuracy_by_label(x: np.ndarray, y: np.ndarray, correct: np.ndarray, labels: np.ndarray) -> dict[str, dict]:
+    """Per label (of each window's pair; None left out): accuracy, windows of each side and silent shares."""
+    out = {}
+    for label in dict.fromkeys(v for v in labels if v is not None):
+        rows = labels == label
+        out[label] = {"accuracy": float(correct[rows].mean()), "windows": int(rows.sum()) // 2,
+                      "silent_share": silent_share(x[rows], y[rows])}
+    return out

@@ -329,7 +329,7 @@ def _solo_to_arrays(solo: Solo) -> tuple[np.ndarray, dict]:
     onsets = np.array([c.onset for c in solo.chords], dtype=np.int32)
     ints = np.concatenate([[len(notes), len(bars), len(onsets)], notes.ravel(), bars.ravel(), onsets])
     text = {"grid": solo.grid, "tempo": solo.tempo, "key": solo.key,
-            "chords": [c.symbol for c in solo.chords]}
+            "chords": [c.symbol for c in solo.chords], "tempi": [list(t) for t in solo.tempi]}
     return ints.astype(np.int32), text
 
 
@@ -338,6 +338,7 @@ def _solo_from_arrays(ints: np.ndarray, text: dict) -> Solo:
     n_notes, n_bars, n_chords = ints[:3].tolist()
     bars_at = 3 + 4 * n_notes
     symbols = text.pop("chords")
+    text["tempi"] = [(int(step), float(bpm)) for step, bpm in text.pop("tempi", [])]
     onsets = ints[bars_at + 3 * n_bars:].tolist()
     return Solo(
         notes=[Note(*row) for row in ints[3:bars_at].reshape(-1, 4).tolist()],

@@ -14,6 +14,7 @@ from pathlib import Path
 import mido
 
 from jazz.midi.salvage import salvage, stops_early
+from jazz.midi.timing import read_shifts, unshift
 from jazz.music.notes import (
     DEFAULT_GRID,
     HIGHEST_PITCH,
@@ -61,6 +62,7 @@ class MidiContent:
     meters: list[tuple[int, int, int]]  # (tick, numerator, denominator)
     tempo: float
     key: str | None
+    tempi: list[tuple[int, float]]  # (tick, bpm) of every tempo change
     texts: list[tuple[int, str]]  # text events of the kinds that read as chord symbols (see reads_as_chords)
     damage: str = ""  # where a damaged file stops being readable ("" for an intact one)
 
@@ -133,6 +135,7 @@ def load_content(path: str | Path) -> MidiContent:
     midi, damage = open_midi(path)
     parts: dict[tuple[int, int], TrackNotes] = {}
     meters, tempos, keys, texts = [], [], [], {}
+    shifts: dict[int, list[int]] = {}  # track -> the tick shift of each note it plays (jazz.midi.timing)
     for index, track in enumerate(midi.tracks):
         open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
         name = track.name.strip()  # mido scans the track for its name: once per track, not per note
@@ -156,9 +159,13 @@ def load_content(path: str | Path) -> MidiContent:
                 keys.append((tick, message.key))
             elif kind in TEXT_KINDS:
                 texts.setdefault(kind, []).append((tick, message.text))
+            elif kind == "sequencer_specific" and read_shifts(message) is not None:
+                shifts[index] = read_shifts(message)
         for (channel, pitch), starts in open_notes.items():  # notes never switched off end with the track
             part = parts.setdefault((index, channel), TrackNotes(index, channel, name))
             part.notes.extend((start, max(tick, start + 1), pitch, velocity) for start, velocity in starts)
+    for part in parts.values():  # a part played off the grid goes back onto it
+        part.notes = unshift(part.notes, shifts[part.track]) if part.track in shifts else part.notes
     tempo = next((60_000_000 / t for _, t in sorted(tempos) if t > 0), 120.0)
     return MidiContent(
         ticks_per_beat=midi.ticks_per_beat,
@@ -166,6 +173,7 @@ def load_content(path: str | Path) -> MidiContent:
         meters=sorted(meters),
         tempo=min(max(tempo, 20.0), 400.0),
         key=min(keys)[1] if keys else None,
+        tempi=[(tick, min(max(60_000_000 / t, 20.0), 400.0)) for tick, t in sorted(tempos) if t > 0],
         texts=sorted(t for items in texts.values() if reads_as_chords([text for _, text in items]) for t in items),
         damage=damage,
     )
@@ -217,8 +225,21 @@ def quantize(part: TrackNotes, content: MidiContent, grid: int = DEFAULT_GRID) -
     bars = layout_bars(content.meters, step, grid, last_step)
     notes = monophonic([(step(s), step(e), _fold(p), v) for s, e, p, v in part.notes], grid)
     chords = chords_from_texts(content.texts, step) or accompaniment_chords(part, content, step, bars, grid)
-    solo = Solo(notes=notes, bars=bars, grid=grid, tempo=content.tempo, chords=chords, key=content.key)
+    solo = Solo(notes=notes, bars=bars, grid=grid, tempo=content.tempo, chords=chords, key=content.key,
+                tempi=tempo_steps(content.tempi, step))
     return shorten_silences(solo)
+
+
+def tempo_steps(tempi: list[tuple[int, float]], step) -> list[tuple[int, float]]:
+    """A tempo map in ticks as (step, bpm) changes: one per step (the last one there wins), none repeated."""
+    changes: list[tuple[int, float]] = []
+    for tick, bpm in tempi:
+        at = max(step(tick), 0)
+        if changes and changes[-1][0] == at:
+            changes.pop()
+        if not changes or round(changes[-1][1], 3) != round(bpm, 3):
+            changes.append((at, round(bpm, 3)))
+    return changes
 
 
 def layout_bars(meters: list[tuple[int, int, int]], step, grid: int, last_step: int) -> list[Bar]:
@@ -291,7 +312,14 @@ def _keep_bars(solo: Solo, keep: list[int]) -> Solo:
         if chords and chords[-1].onset == onset:
             chords.pop()
         chords.append(ChordChange(onset, change.symbol))
-    return Solo(notes, bars, solo.grid, solo.tempo, chords, solo.name, solo.key)
+    tempi = []
+    for step, bpm in solo.tempi:  # a tempo change in a dropped bar takes effect at the next kept bar
+        index = next((k for k in keep if k >= solo.bar_index(step)), None)
+        if index is None:
+            break
+        at = max(step, solo.bars[index].start) - shift_of[index]
+        tempi = [t for t in tempi if t[0] < at] + [(at, bpm)]
+    return Solo(notes, bars, solo.grid, solo.tempo, chords, solo.name, solo.key, tempi, dict(solo.labels))
 
 
 def accompaniment_chords(melody: TrackNotes, content: MidiContent, step, bars: list[Bar], grid: int) -> list[ChordChange]:

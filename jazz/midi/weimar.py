@@ -38,7 +38,8 @@ Decisions (each one visible in the files or in the per-solo report):
 * **Metadata** from ``meta.csv``: ``key`` (``Bb-maj`` → ``Bb``, ``C-min`` → ``Cm``, ``Ab`` → ``Ab``, ``Bb-blues``
   → ``Bb``; ``D#-maj`` is written as its enharmonic ``Eb``; ``*-chrom`` and empty keys give no key signature) and
   ``instrument`` (a General MIDI program, see ``PROGRAMS``; unknown ones play as tenor sax). Anything missing
-  or unmapped is listed in the report's ``warnings``.
+  or unmapped is listed in the report's ``warnings``. ``labels.csv`` beside the MIDI files gives each solo's
+  style, rhythm feel, instrument and performer (jazz.music.labels), which `jazz train` reads.
 * **Velocity** is a constant 90: the loudness columns are missing from some files and on no MIDI scale.
 * Rows are numbered as a spreadsheet shows them: the header is row 1, the first note row 2.
 """
@@ -59,6 +60,7 @@ from jazz.files import UsageError, atomic_write_bytes
 from jazz.midi.write import events_track, valid_key
 from jazz.music.chord_parse import parse_weimar_chord
 from jazz.music.chords import ChordError
+from jazz.midi.labels import write_labels
 from jazz.progress import Progress
 
 TICKS_PER_BEAT = 5040  # = lcm(1..10) * 2: exact for every division up to 10 and for 12, 14, 15, 16, 18, 20, 24, 36
@@ -123,6 +125,9 @@ def import_weimar(src: Path, out: Path, progress: bool = False, force: bool = Fa
         reports.append(import_solo(src, out, name, meta.get(name)))
         shown.update(done, name)
     shown.close()
+    write_labels(out / "labels.csv", [{"file": f"{r['name']}.mid", "style": m.get("style", ""), "feel": m.get(
+        "rhythmfeel", ""), "instrument": m.get("instrument", ""), "performer": m.get("performer", "")}
+        for r in reports if r["status"] == "written" for m in [meta.get(r["name"]) or {}]])
     return reports
 
 

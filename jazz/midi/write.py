@@ -12,6 +12,7 @@ from pathlib import Path
 import mido
 
 from jazz.files import atomic_write_bytes
+from jazz.midi.timing import MAX_SHIFT_TICKS, timing_event
 from jazz.music.notes import Part, Solo
 
 TICKS_PER_BEAT = 480
@@ -83,13 +84,35 @@ def part_track(part: Part, scale: int) -> mido.MidiTrack:
     if part.program is not None:
         events.append((0, 1, mido.Message("program_change", channel=part.channel, program=part.program)))
     end = 0
-    for note in part.notes:
-        on, off = note.onset * scale, note.end * scale
+    played = played_ticks(part, scale)
+    if part.shifts:  # tells jazz's reader the grid the notes were played from
+        order = sorted(range(len(played)), key=lambda i: (played[i][0], part.notes[i].pitch))
+        events.append((0, 2, timing_event([played[i][2] for i in order])))
+    for note, (on, off, _) in zip(part.notes, played):
         end = max(end, off)
         # note-offs sort before note-ons at the same tick, so repeated notes never swallow each other
         events.append((on, 3, mido.Message("note_on", channel=part.channel, note=note.pitch, velocity=note.velocity)))
         events.append((off, 2, mido.Message("note_off", channel=part.channel, note=note.pitch, velocity=0)))
     return events_track(events, end)
+
+
+def played_ticks(part: Part, scale: int) -> list[tuple[int, int, int]]:
+    """(note-on tick, note-off tick, shift in ticks) of each note, moved by its shift (at most
+    MAX_SHIFT_TICKS, never before tick 0); a shifted note ends by the time the next note of its pitch starts, and
+    no later than the part's last written note end (so the file keeps its length)."""
+    if part.shifts and len(part.shifts) != len(part.notes):
+        raise ValueError(f"part {part.name!r} has {len(part.shifts)} shifts for {len(part.notes)} notes")
+    shifts = [max(-MAX_SHIFT_TICKS, -n.onset * scale, min(MAX_SHIFT_TICKS, round(s * scale)))
+              for n, s in zip(part.notes, part.shifts)]  # nothing is played before the file starts
+    ticks = [(n.onset * scale + s, n.end * scale + s, s) for n, s in zip(part.notes, shifts or [0] * len(part.notes))]
+    following: dict[int, int] = {}  # pitch -> the on tick of the next note of that pitch
+    last = max((n.end * scale for n in part.notes), default=0)  # a played part ends no later than written
+    for i in sorted(range(len(ticks)), key=lambda i: ticks[i][0], reverse=True) if part.shifts else ():
+        on, off, shift = ticks[i]
+        pitch = part.notes[i].pitch
+        ticks[i] = (on, max(on + 1, min(off, last, following.get(pitch, off))), shift)
+        following[pitch] = on
+    return ticks
 
 
 def events_track(events: list[tuple[int, int, mido.Message]], end: int) -> mido.MidiTrack:

@@ -8,19 +8,23 @@ computes the same thing from the grammar's position over the chosen changes, so 
 A model with skip paths also gets the latest pitch (and the one before) at every step (``pitch_memory``;
 the grammar tracks the same values while sampling), and a model with a register path the solo's centre
 (``register_slot``: its median pitch; when sampling, the register the user asks for), and a model with a
-motif path the echoes of earlier figures (jazz.model.motifs).
+motif path the echoes of earlier figures (jazz.model.motifs), and a model with a context path the tempo and
+the solo's labels (jazz.model.context).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 
+from jazz.model.context import context_features, local_tempo
 from jazz.model.motifs import echo_inputs
 from jazz.model.tokens import Tokenizer
 from jazz.music.chord_parse import to_chord
 from jazz.music.chords import NO_CHORD
+from jazz.music.labels import codes
 from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH, ChordChange, Solo
 from jazz.settings import ModelConfig
 
@@ -107,8 +111,10 @@ def encode_with_condition(tokenizer: Tokenizer, solo: Solo) -> tuple[np.ndarray,
     return ids, ChordTimeline(solo.chords).condition(token_times(tokenizer, ids))
 
 
-def model_inputs(tokenizer: Tokenizer, solo: Solo, config: ModelConfig) -> dict[str, np.ndarray]:
-    """Every per-token input ``config``'s model takes for ``solo``, by input name ("tokens" first)."""
+def model_inputs(tokenizer: Tokenizer, solo: Solo, config: ModelConfig,
+                 centre: Callable[[Solo], int | None] = solo_centre) -> dict[str, np.ndarray]:
+    """Every per-token input ``config``'s model takes for ``solo``, by input name ("tokens" first); ``centre``
+    gives the register input (training: the solo's median; scoring: what generation is given)."""
     if config.condition:
         ids, condition = encode_with_condition(tokenizer, solo)
         inputs = {"tokens": ids, "condition": condition}
@@ -116,9 +122,12 @@ def model_inputs(tokenizer: Tokenizer, solo: Solo, config: ModelConfig) -> dict[
         inputs = {"tokens": tokenizer.encode(solo)}
     latest, before = pitch_memory(tokenizer, inputs["tokens"])
     memory = {"last_pitch": latest, "previous_pitch": before,
-              "register": np.full(len(latest), register_slot(solo_centre(solo)), dtype=np.int32)}
+              "register": np.full(len(latest), register_slot(centre(solo)), dtype=np.int32)}
     if config.echo:
         memory["echo"] = echo_inputs(tokenizer.pitch_slots[inputs["tokens"]])
+    if config.context:
+        bpm = local_tempo(solo, token_times(tokenizer, inputs["tokens"]))
+        memory["context"] = context_features(bpm, codes(solo.labels))
     return inputs | {name: memory[name] for name in config.input_names if name in memory}
 
 

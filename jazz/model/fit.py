@@ -13,12 +13,15 @@ from jazz.midi.beat import off_beat_warning
 from jazz.midi.corpus import load_corpus, scan_corpus
 from jazz.model.bundle import Bundle, load_bundle
 from jazz.model.distribute import configure_cpu_devices
+from jazz.model.context import CONTEXT_SIZE
 from jazz.model.features import CONDITION_SIZE, solo_centre
-from jazz.model.split import hold_out_end
+from jazz.model.split import hold_out_end, test_names
 from jazz.model.token_cache import load_token_corpus
 from jazz.model.token_store import TokenCorpus
 from jazz.model.tokens import Tokenizer
 from jazz.model.train import train
+from jazz.midi.labels import corpus_labels
+from jazz.music.labels import VOCABULARIES
 from jazz.music.notes import Solo
 from jazz.settings import ModelConfig, TrainConfig
 
@@ -27,14 +30,15 @@ DEFAULT_CORPUS = Path("data") / "midi"
 
 def fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | None = None,
         chords: bool = True, resume: bool = False, force: bool = False, card_note: str | None = None,
-        distribute: bool = False) -> dict:
+        distribute: bool = False, labels: str | None = None) -> dict:
     """Train a model on the MIDI files under ``paths`` (default data/midi) into ``out``; return the summary.
 
     ``layout`` holds the ModelConfig fields the user chose; the vocabulary, chord width and first pitch come
     from the tokenizer and the solos. With ``cfg.base`` (--from) the run fine-tunes that trained model: its
     tokenizer, layout and weights are the start, and validation is on the new solos. ``resume`` continues
     the run in ``out`` from its own checkpoint (its saved layout wins), or starts one if there is none.
-    One long solo trains on its start and is validated on its end.
+    One long solo trains on its start and is validated on its end. Solos of the fixed test split
+    (jazz.model.split.test_names) are left out; ``labels`` names a labels CSV besides the corpus folders' own.
     """
     cfg.check()
     if cfg.command:  # the card's "How it was made", with the paths as they are from this folder
@@ -54,10 +58,19 @@ def fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | Non
     base = load_base(Path(cfg.base)) if cfg.base else None
     tokenizer = base.tokenizer if base else Tokenizer()
     data, cfg.corpus = training_data(paths, track, tokenizer, cfg.max_files)
+    before = len(data)
+    data = leave_out_test_split(data)
+    table = corpus_labels(cfg.corpus, labels)
+    labelled = data.label(table)
+    print(f"labels: {labelled} of {len(data)} solos say their style, feel or instrument"
+          + ("" if table else " (none: give --labels FILE.csv)"), file=sys.stderr)
+    heard = {"labelled_solos": labelled, "vocabularies": {k: list(v) for k, v in VOCABULARIES.items()},
+             "test_split_left_out": before - len(data)}
     split = None
     if len(data) == 1 or base:  # a fine-tune's few solos, or one long solo, are read as solos
         keep = set(data.names)  # the solos the token corpus took (it skips what the tokenizer cannot encode)
-        data = [s for s in load_corpus(cfg.corpus, grid=tokenizer.grid, track=track).solos if s.name in keep]
+        data = [replace(s, labels=table.get(s.name, {}))
+                for s in load_corpus(cfg.corpus, grid=tokenizer.grid, track=track).solos if s.name in keep]
     if len(data) == 1:  # one long solo: its start for training, its end for validation
         start, end = hold_out_end(data[0], cfg.val_split)
         data, split = start + end, ([0], [1])
@@ -71,7 +84,7 @@ def fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | Non
     if saved:  # the checkpoint's layout, whatever today's defaults are; the card keeps its sections
         model_cfg = ModelConfig.from_dict(saved["model"])
     sections = dict(saved.get("card_sections") or {}) | ({"Notes": card_note} if card_note else {})
-    extra = defaults_for_sampling(data) | {"card_sections": sections}
+    extra = defaults_for_sampling(data) | {"card_sections": sections, "labels": heard}
     if base:  # a resumed fine-tune keeps the base's score before fine-tuning
         started = {k: v for k, v in (saved.get("base_model") or {}).items() if k == "start_val_bits_per_note"}
         extra["base_model"] = describe_base(base) | started | ({"validation": validation} if validation else {})
@@ -124,6 +137,17 @@ def training_data(paths: list, track: str | None, tokenizer: Tokenizer,
     return load_token_corpus(corpus, tokenizer, track, max_files, progress=True), [str(p) for p in paths]
 
 
+def leave_out_test_split(data: TokenCorpus) -> TokenCorpus:
+    """The corpus without the solos of the fixed test split (if it holds any, and not only those)."""
+    held = test_names()
+    keep = [i for i, name in enumerate(data.names) if name not in held]
+    if len(keep) in (0, len(data)):
+        return data
+    print(f"test split: {len(data) - len(keep)} solos of the fixed test split are left out of training and "
+          f"validation", file=sys.stderr)
+    return data.subset(keep)
+
+
 def new_layout(layout: dict, tokenizer: Tokenizer, data: TokenCorpus | list[Solo], chords: bool) -> ModelConfig:
     """The user's layout, with the vocabulary, chord width and first pitch of the tokenizer and the solos."""
     count = data.chord_solos if isinstance(data, TokenCorpus) else sum(bool(s.chords) for s in data)
@@ -131,7 +155,7 @@ def new_layout(layout: dict, tokenizer: Tokenizer, data: TokenCorpus | list[Solo
     print(f"chords: given to the model ({count} solos have them)" if with_chords else "chords: none",
           file=sys.stderr)
     return ModelConfig(**layout, vocab_size=tokenizer.size, condition=CONDITION_SIZE if with_chords else 0,
-                       first_pitch=tokenizer.first("pitch"))
+                       first_pitch=tokenizer.first("pitch"), context=CONTEXT_SIZE)
 
 
 def load_base(folder: Path) -> Bundle:
@@ -145,6 +169,8 @@ def load_base(folder: Path) -> Bundle:
 def base_layout(base: Bundle, solos: list[Solo], chords: bool, lr: float) -> tuple[ModelConfig, list[Solo]]:
     """The base model's layout (it must be, for its weights to fit), and the solos as it will hear them."""
     layout = base.model_config
+    if not layout.context:  # a base that never heard the tempo and labels learns to, from zero
+        layout = replace(layout, context=CONTEXT_SIZE)
     print(f"fine-tuning {base.path.resolve().name}: its tokenizer and layout ({layout.cell}, {layout.layers} × "
           f"{layout.hidden} units), learning rate {lr}", file=sys.stderr)
     if layout.condition and not chords:  # the base hears chords; --no-chords tells it none is sounding

@@ -7,7 +7,12 @@ Besides the tokens, a model may take per-step inputs (computed by jazz.model.fea
 * ``last_pitch``: the pitch of the latest note (0 before the first), with ``skip`` or ``intervals`` on;
 * ``previous_pitch``: the pitch of the note before it, with ``intervals`` on;
 * ``register``: the solo's centre (its median pitch), the same at every step, with ``register`` on;
-* ``echo``: where the current figure went the last time it was played (jazz.model.motifs), with ``echo`` on.
+* ``echo``: where the current figure went the last time it was played (jazz.model.motifs), with ``echo`` on;
+* ``context``: the tempo at the step and the solo's style, feel and instrument (jazz.model.context), with
+  ``context`` set. It is mapped into the token embedding's space and added to it (``context_embedding``), and
+  scores the tokens directly (``context_logits``): a ballad's double-time runs and a burner's long lines
+  are decided by the tempo before any token is seen. Both maps start at zero, so a trained model given a
+  context path begins exactly where it was, and a fine-tune learns what the tempo changes.
 
 With ``skip`` the output layer also gets direct paths around the recurrent stack: a learned table of
 biases from the latest pitch to every token, and a linear map from the chord features. A soloist's next
@@ -42,7 +47,12 @@ def build_model(config: ModelConfig) -> keras.Model:
             inputs[name] = keras.Input(shape=(None,), dtype="int32", name=name)
     if config.echo:
         inputs["echo"] = keras.Input(shape=(None, len(ECHO_ORDERS)), dtype="int32", name="echo")
+    if config.context:
+        inputs["context"] = keras.Input(shape=(None, config.context), name="context")
     x = keras.layers.Embedding(config.vocab_size, config.embedding, name="embedding")(inputs["tokens"])
+    if config.context:
+        heard = context_embedding(config)(inputs["context"])
+        x = keras.layers.Add(name="with_context")([x, heard])
     if config.condition:
         x = keras.layers.Concatenate(name="with_condition")([x, inputs["condition"]])
     for i in range(config.layers):
@@ -53,9 +63,14 @@ def build_model(config: ModelConfig) -> keras.Model:
                        name=f"jazz_{config.cell.replace('-', '_')}")
 
 
+def context_embedding(config: ModelConfig) -> keras.layers.Layer:
+    """The map from the context features into the token embedding's space (zero at first)."""
+    return keras.layers.Dense(config.embedding, use_bias=False, kernel_initializer="zeros", name="context_embedding")
+
+
 SKIP_INPUTS = {"pitch_logits": ("last_pitch",), "chord_logits": ("condition",),
                "interval_logits": ("last_pitch", "previous_pitch"), "register_logits": ("register",),
-               "echo_logits": ("echo",)}
+               "echo_logits": ("echo",), "context_logits": ("context",)}
 
 
 class Head:
@@ -88,6 +103,9 @@ class Head:
         if config.echo:
             skips["echo_logits"] = EchoLogits(config.vocab_size, config.first_pitch, name="echo_logits",
                                               dtype="float32")
+        if config.context:
+            skips["context_logits"] = keras.layers.Dense(config.vocab_size, use_bias=False, name="context_logits",
+                                                         dtype="float32", kernel_initializer="zeros")
         return cls(dense, skips)
 
     @classmethod

@@ -40,6 +40,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from jazz.model.context import CONTEXT_SIZE, performance_context
 from jazz.model.features import chord_condition, chord_tables, register_slot
 from jazz.model.motifs import (
     history_echo,
@@ -183,6 +184,7 @@ class Sampler:
         self.sizes = [_state_sizes(cell) for cell in self.cells]
         self.conditioned = "condition" in [t.name for t in model.inputs]
         self.echoes = "echo" in [t.name for t in model.inputs]
+        self.contexts = model.get_layer("context_embedding") if "context" in [t.name for t in model.inputs] else None
         self._compiled = compile_function(self._run)
 
     def initial_states(self, batch: int) -> np.ndarray:
@@ -213,9 +215,11 @@ class Sampler:
         logits = ops.cast(logits, "float32")
         return ops.concatenate([logits[:, :first], logits[:, first:end] + weight * hits, logits[:, end:]], axis=-1)
 
-    def _step(self, tokens, condition, grammar, register, echo, memory, states, mask, u, settings, top_p):
+    def _step(self, tokens, condition, grammar, register, echo, memory, states, mask, u, settings, top_p, context):
         """One token for every row: (next ids, new states)."""
         x = self.embedding(tokens)
+        if self.contexts is not None:
+            x = x + ops.cast(self.contexts(context), x.dtype)
         if self.conditioned:
             x = ops.concatenate([x, ops.cast(condition, x.dtype)], axis=-1)
         flat = [size for sizes in self.sizes for size in sizes]
@@ -227,7 +231,7 @@ class Sampler:
             i += len(sizes)
         logits = self.head(x, {"condition": condition, "last_pitch": grammar["last_pitch"],
                                "previous_pitch": grammar["previous_pitch"], "register": register,
-                               "echo": echo if self.echoes else None})
+                               "echo": echo if self.echoes else None, "context": context})
         logits = self.remembered(logits, memory, settings[4], grammar["last_pitch"])
         logits = self.echoed(logits, echo, settings[5])
         pitch = grammar["phase"] == POS  # the next token is a pitch
@@ -236,7 +240,7 @@ class Sampler:
         ids = choose(logits, mask, u, temperature, top_p, self.pitch_columns, bands)
         return ids, ops.concatenate(new_states, axis=-1) if len(new_states) > 1 else new_states[0]
 
-    def _run(self, tokens, states, grammar, history, tables, chords, register, uniforms, forced, settings):
+    def _run(self, tokens, states, grammar, history, tables, chords, register, context, uniforms, forced, settings):
         """``len(uniforms)`` steps; ``forced`` holds a token id to take instead of sampling, or -1."""
         def body(i, carry):
             tokens, states, grammar, history, out = carry
@@ -246,7 +250,7 @@ class Sampler:
             top_p = ops.where(grammar["phase"] == POS, settings[1], 1.0)  # the cut applies to pitches only
             memory = history_pitch_classes(history, xp=ops)
             ids, states = self._step(tokens, condition, grammar, register, echo, memory, states, mask, uniforms[i],
-                                     settings, top_p)
+                                     settings, top_p, context)
             ids = ops.where(forced[i] >= 0, forced[i], ops.cast(ids, "int32"))
             grammar = grammar_advance(grammar, ids, tables, ops)
             history = history_push(history, ops.take(tables["pitch_slot"], ids), ops)
@@ -255,14 +259,15 @@ class Sampler:
         out = ops.zeros(ops.shape(forced), dtype="int32")
         return ops.fori_loop(0, forced.shape[0], body, (tokens, states, grammar, history, out))
 
-    def __call__(self, tokens, states, grammar, history, tables, chords, register, uniforms, forced, temperature,
+    def __call__(self, tokens, states, grammar, history, tables, chords, register, context, uniforms, forced,
+                 temperature,
                  top_p, rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED,
                  pitch_memory: float = PITCH_MEMORY, motif_memory: float = MOTIF_MEMORY):
         """``rhythm_temperature`` (None: ``temperature``) applies to every token but pitches."""
         rhythm = temperature if rhythm_temperature is None else rhythm_temperature
         settings = np.array([max(temperature, 1e-4), top_p, max(rhythm, 1e-4), float(banded), pitch_memory,
                              motif_memory], dtype="float32")
-        return self._compiled(tokens, states, grammar, history, tables, chords, register, uniforms, forced,
+        return self._compiled(tokens, states, grammar, history, tables, chords, register, context, uniforms, forced,
                               settings)
 
 
@@ -306,7 +311,8 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
            chords: list[list[ChordChange]] | None = None, progress: bool = False,
            sampler: Sampler | None = None, register: int | list[int | None] | None = None,
            rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED,
-           pitch_memory: float = PITCH_MEMORY, motif_memory: float = MOTIF_MEMORY) -> list[np.ndarray]:
+           pitch_memory: float = PITCH_MEMORY, motif_memory: float = MOTIF_MEMORY,
+           context: np.ndarray | None = None) -> list[np.ndarray]:
     """``n`` token sequences (from <bos> to <eos>) whose bars follow ``plan`` (a meter per bar).
 
     ``temperature`` applies to pitches and ``rhythm_temperature`` to the rest (None: ``temperature`` too);
@@ -315,11 +321,13 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], te
 
     ``chords`` gives every row its chord changes (for a chord-aware model). ``register`` is the centre
     pitch to play around (for a model with a register path), one for all rows or one per row; None leaves
-    it open. ``primer`` (token ids after <bos>) is forced at the start of every sequence; the rest is sampled.
+    it open. ``context`` is what a model with a context path hears (jazz.model.context.performance_context:
+    the tempo and labels), one row for all or one per row; None: 120 bpm, labels unknown. ``primer`` (token
+    ids after <bos>) is forced at the start of every sequence; the rest is sampled.
     """
     chunks = sample_chunks(model, tokenizer, n, plan, temperature, top_p, seed, primer, chords, sampler, register,
                            rhythm_temperature=rhythm_temperature, banded=banded, pitch_memory=pitch_memory,
-                           motif_memory=motif_memory)
+                           motif_memory=motif_memory, context=context)
     bar = Progress(f"sampling {n} solo{'s' * (n > 1)}, bars", len(plan), enabled=progress)
     while True:
         try:
@@ -334,7 +342,8 @@ def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[s
                   chords: list[list[ChordChange]] | None = None, sampler: Sampler | None = None,
                   register: int | list[int | None] | None = None, chunk: int = CHUNK,
                   rhythm_temperature: float | None = RHYTHM_TEMPERATURE, banded: bool = BANDED,
-                  pitch_memory: float = PITCH_MEMORY, motif_memory: float = MOTIF_MEMORY):
+                  pitch_memory: float = PITCH_MEMORY, motif_memory: float = MOTIF_MEMORY,
+                  context: np.ndarray | None = None):
     """``sample`` as a generator: it yields the bars every row has reached after each call of the compiled
     function (``chunk`` steps), and returns the sequences, so a caller can do other work in between."""
     sampler = sampler or Sampler(model, tokenizer)
@@ -346,6 +355,8 @@ def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[s
     if len(centres) != n:
         raise ValueError(f"register: {len(centres)} centres for {n} rows")
     registers = np.array([register_slot(c) for c in centres], dtype=np.int32)
+    heard = performance_context(120.0) if context is None else np.asarray(context, dtype=np.float32)
+    heard = np.ascontiguousarray(np.broadcast_to(heard.reshape(-1, CONTEXT_SIZE), (n, CONTEXT_SIZE)))
     forced = np.asarray(primer if primer is not None else [], dtype=np.int32)
     steps = sum(int(tokenizer.bar_steps[tokenizer.bar_id(m)]) for m in plan)
     limit = len(forced) + 2 + len(plan) + 3 * steps  # at most a note per grid step
@@ -357,7 +368,7 @@ def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[s
         take[:len(primed)] = primed[:, None]
         uniforms = rng.random((chunk, n), dtype=np.float32)
         tokens, states, grammar, history, ids = sampler(tokens, states, grammar, history, tables, harmony,
-                                                        registers, uniforms, take, temperature, top_p,
+                                                        registers, heard, uniforms, take, temperature, top_p,
                                                         rhythm_temperature, banded, pitch_memory, motif_memory)
         out.append(np.asarray(ops.convert_to_numpy(ids)).T)
         phase = np.asarray(ops.convert_to_numpy(grammar["phase"]))

@@ -24,7 +24,7 @@ from jazz.model.tokens import TokenError, Tokenizer
 from jazz.music.chords import ChordError
 from jazz.progress import Progress
 
-TOKEN_CACHE_VERSION = 1  # bump when the records change
+TOKEN_CACHE_VERSION = 2  # bump when the records change
 
 
 def token_dir(tokenizer: Tokenizer) -> Path:

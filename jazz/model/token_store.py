@@ -4,7 +4,8 @@ Every token of every solo is one ``RECORD``; the records of all solos lie end to
 memory-mapped from the token cache, jazz.model.token_cache). A record keeps what the model's inputs are
 computed from in a form that a transposition moves by arithmetic: the token id, the sounding and the next
 chord as packed codes (root, pitch-class set, bass), the latest two pitch slots, and the motif memory's
-intervals. ``window_inputs`` turns windows of records, each token moved by its solo's interval, into what
+intervals, and the tempo at the token (the solo's labels are kept per solo, beside the records, since a
+labels file may change without the MIDI). ``window_inputs`` turns windows of records, each token moved by its solo's interval, into what
 jazz.model.features.model_inputs gives for the transposed solo (tested equal).
 """
 
@@ -14,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from jazz.model.context import context_features, local_tempo
 from jazz.model.features import CHORD_FEATURES, pitch_memory, solo_centre, token_times
 from jazz.model.motifs import (
     ECHO_ORDERS,
@@ -23,10 +25,11 @@ from jazz.model.motifs import (
 )
 from jazz.model.tokens import Tokenizer
 from jazz.music.chord_parse import to_chord
+from jazz.music.labels import LABEL_KINDS, codes
 from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH, Solo
 
 RECORD = np.dtype([("token", "<i2"), ("now", "<i4"), ("next", "<i4"), ("last", "u1"), ("previous", "u1"),
-                   ("echo", "i1", (len(ECHO_ORDERS),))])
+                   ("echo", "i1", (len(ECHO_ORDERS),)), ("tempo", "<f4")])
 SOLO = np.dtype([("start", "<i8"), ("length", "<i8"), ("notes", "<i4"), ("low", "<i2"), ("high", "<i2"),
                  ("centre", "<i2"), ("tempo", "<f4"), ("chords", "?")])
 NO_CHORD_CODE = -1
@@ -65,13 +68,15 @@ def encode_records(tokenizer: Tokenizer, solo: Solo) -> np.ndarray:
     records["token"] = ids
     onsets = np.array([c.onset for c in solo.chords], dtype=np.int64)
     table = np.array([NO_CHORD_CODE] + [chord_code(c.symbol) for c in solo.chords] + [NO_CHORD_CODE])
-    current = np.searchsorted(onsets, token_times(tokenizer, ids), side="right")
+    times = token_times(tokenizer, ids)
+    current = np.searchsorted(onsets, times, side="right")
     records["now"] = table[current]
     records["next"] = table[np.minimum(current + 1, len(table) - 1) if len(onsets) else current]
     records["last"], records["previous"] = pitch_memory(tokenizer, ids)
     slots = tokenizer.pitch_slots[ids]
     per_note = np.concatenate([np.full((1, len(ECHO_ORDERS)), NO_ECHO, np.int8), echo_intervals(slots[slots > 0])])
     records["echo"] = per_note[np.cumsum(slots > 0)]
+    records["tempo"] = local_tempo(solo, times)
     return records
 
 
@@ -90,8 +95,9 @@ class TokenCorpus:
     their records were laid end to end.
     """
 
-    def __init__(self, records: np.ndarray, solos: np.ndarray, names: list[str]):
+    def __init__(self, records: np.ndarray, solos: np.ndarray, names: list[str], labels: np.ndarray | None = None):
         self.records, self.solos, self.names = records, solos, list(names)
+        self.labels = np.zeros((len(solos), len(LABEL_KINDS)), np.int64) if labels is None else labels  # codes
         self.virtual_starts = np.concatenate([[0], np.cumsum(solos["length"])[:-1]]).astype(np.int64)
 
     @classmethod
@@ -100,11 +106,18 @@ class TokenCorpus:
         starts = np.concatenate([[0], np.cumsum([len(p) for p in parts])[:-1]]).astype(np.int64)
         rows = np.array([solo_row(s, len(p), int(a)) for s, p, a in zip(solos, parts, starts)], dtype=SOLO)
         records = np.concatenate(parts) if parts else np.zeros(0, RECORD)
-        return cls(records, rows, [s.name for s in solos])
+        labels = np.array([codes(s.labels) for s in solos], dtype=np.int64).reshape(len(solos), len(LABEL_KINDS))
+        return cls(records, rows, [s.name for s in solos], labels)
 
     def subset(self, indices) -> TokenCorpus:
         indices = list(indices)
-        return TokenCorpus(self.records, self.solos[indices], [self.names[i] for i in indices])
+        return TokenCorpus(self.records, self.solos[indices], [self.names[i] for i in indices], self.labels[indices])
+
+    def label(self, table: dict[str, dict[str, str]]) -> int:
+        """Take each solo's labels from ``table`` ({name: {kind: value}}); return how many solos it labels."""
+        found = [table.get(name) for name in self.names]
+        self.labels = np.array([codes(row or {}) for row in found], dtype=np.int64).reshape(len(self.names), -1)
+        return sum(row is not None for row in found)
 
     def __len__(self) -> int:
         return len(self.solos)
@@ -151,10 +164,12 @@ def transposed_tokens(tokenizer: Tokenizer, tokens: np.ndarray, shift: np.ndarra
 
 
 def window_inputs(tokenizer: Tokenizer, records: np.ndarray, shift: np.ndarray, centre: np.ndarray,
-                  names: list[str]) -> dict[str, np.ndarray]:
+                  names: list[str], labels: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The model inputs ``names`` of records moved by ``shift`` (per record); ``centre``: each record's
-    solo centre pitch (-1: none)."""
+    solo centre pitch (-1: none); ``labels``: each record's solo label codes (..., kinds; None: unknown)."""
     inputs = {"tokens": transposed_tokens(tokenizer, records["token"], shift)}
+    if "context" in names:
+        inputs["context"] = context_features(records["tempo"], 0 if labels is None else labels)
     last = np.where(records["last"] > 0, records["last"] + shift, 0).astype(np.int32)
     if "condition" in names:
         inputs["condition"] = np.concatenate([code_features(records["now"], shift),

@@ -21,6 +21,7 @@ import keras
 import numpy as np
 
 from jazz.files import UsageError, atomic_path, atomic_write_text
+from jazz.model.context import hide_labels
 from jazz.model.distribute import Plan, make_plan, writing_folder
 from jazz.model.network import build_model
 from jazz.model.split import split_names
@@ -59,6 +60,7 @@ class WindowData(keras.utils.PyDataset):
     def _build(self) -> None:
         """This epoch's transpositions, window offset and window order."""
         self.shifts = self.data.random_shifts(self.rng, self.tok) if self.augment else np.zeros(len(self.data), int)
+        self.labels = hide_labels(self.data.labels, self.rng) if self.augment else self.data.labels
         if not self.augment:  # a short validation set still gives one window
             self.seq_len = min(self.seq_len, self.tokens_total - 1)
         self.offset = int(self.rng.integers(self.seq_len)) if self.augment else 0
@@ -83,7 +85,8 @@ class WindowData(keras.utils.PyDataset):
         positions = self.offset + rows[:, None] * self.seq_len + np.arange(self.seq_len + 1)
         records, solo = self.data.gather(positions)
         shift = self.shifts[solo]
-        x = window_inputs(self.tok, records[:, :-1], shift[:, :-1], self.centres[solo[:, :-1]], self.inputs)
+        x = window_inputs(self.tok, records[:, :-1], shift[:, :-1], self.centres[solo[:, :-1]], self.inputs,
+                          self.labels[solo[:, :-1]])
         y = transposed_tokens(self.tok, records["token"][:, 1:], shift[:, 1:])
         return (x["tokens"] if len(x) == 1 else x), y
 
@@ -153,7 +156,7 @@ def _train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cf
         model = build_model(model_cfg)
         compile_model(model, cfg)
         if base_weights is not None:  # fine-tuning: BackupAndRestore loads the run's own checkpoint over these
-            model.load_weights(base_weights)
+            start_from(model, base_weights)
     plan.prepare(model)
     if base_weights is not None and not resume:
         _score_base(model, val_data, out)
@@ -167,6 +170,26 @@ def _train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cf
         print("training stopped: the loss became NaN or infinite (try a lower --lr); "
               "keeping the last good checkpoint", file=sys.stderr)
     return finish(out, model, history, cfg, elapsed, train_data, val_data, diverged)
+
+
+def start_from(model: keras.Model, base: Path) -> None:
+    """Give ``model`` the weights of the trained model in ``base``, layer by layer by name; layers the base
+    lacks (a path it was trained without) keep their initial weights, which start at zero."""
+    import jazz.model.cells  # noqa: F401  (registers the hand-built cells for deserialization)
+    import jazz.model.paths  # noqa: F401  (and the output layers)
+
+    trained = {layer.name: layer for layer in keras.saving.load_model(base, compile=False).layers}
+    new = []
+    for layer in model.layers:
+        old = trained.get(layer.name)
+        if old is None or not layer.weights:
+            new += [layer.name] * bool(layer.weights)
+            continue
+        if [w.shape for w in old.weights] != [w.shape for w in layer.weights]:
+            raise UsageError(f"the base model's layer {layer.name} does not fit this layout")
+        layer.set_weights(old.get_weights())
+    if new:
+        print(f"new paths, starting at zero: {', '.join(new)}", file=sys.stderr)
 
 
 def _score_base(model: keras.Model, val_data: WindowData, out: Path) -> None:

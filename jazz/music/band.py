@@ -11,7 +11,8 @@
   bass) on each change, chord and scale tones between, and a chromatic or scale-step approach on the beat before
   a change. A change that falls between beats gets a note of its own.
 * **Drums** (channel 9, General MIDI's drum channel 10; no program): the swing ride pattern (every beat, plus
-  the "and" of every second beat, swung to 2/3 of the beat) accented on the backbeats (2 and 4; 2 and 3 in 3/4),
+  the "and" of every second beat, swung to 2/3 of the beat, or played at the tempo's ratio: see ``band_parts``)
+  accented on the backbeats (2 and 4; 2 and 3 in 3/4),
   the hi-hat pedal on the backbeats, a feathered kick and a few ghosted snare notes; time goes on in N.C. bars.
 
 Beats: a quarter note in x/4 and x/2 meters (so cut time walks in four); in x/8 and x/16 meters the pulses group into
@@ -385,22 +386,41 @@ def drums(
 
 
 def band_parts(
-    bars: list[Bar], chords: list[ChordChange], grid: int = DEFAULT_GRID, seed: int = 0, swing: bool = True
+    bars: list[Bar], chords: list[ChordChange], grid: int = DEFAULT_GRID, seed: int = 0, swing: bool = True,
+    ratio: float | None = None,
 ) -> list[Part]:
     """The rhythm section for a form: "Comping" (piano), "Bass" and "Drums" parts, all inside ``bars``.
 
     ``chords`` are the changes on the same grid (N.C. silences piano and bass); the same ``seed`` always gives
-    the same parts. ValueError for a grid below 1, a swung grid not divisible by 3, or a meter the grid cannot hold.
+    the same parts. Without ``ratio`` a swung "and" is written at 2/3 of the beat, on the grid; with a beat-upbeat
+    ``ratio`` (jazz.music.feel.band_ratio) it is written straight and played at that ratio (``Part.shifts``).
+    ValueError for a grid below 1, a grid not divisible by 3 for swing on the grid, or a meter the grid cannot hold.
     """
     if grid < 1:
         raise ValueError(f"grid must be at least 1 step per quarter, not {grid}")
-    if swing and grid % 3:
+    if swing and ratio is None and grid % 3:
         raise ValueError(f"swing needs a grid divisible by 3 (a swung eighth is 2/3 of a beat), not {grid}")
     beats = [beat for bar in bars for beat in bar_beats(bar, grid)]
     spans = chord_spans(chords, bars[0].start, beats[-1].end) if bars else []
-    return [
-        Part("Comping", comping(bars, spans, grid, random.Random(f"{seed}/comping"), swing), COMP_CHANNEL, PIANO),
+    placed = swing and ratio is None  # the "and" on the grid at 2/3
+    parts = [
+        Part("Comping", comping(bars, spans, grid, random.Random(f"{seed}/comping"), placed), COMP_CHANNEL, PIANO),
         Part("Bass", walking_bass(beats, spans, random.Random(f"{seed}/bass"), swing), BASS_CHANNEL,
              ACOUSTIC_BASS),
-        Part("Drums", drums(bars, grid, random.Random(f"{seed}/drums"), swing), DRUM_CHANNEL, None),
+        Part("Drums", drums(bars, grid, random.Random(f"{seed}/drums"), placed), DRUM_CHANNEL, None),
     ]  # fmt: skip
+    for part in parts if ratio is not None else ():
+        part.shifts = offbeat_shifts(part.notes, beats, ratio)
+    return parts
+
+
+def offbeat_shifts(notes: list[Note], beats: list[Beat], ratio: float) -> list[float]:
+    """Per note, the steps that play a straight "and" (the middle of a quarter beat) at ``ratio``; 0 elsewhere."""
+    starts = [b.onset for b in beats]
+    shifts = []
+    for note in notes:
+        index = change_index(starts, note.onset)
+        beat = beats[index] if index >= 0 else None
+        straight_and = beat is not None and beat.pulses == 1 and note.onset == beat.onset + beat.length // 2
+        shifts.append((ratio / (1 + ratio) - 0.5) * beat.length if straight_and else 0.0)
+    return shifts

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jazz.music.chords import note_pc
+from jazz.music.key_estimate import estimate_key
 from jazz.music.tunes import SECTION_LABEL, Tune, parse_meter, parse_progression
 
 CHART_SUFFIXES = (".txt", ".chart")
@@ -50,6 +51,7 @@ class Chart:
     key: str | None = None  # MIDI key-signature spelling ("F", "Bbm"); None when the chart gives none
     tempo: float | None = None
     header: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # slips that parse but are likely not what was meant
 
     @property
     def changes(self) -> str:
@@ -60,7 +62,7 @@ class Chart:
     def as_tune(self) -> Tune:
         """The chart as a form to play over, like a built-in tune."""
         name = re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "chart"
-        return Tune(name, self.title, self.meter, self.tempo, self.changes, f"chord chart {self.title!r}")
+        return Tune(name, self.title, self.meter, self.tempo, self.changes, f"chord chart {self.title!r}", self.key)
 
 
 def read_chart(path: str | Path) -> Chart:
@@ -83,19 +85,56 @@ def read_chart(path: str | Path) -> Chart:
 def parse_chart(text: str, default_title: str = "") -> Chart:
     """A chart from its text (see the module docstring); ValueError says what is wrong and where."""
     header: dict[str, str] = {}
-    body: list[str] = []
-    for line in text.splitlines():
+    body: list[tuple[int, str]] = []
+    warnings: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
         match = _HEADER.match(line)
         if match:
-            header[re.sub(r"[\s_-]", "", match.group(1)).lower()] = match.group(2)
+            name = re.sub(r"[\s_-]", "", match.group(1)).lower()
+            header[name] = match.group(2)
+            if name not in KNOWN_HEADERS:
+                warnings.append(f"line {number}: unknown header key {match.group(1)!r} (known: Title, ComposedBy, "
+                                "Composer, TimeSig, DBKeySig, Key, Tempo, Bars); ignored")
         elif line.strip() and not _COMMENT.match(line):
-            body.append(line)
+            body.append((number, line))
     meter = _meter(header.get("timesig", "4 4"))
-    bars = _played_bars(_written_bars("\n".join(body)), meter)
+    written = _written_bars("\n".join(line for _, line in body))
+    warnings += _line_warnings(body) + _crowded_bars(written, meter)
+    bars = _played_bars(written, meter)
     composer = header.get("composedby", header.get("composer", ""))
-    key = parse_key(header.get("dbkeysig", header.get("key", "")))
+    key_text = header.get("dbkeysig", header.get("key", ""))
+    key = parse_key(key_text)
+    if key_text.strip() and key is None:
+        warnings.append(f"key {key_text!r} is not a key like F, Bb, Gm or Eb minor; the key is estimated instead")
     tempo = _tempo(header.get("tempo", ""))
-    return Chart(header.get("title") or default_title, bars, meter, composer, key, tempo, header)
+    return Chart(header.get("title") or default_title, bars, meter, composer, key, tempo, header, warnings)
+
+
+KNOWN_HEADERS = {"title", "composedby", "composer", "timesig", "dbkeysig", "key", "tempo", "bars"}
+
+
+def _line_warnings(body: list[tuple[int, str]]) -> list[str]:
+    """A warning for each line of bars that does not end in a bar line: its last bar runs on into the next line's
+    first (or, on the last line, is closed by nothing)."""
+    out = []
+    for index, (number, line) in enumerate(body):
+        if not line.rstrip().endswith("|"):
+            following = body[index + 1][1].lstrip() if index + 1 < len(body) else "|"
+            merged = "" if following.startswith("|") else ": its last bar runs into the next line's first bar"
+            out.append(f"line {number}: does not end in a bar line '|'{merged}")
+    return out
+
+
+def _crowded_bars(written: list[_Bar], meter: str) -> list[str]:
+    """A warning for each written bar with more chords than beats (they split the bar finer than the beat)."""
+    beats = parse_meter(meter)[0]
+    out = []
+    for number, bar in enumerate(written, start=1):
+        count = len([t for t in bar.text.split() if t != "%"])
+        if count > beats:
+            out.append(f"bar {number}: {count} chords in a {meter} bar of {beats} beats ({bar.text}); "
+                       "a missing bar line?")
+    return out
 
 
 def _tempo(text: str) -> float | None:
@@ -203,8 +242,11 @@ def check_chart(path: str | Path) -> dict:
     try:
         chart = read_chart(path)
     except ChartError as error:
-        return {"path": str(path), "status": "error", "bars": None, "meter": None, "error": str(error)}
-    return {"path": str(path), "status": "ok", "bars": len(chart.bars), "meter": chart.meter, "error": None}
+        return {"path": str(path), "status": "error", "bars": None, "meter": None, "error": str(error),
+                "warnings": [], "changes": None, "key": None, "estimated_key": None}
+    return {"path": str(path), "status": "ok", "bars": len(chart.bars), "meter": chart.meter, "error": None,
+            "warnings": chart.warnings, "changes": chart.changes, "key": chart.key,
+            "estimated_key": None if chart.key else estimate_key(chart.bars)}
 
 
 def format_checks(results: list[dict]) -> str:

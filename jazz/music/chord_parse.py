@@ -18,7 +18,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from jazz.music.chords import NO_CHORD, TENSION_INTERVAL, Chord, ChordError, note_pc
+from jazz.music.chords import NO_CHORD, TENSION_INTERVAL, Chord, ChordError, note_pc, pitch_name
 from jazz.music.notes import ChordChange, Solo
 
 _NC_SPELLINGS = {"NC", "N.C.", "N.C", "N/C"}
@@ -195,6 +195,30 @@ def to_chord(symbol: str) -> Chord:
         except ChordError:
             raise lead_sheet_error from None
 
+
+
+def written_names(symbol: str) -> tuple[str | None, str | None]:
+    """The root and slash-bass names as the symbol writes them ('C#', 'Gb'; ♭ and ♯ as b and #), None where
+    there is none: the spelling a lead sheet keeps."""
+    text = symbol.strip().replace("♭", "b").replace("♯", "#")
+    if to_chord(symbol).is_no_chord:
+        return None, None
+    root = _ROOT.match(text)
+    bass = _BASS.search(text)
+    return (root.group() if root else None), (bass.group(1) if bass else None)
+
+
+def spelled_symbol(symbol: str) -> str:
+    """The package's spelling of a chord symbol with the writer's root and bass names: 'C#-7' -> 'C#m7',
+    'Gbmaj7' stays 'Gbmaj7' (where ``to_chord(symbol).symbol`` would write F#maj7)."""
+    chord = to_chord(symbol)
+    if chord.root is None:
+        return chord.symbol
+    root, bass = written_names(symbol)
+    body = chord.symbol[len(pitch_name(chord.root)) :]
+    if chord.bass is not None:
+        body = body.rsplit("/", 1)[0] + "/" + (bass or pitch_name(chord.bass))
+    return (root or pitch_name(chord.root)) + body
 
 
 @lru_cache(maxsize=8192)

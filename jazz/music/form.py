@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from jazz.files import UsageError
@@ -29,6 +30,10 @@ def chord_form(progression: str, meter: str, choruses: int, grid: int) -> Form:
     """The form of a progression text (bars between |), repeated ``choruses`` times."""
     if choruses < 1:
         raise UsageError("--choruses must be at least 1")
+    chords = progression.split()
+    if "|" not in progression and len(chords) > 2:
+        print(f"warning: --chords {progression!r} has no bar line '|', so its {len(chords)} chords share one bar; "
+              f"write \"| {' | '.join(chords)} |\" for a bar each", file=sys.stderr)
     try:
         bars, changes = progression_changes(parse_progression(progression, meter), meter, grid, choruses)
     except ChordError as error:

@@ -12,9 +12,13 @@ from fractions import Fraction
 from pathlib import Path
 
 from jazz.files import atomic_path
-from jazz.music.chord_parse import to_chord
-from jazz.music.chords import Chord, note_pc, pitch_name
+from jazz.music.chord_parse import to_chord, written_names
+from jazz.music.charts import parse_key
+from jazz.music.chords import note_pc
 from jazz.music.notation import Written, notate
+from jazz.music.sheet_chords import music21_symbol
+from jazz.music.spelling import chord_names, spell, spelled_pitch
+from jazz.music.transposing import written_interval, written_part
 from jazz.music.notes import TENOR_SAX, Solo, change_index
 
 # General MIDI programs (from 0) written in bass clef: basses, cello, contrabass, trombone, tuba, baritone sax
@@ -23,26 +27,24 @@ BASS_CLEF_PROGRAMS = frozenset(range(32, 40)) | {42, 43, 57, 58, 67, 70}
 BLACK_KEYS = frozenset({1, 3, 6, 8, 10})  # pitch classes
 
 
-def lead_sheet(solo: Solo, title: str = "", composer: str = "", program: int = TENOR_SAX):
-    """A music21 Score: one part of measures with clef, key, meters, "Swing" tempo, notes, rests and chords."""
+def lead_sheet(solo: Solo, title: str = "", composer: str = "", program: int = TENOR_SAX, transpose: str = "concert"):
+    """A music21 Score: one part of measures with clef, key, meters, "Swing" tempo, notes, rests and chords,
+    at concert pitch or as a ``transpose`` instrument (jazz.music.transposing) reads it."""
     from music21 import metadata, stream
     from music21.stream import makeNotation
 
+    solo = written_part(solo, transpose, program)
+    key = sheet_key(solo)
     part = stream.Part()
     part.partName = "Solo"
-    part.insert(0, _instrument(program))
-    measures = _measures(solo, program)
+    part.insert(0, _instrument(program, transpose))
+    part.atSoundingPitch = transpose == "concert"  # a transposed part is written pitch: music21 leaves it so
+    measures = _measures(solo, program, key)
     pieces = notate(solo.notes, solo.bars, solo.grid)
-    sharps = _prefers_sharps(solo)
-    spelling, previous = _chord_spellings(solo), None
-    for piece, following in zip(pieces, [*pieces[1:], None]):
-        names = spelling(piece.onset * solo.grid)
-        if piece.tied and previous is not None and previous.isNote:  # a tie keeps its note's spelling
-            names = {previous.pitch.pitchClass: previous.pitch.name}
-        previous = _written(piece, following is not None and following.tied, sharps, names)
-        _place(measures, piece.onset, previous)
+    for piece, name, following in zip(pieces, _note_names(solo, pieces, key), [*pieces[1:], None]):
+        _place(measures, piece.onset, _written(piece, name, following is not None and following.tied))
     for measure in measures.values():
-        measure.makeBeams(inPlace=True)
+        _beam_by_beat(measure)
         makeNotation.makeTupletBrackets(measure, inPlace=True)
         part.append(measure)
     part.makeAccidentals(inPlace=True)  # before the chord symbols, whose pitches would count as notes
@@ -56,25 +58,49 @@ def lead_sheet(solo: Solo, title: str = "", composer: str = "", program: int = T
     return score
 
 
-def _instrument(program: int):
-    """A concert-pitch music21 instrument for the General MIDI ``program`` (for playback in notation programs)."""
-    from music21 import instrument
+def _beam_by_beat(measure) -> None:
+    """Beam eighths and shorter within each beat (music21 beams 4/4 by half bars)."""
+    signature = measure.timeSignature or measure.getContextByClass("TimeSignature")
+    if signature is not None and signature.denominator == 4:
+        signature.beamSequence.partition(signature.numerator)
+    measure.makeBeams(inPlace=True)
+
+
+def _written(piece: Written, name: str | None, tied_on: bool):
+    """A music21 Rest, or Note spelled ``name`` and tied to the pieces of the same note around it."""
+    from music21 import note, tie
+
+    if piece.pitch is None or name is None:
+        return note.Rest(quarterLength=piece.length)
+    written = note.Note(spelled_pitch(piece.pitch, name), quarterLength=piece.length)
+    if piece.tied or tied_on:
+        written.tie = tie.Tie("continue" if piece.tied and tied_on else "stop" if piece.tied else "start")
+    return written
+
+
+def _instrument(program: int, transpose: str = "concert"):
+    """A music21 instrument for the General MIDI ``program`` (for playback in notation programs), named with
+    its transposition ('Tenor Saxophone in Bb') where the part is written for one, and the interval down to
+    concert pitch (the MusicXML <transpose>), so that notation programs play it where it sounds."""
+    from music21 import instrument, interval
 
     try:
         name = instrument.instrumentFromMidiProgram(program).instrumentName
     except instrument.InstrumentException:
         name = "Solo"
-    solo = instrument.Instrument(name)
+    solo = instrument.Instrument(name if transpose == "concert" else f"{name} in {transpose}")
     solo.midiProgram = program
+    if transpose != "concert":
+        solo.transposition = interval.Interval(written_interval(transpose, program)).reverse()
     return solo
 
 
-def _measures(solo: Solo, program: int) -> dict:
+def _measures(solo: Solo, program: int, key_name: str | None) -> dict:
     """An empty music21 Measure per bar, keyed by its start in quarter notes, the first with clef, key and tempo."""
     from music21 import clef, expressions, meter, stream, tempo
 
     measures = {}
-    key = _music21_key(solo.key) if solo.key else None
+    key = _music21_key(key_name) if key_name else None
     for number, bar in enumerate(solo.bars, start=1):
         measure = stream.Measure(number=number)
         if number == 1:
@@ -97,56 +123,49 @@ def _place(measures: dict, onset: Fraction, element) -> None:
     measures[start].insert(onset - start, element)
 
 
-def _prefers_sharps(solo: Solo) -> bool:
-    """Whether to spell black keys as sharps: in sharp keys; without a key, when the first chord is the tonic
-    of one (E7, Bm7), as it often is."""
-    key = solo.key
-    if key is None:
-        first = next((to_chord(c.symbol) for c in solo.chords if not to_chord(c.symbol).is_no_chord), None)
-        if first is None:
-            return False
-        key = pitch_name(first.root) + ("m" if first.quality in ("min", "hdim", "dim") else "")
-    music21_key = _music21_key(key)
-    return music21_key is not None and music21_key.sharps > 0
-
-
-def _chord_spellings(solo: Solo):
-    """A function from a grid step to the names of the sounding chord's black-key tones by pitch class, as the
-    chord spells them (F# in D7, Ab in Bb7): a note on a chord tone reads as part of the chord."""
+def _note_names(solo: Solo, pieces: list[Written], key: str | None) -> list[str | None]:
+    """The music21 name of each written piece (None for rests): by the sounding chord, the key and the line's
+    direction (jazz.music.spelling); a piece tied to the one before it keeps that one's name."""
     changes = sorted(solo.chords, key=lambda c: c.onset)
     onsets = [c.onset for c in changes]
-    names: dict[str, dict[int, str]] = {}
-    for change in changes:
-        if change.symbol not in names:
-            tones = music21_symbol(change.symbol).pitches
-            names[change.symbol] = {p.pitchClass: p.name for p in tones
-                                    if p.accidental is not None and abs(p.accidental.alter) == 1
-                                    and p.pitchClass in BLACK_KEYS}
+    pitches = [p.pitch for p in pieces]
+    names: list[str | None] = []
+    for index, piece in enumerate(pieces):
+        if piece.pitch is None:
+            names.append(None)
+            continue
+        if piece.tied and index and names[index - 1] is not None and pitches[index - 1] == piece.pitch:
+            names.append(names[index - 1])
+            continue
+        sounding = change_index(onsets, piece.onset * solo.grid)
+        chord = chord_names(changes[sounding].symbol) if sounding >= 0 else {}
+        names.append(spell(piece.pitch, chord, key, _direction(pitches, index)))
+    return names
 
-    def at(step) -> dict[int, str]:
-        index = change_index(onsets, step)
-        return names[changes[index].symbol] if index >= 0 else {}
 
-    return at
+def _direction(pitches: list[int | None], index: int) -> int:
+    """1 if the note passes by step (a whole tone at most) up to the next other pitch, else up from the last one;
+    -1 if it passes down; 0 for a note between leaps."""
+    here = pitches[index]
+    following = next((p for p in pitches[index + 1 :] if p is not None and p != here), None)
+    before = next((p for p in reversed(pitches[:index]) if p is not None and p != here), None)
+    if following is not None and abs(following - here) <= 2:
+        return 1 if following > here else -1
+    if before is not None and abs(here - before) <= 2:
+        return 1 if here > before else -1
+    return 0
 
 
-def _written(piece: Written, tied_on: bool, sharps: bool, chord_names: dict[int, str] | None = None):
-    """A music21 Rest, or Note tied to the pieces of the same note around it; a black key is spelled as the
-    sounding chord spells it (``chord_names``, by pitch class) if it is a chord tone, else with sharps or flats."""
-    from music21 import note, pitch, tie
-
-    if piece.pitch is None:
-        return note.Rest(quarterLength=piece.length)
-    spelled = pitch.Pitch(midi=piece.pitch)
-    wanted = (chord_names or {}).get(piece.pitch % 12)
-    if spelled.accidental is not None and wanted is not None:
-        spelled = spelled if spelled.name == wanted else spelled.getEnharmonic()
-    elif spelled.accidental is not None and (spelled.accidental.alter > 0) != sharps:
-        spelled = spelled.getEnharmonic()
-    written = note.Note(spelled, quarterLength=piece.length)
-    if piece.tied or tied_on:
-        written.tie = tie.Tie("continue" if piece.tied and tied_on else "stop" if piece.tied else "start")
-    return written
+def sheet_key(solo: Solo) -> str | None:
+    """The key the sheet is spelled in: the solo's, else the first chord's root taken as the tonic (a minor
+    chord a minor key), as it often is; None without chords."""
+    if solo.key:
+        return solo.key
+    first = next((c.symbol for c in solo.chords if not to_chord(c.symbol).is_no_chord), None)
+    if first is None:
+        return None
+    chord = to_chord(first)
+    return parse_key(written_names(first)[0] + ("m" if chord.quality in ("min", "hdim", "dim") else ""))
 
 
 def _music21_key(name: str):
@@ -164,12 +183,37 @@ def _music21_key(name: str):
 
 
 def write_lead_sheet(
-    path: str | Path, solo: Solo, title: str = "", composer: str = "", program: int = TENOR_SAX
+    path: str | Path, solo: Solo, title: str = "", composer: str = "", program: int = TENOR_SAX,
+    transpose: str = "concert",
 ) -> None:
     """Write the lead sheet as MusicXML, atomically."""
-    score = lead_sheet(solo, title, composer, program)
-    with atomic_path(path) as tmp, _no_default_composer():
-        score.write("musicxml", fp=str(tmp), makeNotation=False)
+    score = lead_sheet(solo, title, composer, program, transpose)
+    with _no_default_composer():
+        exported = _musicxml_bytes(score)
+    with atomic_path(path) as tmp:
+        Path(tmp).write_bytes(exported)
+
+
+def _musicxml_bytes(score) -> bytes:
+    """The score's MusicXML, with N.C. written as MusicXML has it: kind ``none`` without a root (music21 gives
+    it a root C, which notation programs show as "CN.C.")."""
+    import xml.etree.ElementTree as ET
+
+    from music21.musicxml.m21ToXml import GeneralObjectExporter
+
+    exporter = GeneralObjectExporter(score)
+    exporter.makeNotation = False
+    raw = exporter.parse()
+    head, _, body = raw.partition(b"<score-partwise")
+    root = ET.fromstring(b"<score-partwise" + body)
+    for harmony in root.iter("harmony"):
+        kind = harmony.find("kind")
+        kind.set("text", kind.get("text", ""))  # music21 leaves out an empty text; readers then spell the kind
+        if kind.text == "none" and harmony.find("root") is not None:
+            harmony.remove(harmony.find("root"))
+        if "(" in kind.get("text", "") and harmony.find("degree") is not None:
+            kind.set("parentheses-degrees", "yes")
+    return head + ET.tostring(root, encoding="unicode").encode()
 
 
 @contextmanager
@@ -182,51 +226,3 @@ def _no_default_composer():
         yield
     finally:
         defaults.author = saved
-
-
-_M21_KINDS = {
-    ("maj", None): "major", ("maj", "6"): "major-sixth", ("maj", "maj7"): "major-seventh",
-    ("dom", "7"): "dominant-seventh", ("min", None): "minor", ("min", "6"): "minor-sixth",
-    ("min", "7"): "minor-seventh", ("min", "maj7"): "minor-major-seventh",
-    ("hdim", "7"): "half-diminished-seventh", ("dim", None): "diminished", ("dim", "dim7"): "diminished-seventh",
-    ("aug", None): "augmented", ("aug", "7"): "augmented-seventh", ("aug", "maj7"): "augmented-major-seventh",
-    ("sus", None): "suspended-fourth", ("sus", "7"): "suspended-fourth-seventh",
-    ("sus", "maj7"): "suspended-fourth", ("sus2", None): "suspended-second", ("sus2", "7"): "suspended-second",
-}  # fmt: skip
-
-
-def _m21_name(pc: int) -> str:
-    return pitch_name(pc).replace("b", "-")
-
-
-def _m21_steps(chord: Chord) -> list[tuple[str, int, int | None]]:
-    """music21 chord-step modifications (type, degree, alteration) for sevenths and tensions outside its kind."""
-    steps: list[tuple[str, int, int | None]] = []
-    if chord.quality == "sus" and chord.seventh == "maj7":
-        steps.append(("add", 7, 0))
-    if chord.quality == "sus2" and chord.seventh == "7":
-        steps.append(("add", 7, -1))
-    for name in chord.tensions:
-        if name == "alt":
-            steps += [("subtract", 5, None), ("add", 9, -1), ("add", 9, 1), ("add", 11, 1), ("add", 13, -1)]
-        elif name in ("b5", "#5"):
-            steps.append(("alter", 5, -1 if name == "b5" else 1))
-        else:
-            steps.append(("add", int(name.lstrip("b#")), {"b": -1, "#": 1}.get(name[0], 0)))
-    return steps
-
-
-def music21_symbol(symbol: str):
-    """A fresh music21 ChordSymbol (kind, root, bass and step modifications) for writing lead sheets;
-    N.C. gives a music21 ``NoChord``."""
-    from music21 import harmony
-
-    chord = to_chord(symbol)
-    if chord.root is None:
-        return harmony.NoChord()
-    bass = None if chord.bass is None else _m21_name(chord.bass)
-    kind = _M21_KINDS[(chord.quality, chord.seventh)]
-    result = harmony.ChordSymbol(root=_m21_name(chord.root), bass=bass, kind=kind)
-    for kind_of_step, degree, alteration in _m21_steps(chord):
-        result.addChordStepModification(harmony.ChordStepModification(kind_of_step, degree, alteration))
-    return result

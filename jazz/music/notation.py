@@ -123,6 +123,7 @@ def written_notes(notes: list[Note], grid: int, total: Fraction) -> list[Written
         following = kept[index + 1][1] if index + 1 < len(kept) else total
         shortest = _shortest(onset, triplets)
         end = min(max(_written_end(Fraction(note.end, grid), triplets), onset + shortest), following)
+        end = _closed_gap(onset, end, following)
         if onset > cursor:
             events.append(Written(cursor, onset - cursor, None))
         events.append(Written(onset, end - onset, note.pitch))
@@ -130,6 +131,23 @@ def written_notes(notes: list[Note], grid: int, total: Fraction) -> list[Written
     if cursor < total:
         events.append(Written(cursor, total - cursor, None))
     return events
+
+
+def _closed_gap(onset: Fraction, end: Fraction, following: Fraction) -> Fraction:
+    """Where a note is written to end so that a reader sees a held note rather than a tie or a rest shorter than
+    an eighth: an "and" held a sixteenth into the next beat is a quarter (the swing syncopation) when nothing
+    starts before that quarter ends; a note less than an eighth before the next onset (in the same beat) or the
+    next beat is held to it."""
+    beat = floor(onset)
+    if onset - beat == EIGHTH and end == beat + Fraction(5, 4) and following >= beat + Fraction(3, 2):
+        return beat + Fraction(3, 2)
+    if end % 1 == 0 and onset % 1 != Fraction(3, 4):
+        return end  # held past its beat, the note would be tied; a sixteenth on the last step is tied anyway
+    beat_end = floor(end) + 1  # the end of the beat the gap starts in
+    for target in (following, beat_end):
+        if end < target <= min(beat_end, following) and target - end < EIGHTH:
+            return target
+    return end
 
 
 def _shortest(onset: Fraction, triplets: set[int]) -> Fraction:

@@ -65,6 +65,8 @@ class Solo:
     chords: list[ChordChange] = field(default_factory=list)
     name: str = ""
     key: str | None = None  # e.g. "Bb" or "Gm" (MIDI key-signature spelling)
+    tempi: list[tuple[int, float]] = field(default_factory=list)  # the tempo map: (step, bpm), empty: ``tempo``
+    labels: dict[str, str] = field(default_factory=dict)  # style, feel, instrument, performer where the corpus says
 
     @property
     def total_steps(self) -> int:
@@ -83,6 +85,12 @@ class Solo:
             else:
                 hi = mid - 1
         return lo
+
+    def tempo_map(self) -> tuple[list[int], list[float]]:
+        """(steps, bpm) of every tempo change, starting at step 0 (``tempo`` where the file gives no map)."""
+        changes = sorted(self.tempi) or [(0, self.tempo)]
+        steps = [0] + [s for s, _ in changes[1:]]
+        return steps, [b for _, b in changes]
 
     def chord_at(self, step: int) -> str | None:
         """The chord symbol sounding at ``step``, or None before the first chord."""
@@ -106,6 +114,7 @@ class Part:
     notes: list[Note]
     channel: int = 0
     program: int | None = TENOR_SAX  # General MIDI program counted from 0; None for drums
+    shifts: list[float] = field(default_factory=list)  # per note, grid steps played off its onset; empty: none
 
 
 @lru_cache(maxsize=None)

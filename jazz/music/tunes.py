@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from jazz.music.chord_parse import (
     parse_weimar_chord,
+    spelled_symbol,
     split_weimar_symbols,
-    to_chord,
     transpose_symbol,
 )
 from jazz.music.chords import ChordError
@@ -95,7 +95,7 @@ def _bar_symbols(tokens: list[str], before: str | None) -> list[str]:
         previous = symbols[-1] if symbols else before
         if token == "/" and previous is None:
             raise ChordError("'/' repeats the chord before it, but there is none")
-        symbols.append(previous if token == "/" else to_chord(token).symbol)
+        symbols.append(previous if token == "/" else spelled_symbol(token))
     return symbols
 
 
@@ -174,6 +174,7 @@ class Tune:
     tempo: float | None
     changes: str
     description: str
+    key: str | None = None  # MIDI key-signature spelling ("F", "Cm"), for the key signature of the files
 
     @property
     def bars(self) -> list[list[str]]:
@@ -205,73 +206,73 @@ _TUNE_LIST = [
     Tune(
         "blues-f", "Jazz blues in F", "4/4", 132,
         "| F7 | Bb7 | F7 | Cm7 F7 | Bb7 | Bdim7 | F7 | Am7 D7(b9) | Gm7 | C7 | F7 D7 | Gm7 C7 |",
-        "12-bar jazz blues in F: IV in bar 2 and 5, #IV dim, ii-V turnarounds",
+        "12-bar jazz blues in F: IV in bar 2 and 5, #IV dim, ii-V turnarounds", "F",
     ),
     Tune(
         "blues-bb", "Jazz blues in Bb", "4/4", 144,
         "| Bb7 | Eb7 | Bb7 | Fm7 Bb7 | Eb7 | Edim7 | Bb7 | Dm7 G7(b9) | Cm7 | F7 | Bb7 G7 | Cm7 F7 |",
-        "12-bar jazz blues in Bb with ii-Vs",
+        "12-bar jazz blues in Bb with ii-Vs", "Bb",
     ),
     Tune(
         "minor-blues-c", "Minor blues in C", "4/4", 126,
         "| Cm7 | Fm7 | Cm7 | % | Fm7 | % | Cm7 | % | Ab7 | G7alt | Cm7 | Dm7b5 G7alt |",
-        "12-bar minor blues in C: iv, bVI7 to altered V",
+        "12-bar minor blues in C: iv, bVI7 to altered V", "Cm",
     ),
     Tune(
         "rhythm-changes-bb", "Rhythm changes in Bb", "4/4", 200,
         f"A1: {_RHYTHM_A} A2: {_RHYTHM_A_END} B: | D7 | % | G7 | % | C7 | % | F7 | % | A3: {_RHYTHM_A_END}",
-        "32-bar AABA: I-vi-ii-V turnarounds, bridge of dominants around the cycle",
+        "32-bar AABA: I-vi-ii-V turnarounds, bridge of dominants around the cycle", "Bb",
     ),
     Tune(
         "ii-v-i-c", "Major ii-V-I in C", "4/4", 120,
         "| Dm7 | G7 | Cmaj7 | % |",
-        "4-bar major ii-V-I drill in C",
+        "4-bar major ii-V-I drill in C", "C",
     ),
     Tune(
         "minor-ii-v-i-c", "Minor ii-V-I in C", "4/4", 120,
         "| Dm7b5 | G7(b9) | Cm6 | % |",
-        "4-bar minor ii-V-i drill in C (m7b5, dominant b9, minor sixth)",
+        "4-bar minor ii-V-i drill in C (m7b5, dominant b9, minor sixth)", "Cm",
     ),
     Tune(
         "ii-v-i-keys", "Major ii-V-I in all keys", "4/4", 120,
         _through_keys("| Dm7 | G7 | Cmaj7 | % |"),
-        "48 bars: the major ii-V-I around the cycle of fourths, 12 keys",
+        "48 bars: the major ii-V-I around the cycle of fourths, 12 keys", "C",
     ),
     Tune(
         "minor-ii-v-i-keys", "Minor ii-V-I in all keys", "4/4", 120,
         _through_keys("| Dm7b5 | G7(b9) | Cm6 | % |"),
-        "48 bars: the minor ii-V-i around the cycle of fourths, 12 keys",
+        "48 bars: the minor ii-V-i around the cycle of fourths, 12 keys", "Cm",
     ),
     Tune(
         "modal-d-dorian", "Modal vamp in D dorian", "4/4", 138,
         "A1: | Dm7 | % | % | % | % | % | % | % | A2: | Dm7 | % | % | % | % | % | % | % |"
         " B: | Ebm7 | % | % | % | % | % | % | % | A3: | Dm7 | % | % | % | % | % | % | % |",
-        "32-bar modal AABA: D dorian, a half step up to Eb dorian for the bridge",
+        "32-bar modal AABA: D dorian, a half step up to Eb dorian for the bridge", "C",
     ),
     Tune(
         "standard-eb", "AABA standard in Eb", "4/4", 160,
         f"A1: {_EB_A} A2: | Fm7 | Bb7 | Ebmaj7 | Ebm7 Ab7 | Dbmaj7 | Dm7b5 G7(b9) | Cm7 F7 | Fm7 Bb7 |"
         " B: | Bbm7 | Eb7 | Abmaj7 | % | Am7 | D7 | Gmaj7 | Fm7 Bb7 |"
         " A3: | Fm7 | Bb7 | Ebmaj7 | Cm7 | Abm7 Db7 | Gm7 C7(b9) | Fm7 Bb7 | Eb6 |",
-        "32-bar AABA of ii-V-I motion in Eb, detours to Db, Ab and G",
+        "32-bar AABA of ii-V-I motion in Eb, detours to Db, Ab and G", "Eb",
     ),
     Tune(
         "coltrane-cycle", "Major-third cycles", "4/4", 240,
         "| Cmaj7 | Eb7 Abmaj7 | B7 Emaj7 | G7 | Cmaj7 | Gm7 C7 | Fmaj7 | Ab7 Dbmaj7 |"
         " E7 Amaj7 | C7 | Fmaj7 | Fm7 Bb7 | Ebmaj7 F#7 | Bmaj7 D7 | Gmaj7 | Dm7 G7 |",
-        "16 bars of Coltrane changes: keys a major third apart, each reached by its V7",
+        "16 bars of Coltrane changes: keys a major third apart, each reached by its V7", "C",
     ),
     Tune(
         "minor-ii-v-d", "Minor and relative-major ii-Vs in D minor", "4/4", 144,
         "| Em7b5 | A7(b9) | Dm7 | % | Gm7 | C7 | Fmaj7 | Bbmaj7 |"
         " Em7b5 | A7(b9) | Dm7 | Gm7 C7 | Fmaj7 | Em7b5 A7(b9) | Dm6 | % |",
-        "16 bars alternating minor ii-V-i in D and major ii-V-I in the relative F",
+        "16 bars alternating minor ii-V-i in D and major ii-V-I in the relative F", "Dm",
     ),
     Tune(
         "waltz-bb", "Jazz waltz in Bb", "3/4", 150,
         "| Bbmaj7 | Gm7 | Cm7 | F7 | Dm7 | G7(b9) | Cm7 | F7 |"
         " Fm7 | Bb7 | Ebmaj7 | Ab7 | Dm7 | G7(b9) | Cm7 F7 | Bb6 |",
-        "16 bars in 3/4: ii-Vs through the relative minor, a turn to the IV, back home",
+        "16 bars in 3/4: ii-Vs through the relative minor, a turn to the IV, back home", "Bb",
     ),
 ]  # fmt: skip
 

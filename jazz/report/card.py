@@ -74,6 +74,7 @@ def card_text(config: dict, parameters: int) -> str:
         f"- Solos: {result.get('train_solos', len(split.get('train', [])))} for training, "
         f"{result.get('val_solos', len(split.get('validation', [])))} held out for validation (split by solo, seed {train['seed']})",
         f"- Training notes: {result.get('train_notes', 'n/a')}; chords as input: {'yes' if model.get('condition') else 'no'}",
+        f"- What the model hears besides the notes and chords: {_heard(model, config.get('labels') or {})}",
         f"- Augmentation: {'random transposition of every solo, every epoch' if train.get('augment') else 'none'}",
     ] + ([f"- Fine-tuned from: {_base_line(base)}"] if base else []) + [
         "",
@@ -126,6 +127,19 @@ def _base_line(base: dict) -> str:
     corpus = ", ".join(base.get("corpus", [])) or "an unrecorded corpus"
     score = f"; {_fmt(base.get('val_bits_per_note'))} bits per note on its validation solos"
     return f"`{base.get('name', '?')}` ({data} of {corpus}{score if base.get('val_bits_per_note') else ''})"
+
+
+def _heard(model: dict, labels: dict) -> str:
+    """The context a model plays from: the tempo and which labels, with how many training solos had them."""
+    if not model.get("context"):
+        return "nothing else (no tempo, style, feel or instrument)"
+    kinds = "; ".join(f"{kind} ({', '.join(values)})" for kind, values in labels.get("vocabularies", {}).items())
+    told = labels.get("labelled_solos")
+    source = f" ({told} of the corpus's solos had labels; unknown for the rest)" if told is not None else ""
+    held = labels.get("test_split_left_out")
+    test = f". The {held} solos of the fixed test split were left out of training and validation" if held else ""
+    return (f"the tempo at every step (from the tempo map, on a log scale), and each solo's {kinds or 'labels'}"
+            f"{source}; generation names them with --tempo, --style, --feel and --program{test}")
 
 
 def _skips(model: dict) -> str:

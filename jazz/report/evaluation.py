@@ -9,7 +9,7 @@ import numpy as np
 
 from jazz.files import atomic_path
 from jazz.measure.stats import STAT_KEYS, median
-from jazz.measure.twosample import TEST_BARS, TOLERANCE
+from jazz.measure.twosample import MIN_NOTES, TEST_BARS, TOLERANCE
 from jazz.music.notes import Solo
 from jazz.report.plots import plot_history, plot_piano_roll, read_history
 
@@ -26,7 +26,9 @@ def format_report(result: dict) -> str:
     order = result["ngram_order"]
     bpn, bpt = result["bits_per_note"], result["bits_per_token"]
     lines = [
-        f"{result['solos']} solos, {result['notes']} notes, {result['tokens']} tokens scored",
+        _split_line(result.get("split")),
+        f"{result['solos']} solos, {result['notes']} notes, {result['tokens']} tokens scored "
+        "(the register input: what generation is given, the instrument's centre, never the solo's own median)",
         f"{'':<16}{'model':>10}{f'n-gram ({order})' if order else 'n-gram':>14}",
         f"{'bits per note':<16}{_number(bpn['model']):>10}{_number(bpn['ngram']):>14}",
         f"{'bits per token':<16}{_number(bpt['model']):>10}{_number(bpt['ngram']):>14}",
@@ -36,8 +38,7 @@ def format_report(result: dict) -> str:
         lines += [
             f"{'bits per beat':<16}{_number(bpb['model']):>10}{_number(bpb['ngram']):>14}",
             "bits per note by part: " + ", ".join(f"{key} {value:.3f}" for key, value in parts.items()),
-            (f"pitch + duration given position: {result['bits_per_note_pitch_duration']:.3f} bits per note "
-             "(published, per note-or-rest event: MINGUS 5.51, BebopNet 5.48)"),
+            f"pitch + duration given position: {result['bits_per_note_pitch_duration']:.3f} bits per note",
         ]
     if result["improvement_over_ngram"] is not None:
         change = result["improvement_over_ngram"]
@@ -60,6 +61,11 @@ def format_report(result: dict) -> str:
         lines.append(f"  {'median over the tunes':<26}{_number(median(every)):>8}")
     if result.get("two_sample"):
         lines += ["", *format_two_sample(result["two_sample"], result.get("sampling", {}))]
+    if result.get("tempo_bands"):
+        lines += ["", "by tempo band (slow: under 140 bpm, medium: 140-220, fast: 220 and over), the same solos:",
+                  *format_breakdown(result["tempo_bands"])]
+    if result.get("styles"):
+        lines += ["", "by style (as the corpus labels the solos), the same solos:", *format_breakdown(result["styles"])]
     if result.get("copying"):
         found = result["copying"]
         lines += ["", (f"copying: the longest stretch found verbatim (intervals and onset gaps, any key) in one of "
@@ -69,19 +75,42 @@ def format_report(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _split_line(split: dict | None) -> str:
+    if split is None:
+        return "solos: every one under the given folders"
+    return f"solos: the {split['name']} split ({split['found']} of its {split['named']} solos found)"
+
+
+def format_breakdown(rows: dict[str, dict]) -> list[str]:
+    """A table of real against generated rhythm figures and the two-sample accuracy, one row per band or style."""
+    head = f"  {'':<14}{'solos':>6}{'notes/beat':>16}{'fast gaps':>14}{'8th ratio':>14}{'accuracy':>10}{'silent':>13}"
+    lines = [head, f"  {'':<20}{'real   gen':>16}{'real   gen':>14}{'real   gen':>14}{'':>10}{'real   gen':>13}"]
+    for name, row in rows.items():
+        pairs = [f"{_number(row[key]['real'], 2):>6}{_number(row[key]['generated'], 2):>6}"
+                 for key in ("notes_per_beat", "fast_gap_share", "eighth_ratio")]
+        silent = row["silent_share"]
+        lines.append(f"  {name:<14}{row['solos']:>6}{pairs[0]:>16}{pairs[1]:>14}{pairs[2]:>14}"
+                     f"{_number(row['accuracy']):>10}{_number(silent['real'], 2):>7}{_number(silent['generated'], 2):>6}")
+    return lines + [f"  (fast gaps: share of inter-onset intervals of at most 1/3 beat; 8th ratio: median beat-upbeat "
+                    f"ratio of eighth pairs on the grid; silent: share of windows with under {MIN_NOTES} notes)"]
+
+
 def format_two_sample(test: dict, sampling: dict) -> list[str]:
     """The two-sample test's lines of the report: accuracy, giveaways and targets."""
     lines = [(f"two-sample test: {test['window_bars']}-bar windows of the real solos against solos generated over "
-              f"their changes, tempo and register (first {TEST_BARS} bars)")]
+              f"their changes and tempo, in their instrument's register (first {TEST_BARS} bars)")]
     if sampling:
         lines.append("  sampling: " + ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in sampling.items()))
     if test["accuracy"] is None:
         return lines + [f"  too few windows to test ({test['windows']} from {test['solos']} solos)"]
     low, high = test["interval"]
+    silent = test.get("silent_share") or {}
     lines += [(f"  a classifier tells them apart {test['accuracy']:.3f} of the time "
                f"(95% interval {low:.3f}-{high:.3f}; 0.5: indistinguishable)"),
               (f"  {test['windows'] // 2} windows of each side from {test['solos']} solos, {test['folds']} folds "
                "grouped by solo"),
+              (f"  near-silent windows (under {MIN_NOTES} notes, kept in the test): real {_number(silent.get('real'), 2)}, "
+               f"generated {_number(silent.get('generated'), 2)}"),
               f"  {'giveaway':<28}{'real':>10}{'generated':>12}{'effect':>9}"]
     lines += [f"  {key:<28}{row['real']:>10.3f}{row['generated']:>12.3f}{row['effect']:>+9.2f}"
               for key, row in test["giveaways"].items()]

@@ -1,0 +1,72 @@
+"""What the model is told about the performance around the notes: the tempo, the feel, the style, the instrument.
+
+A soloist plays a ballad in double time and a burner in long lines; the same tokens mean different music
+at different tempi. So a model with a context path gets, at every step, the tempo at that moment (from the
+file's tempo map) and the solo's labels (jazz.music.labels). The tempo enters on a log scale and as soft
+bands (radial bumps every half octave of tempo), so that a linear map can give slow, medium and fast
+tempi their own habits. Each label kind is one-hot with a slot for "unknown"; training hides each label now
+and then (``LABEL_DROPOUT``), so that the unknown slot learns what a solo of any style sounds like.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jazz.music.labels import LABEL_KINDS, VOCABULARIES, codes
+from jazz.music.notes import Solo
+
+TEMPO_CENTRES = 60.0 * 2.0 ** np.arange(0.0, 2.75, 0.5)  # 60, 85, 120, 170, 240, 339 bpm
+TEMPO_WIDTH = 0.5  # octaves of tempo: the bumps overlap their neighbours
+REFERENCE_TEMPO = 160.0
+TEMPO_FEATURES = 1 + len(TEMPO_CENTRES)
+LABEL_SIZES = tuple(1 + len(VOCABULARIES[kind]) for kind in LABEL_KINDS)
+CONTEXT_SIZE = TEMPO_FEATURES + sum(LABEL_SIZES)
+LABEL_DROPOUT = 0.2  # chance that training hides a label of a solo for an epoch
+CONTEXT_GAIN = 10.0
+SMOOTHING_CHANGES = 9  # a tempo map's local tempo: the median of this many changes around each
+
+
+def tempo_features(bpm, xp=np):
+    """(..., TEMPO_FEATURES): log2(bpm / 160), then a bump per tempo band; ``xp`` is numpy or keras.ops."""
+    octaves = xp.log(xp.clip(bpm, 20.0, 400.0) / REFERENCE_TEMPO) / np.log(2.0)
+    centres = np.log2(TEMPO_CENTRES / REFERENCE_TEMPO).astype("float32")
+    bumps = xp.exp(-0.5 * ((octaves[..., None] - centres) / TEMPO_WIDTH) ** 2)
+    return xp.concatenate([octaves[..., None], bumps], axis=-1)
+
+
+def label_features(codes: np.ndarray) -> np.ndarray:
+    """(..., sum(LABEL_SIZES)) one-hot label codes (one code per kind, 0: unknown)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    parts = [np.eye(size, dtype=np.float32)[codes[..., i]] for i, size in enumerate(LABEL_SIZES)]
+    return np.concatenate(parts, axis=-1)
+
+
+def context_features(bpm, codes) -> np.ndarray:
+    """(..., CONTEXT_SIZE) float32: tempo features and one-hot labels, times ``CONTEXT_GAIN``; ``codes``
+    broadcasts against ``bpm``."""
+    bpm = np.asarray(bpm, dtype=np.float32)
+    labels = label_features(np.broadcast_to(np.asarray(codes), bpm.shape + (len(LABEL_KINDS),)))
+    return CONTEXT_GAIN * np.concatenate([tempo_features(bpm).astype(np.float32), labels], axis=-1)
+
+
+def local_tempo(solo: Solo, steps: np.ndarray) -> np.ndarray:
+    """The tempo (bpm) at each grid step: the tempo map, smoothed by a running median over its changes
+    (a played beat track jitters from beat to beat)."""
+    at, bpm = solo.tempo_map()
+    bpm = np.asarray(bpm, dtype=np.float32)
+    if len(bpm) > 2:
+        half = SMOOTHING_CHANGES // 2
+        padded = np.pad(bpm, half, mode="edge")
+        bpm = np.median(np.lib.stride_tricks.sliding_window_view(padded, SMOOTHING_CHANGES), axis=-1)
+    index = np.searchsorted(np.asarray(at), np.asarray(steps), side="right") - 1
+    return bpm[np.maximum(index, 0)].astype(np.float32)
+
+
+def hide_labels(codes: np.ndarray, rng: np.random.Generator, rate: float = LABEL_DROPOUT) -> np.ndarray:
+    """``codes`` (solos, kinds) with each label set to unknown with probability ``rate``."""
+    return np.where(rng.random(codes.shape) < rate, 0, codes)
+
+
+def performance_context(tempo: float, labels: dict[str, str] | None = None) -> np.ndarray:
+    """(CONTEXT_SIZE,) what a model hears while it plays at ``tempo`` with ``labels`` (missing: unknown)."""
+    return context_features(np.float32(tempo), codes(labels or {}))

@@ -1,0 +1,55 @@
+"""A MusicXML lead sheet → a page a player reads (PDF, or PNG a page), engraved by MuseScore run headless."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from jazz.files import UsageError, atomic_path
+
+MUSESCORE_NAMES = ("mscore3", "musescore3", "mscore", "musescore", "mscore4portable", "MuseScore4")
+INSTALL_HINT = ("--score needs MuseScore: install it (Debian/Ubuntu: apt-get install musescore3; macOS: brew install "
+                "--cask musescore; or https://musescore.org), or leave out --score and open the .musicxml yourself")
+SCORE_SECONDS = 180
+
+
+def find_musescore() -> str:
+    """The MuseScore program on the PATH; UsageError saying how to install it where there is none."""
+    found = next((shutil.which(name) for name in MUSESCORE_NAMES if shutil.which(name)), None)
+    if found is None:
+        raise UsageError(INSTALL_HINT)
+    return found
+
+
+def score_path(musicxml: Path, kind: str) -> Path:
+    """Where the page of ``solo_001.musicxml`` goes: ``solo_001.sheet.pdf`` (PNG: MuseScore numbers the pages,
+    ``solo_001.sheet-1.png``...)."""
+    return musicxml.with_suffix(f".sheet.{kind}")
+
+
+def render_score(musicxml: Path, kind: str, program: str | None = None) -> list[Path]:
+    """Engrave ``musicxml`` as a PDF or PNG pages beside it; return the files written. A PDF is written to a
+    temporary name and renamed, so a failed run leaves nothing half-written."""
+    program = program or find_musescore()
+    target = score_path(musicxml, kind)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    if kind == "pdf":
+        with atomic_path(target) as tmp:  # the temporary name ends in .pdf, which tells MuseScore the format
+            _run(program, musicxml, tmp, env)
+        return [target]
+    _run(program, musicxml, target, env)
+    return sorted(target.parent.glob(f"{target.stem}-*.png"))
+
+
+def _run(program: str, source: Path, target: Path, env: dict) -> None:
+    try:
+        done = subprocess.run([program, "-o", str(target), str(source)], env=env, capture_output=True, text=True,
+                              timeout=SCORE_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"MuseScore took over {SCORE_SECONDS} s to engrave {source}") from None
+    pages = [target] if target.suffix == ".pdf" else list(target.parent.glob(f"{target.stem}-*.png"))
+    if done.returncode != 0 or not all(page.exists() and page.stat().st_size for page in pages) or not pages:
+        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise UsageError(f"MuseScore could not engrave {source}: {last[0]}")

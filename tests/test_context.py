@@ -1,0 +1,220 @@
+"""What the model hears besides the notes: the tempo at each step, and the solo's style, feel and instrument."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import mido
+import numpy as np
+import pytest
+from midi_factory import make_midi, random_walks
+
+from jazz.cli import main
+from jazz.files import UsageError
+from jazz.midi.labels import corpus_labels, read_labels
+from jazz.midi.read import read_midi
+from jazz.model.context import (
+    CONTEXT_GAIN,
+    CONTEXT_SIZE,
+    TEMPO_FEATURES,
+    context_features,
+    local_tempo,
+    performance_context,
+    tempo_features,
+)
+from jazz.model.features import model_inputs
+from jazz.model import split as splits
+from jazz.model.token_store import TokenCorpus, window_inputs
+from jazz.model.tokens import Tokenizer
+from jazz.music.labels import checked, codes, instrument_of_program, normalize
+from jazz.music.notes import Bar, Note, Solo
+from jazz.settings import ModelConfig
+
+
+@pytest.mark.parametrize("kind, value, label", [
+    ("style", "POSTBOP", "postbop"), ("style", "Hard-Bop", "hardbop"), ("feel", "TWOBEAT", "two-beat"),
+    ("feel", "LATIN/FUNK", "latin"), ("instrument", "cor", "tp"), ("instrument", "bcl", "cl"),
+    ("style", "polka", "unknown"), ("feel", "", "unknown"), ("instrument", None, "unknown")])
+def test_labels_are_spelt_as_the_vocabulary_spells_them(kind, value, label):
+    assert normalize(kind, value) == label
+
+
+def test_codes_give_unknown_zero_and_each_label_its_own_slot():
+    assert codes({}) == (0, 0, 0)
+    assert codes({"feel": "swing", "style": "traditional", "instrument": "ts"}) == (1, 1, 1)
+    assert codes({"feel": "BALLAD", "style": "FREE", "instrument": "g"}) == (5, 8, 10)
+
+
+def test_an_unknown_label_the_user_typed_lists_the_known_ones():
+    assert checked("style", "BeBop") == "bebop" and checked("style", None) is None
+    with pytest.raises(ValueError, match="choose from traditional, swing, bebop"):
+        checked("style", "bepop")
+
+
+@pytest.mark.parametrize("program, instrument", [(66, "ts"), (65, "as"), (64, "ss"), (67, "bs"), (56, "tp"),
+                                                 (57, "tb"), (71, "cl"), (11, "vib"), (0, "p"), (26, "g"),
+                                                 (40, "unknown")])
+def test_the_instrument_comes_from_the_general_midi_program(program, instrument):
+    assert instrument_of_program(program) == instrument
+
+
+def test_a_labels_file_is_read_by_stem_and_a_bad_one_is_one_sentence(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_text("file,style,feel,instrument\nsolos/a.mid,BEBOP,SWING,as\nb,,BALLAD,\n")
+    assert read_labels(path) == {"a": {"style": "BEBOP", "feel": "SWING", "instrument": "as"}, "b": {"feel": "BALLAD"}}
+    assert corpus_labels([tmp_path]) == read_labels(path)  # a labels.csv in a corpus folder is found
+    (tmp_path / "bad.csv").write_text("name,style\na,BEBOP\n")
+    with pytest.raises(UsageError, match="no 'file' column"):
+        read_labels(tmp_path / "bad.csv")
+
+
+def test_tempo_features_are_log_tempo_then_overlapping_bands():
+    features = tempo_features(np.array([60.0, 160.0, 320.0]))
+    assert features.shape == (3, TEMPO_FEATURES)
+    assert features[1, 0] == pytest.approx(0.0) and features[2, 0] == pytest.approx(1.0)
+    assert np.argmax(features[0, 1:]) < np.argmax(features[1, 1:]) < np.argmax(features[2, 1:])
+    assert performance_context(120.0).shape == (CONTEXT_SIZE,)
+    assert context_features(np.float32(120.0), (0, 0, 0)).max() <= CONTEXT_GAIN
+
+
+def tempo_file(path: Path, tempi: list[tuple[int, float]], tpb: int = 96) -> Path:
+    """Two bars of eighth notes under a tempo map of (tick, bpm) changes."""
+    midi = mido.MidiFile(ticks_per_beat=tpb)
+    events = [(t, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm))) for t, bpm in tempi]
+    for i in range(16):
+        events += [(i * tpb // 2, mido.Message("note_on", note=60 + i % 5, velocity=80)),
+                   ((i + 1) * tpb // 2, mido.Message("note_off", note=60 + i % 5, velocity=0))]
+    track, now = mido.MidiTrack(), 0
+    for tick, message in sorted(events, key=lambda e: (e[0], e[1].type == "note_on")):
+        track.append(message.copy(time=tick - now))
+        now = tick
+    midi.tracks.append(track)
+    midi.save(path)
+    return path
+
+
+def test_the_tempo_map_is_read_onto_the_grid_and_smoothed(tmp_path):
+    jitter = [(i * 96, bpm) for i, bpm in enumerate([200, 210, 190, 205, 195, 200, 260, 200])]
+    solo, _ = read_midi(tempo_file(tmp_path / "t.mid", jitter))
+    assert solo.tempi[:3] == [(0, 200.0), (12, 210.0), (24, 190.0)]
+    heard = local_tempo(solo, np.array([0, 12, 24, 72, 95]))
+    assert np.all(np.abs(heard - 200) <= 5)  # the 260-bpm beat is a slip of the beat track, not a new tempo
+
+
+def labelled_solo() -> Solo:
+    notes = [Note(60 + (i * 5) % 12, i * 6, 6) for i in range(24)]
+    return Solo(notes, [Bar(0), Bar(48), Bar(96)], tempi=[(0, 80.0), (48, 82.0), (96, 240.0)],
+                labels={"style": "BEBOP", "feel": "BALLAD", "instrument": "tp"}, name="x")
+
+
+def test_records_give_the_same_context_as_the_solo():
+    tok, solo = Tokenizer(), labelled_solo()
+    config = ModelConfig(tok.size, context=CONTEXT_SIZE, skip=False, intervals=False, register=False, echo=False)
+    direct = model_inputs(tok, solo, config)["context"]
+    corpus = TokenCorpus.from_solos(tok, [solo])
+    shift = np.zeros(len(corpus.records), np.int64)
+    via_records = window_inputs(tok, corpus.records, shift, np.full(len(shift), -1), ["tokens", "context"],
+                                corpus.labels[np.zeros(len(shift), int)])["context"]
+    assert np.allclose(direct, via_records)
+    assert not np.allclose(direct[1], direct[-2])  # the tempo changed under the solo
+
+
+def test_a_fine_tune_given_a_context_path_starts_where_its_base_was(tmp_path):
+    """The new maps start at zero: before any step the fine-tune's predictions are the base's."""
+    import keras
+
+    from jazz.model.network import build_model
+    from jazz.model.train import publish_model, start_from
+
+    tok = Tokenizer()
+    plain = ModelConfig(tok.size, embedding=8, hidden=8, layers=1, first_pitch=tok.first("pitch"))
+    base = build_model(plain)
+    publish_model(base, tmp_path / "base.keras")
+    heard = build_model(ModelConfig(**(plain.to_dict() | {"context": CONTEXT_SIZE})))
+    start_from(heard, tmp_path / "base.keras")
+    inputs = model_inputs(tok, labelled_solo(), ModelConfig(**(plain.to_dict() | {"context": CONTEXT_SIZE})))
+    batch = {k: v[None] for k, v in inputs.items()}
+    without = {k: v for k, v in batch.items() if k != "context"}
+    assert np.allclose(heard.predict(batch, verbose=0), base.predict(without, verbose=0), atol=1e-5)
+    assert np.abs(keras.ops.convert_to_numpy(heard.get_layer("context_logits").kernel)).max() == 0
+
+
+def test_the_sampler_plays_what_the_context_says(tmp_path):
+    """A model whose context path favours short notes at fast tempi and long ones at slow tempi."""
+    from jazz.model.network import build_model
+    from jazz.model.sample import sample
+
+    tok = Tokenizer()
+    config = ModelConfig(tok.size, embedding=8, hidden=8, layers=1, skip=False, intervals=False, register=False,
+                         echo=False, context=CONTEXT_SIZE, first_pitch=tok.first("pitch"))
+    model = build_model(config)
+    kernel = np.zeros((CONTEXT_SIZE, tok.size), np.float32)
+    short, long = tok.index["dur:3"], tok.index["dur:24"]
+    kernel[0, short], kernel[0, long] = 2.0, -2.0  # the log-tempo feature (times the gain)
+    model.get_layer("context_logits").kernel.assign(kernel)
+    plan = ["4/4"] * 4
+    fast, slow = (sample(model, tok, 8, plan, seed=3, context=performance_context(bpm)) for bpm in (320.0, 60.0))
+
+    def share_of(rows, token):
+        durations = np.concatenate([row[(row >= tok.first("dur"))] for row in rows])
+        return float(np.mean(durations == token))
+
+    assert share_of(fast, short) > 0.5 > share_of(slow, short)
+    assert share_of(slow, long) > 0.5 > share_of(fast, long)
+
+
+def test_an_unknown_style_or_feel_is_one_sentence(capsys, tmp_path):
+    assert main(["generate", "--out", str(tmp_path / "s"), "--style", "bepop"]) == 2
+    assert "choose from traditional" in capsys.readouterr().err
+    assert main(["generate", "--out", str(tmp_path / "s"), "--feel", "tango"]) == 2
+    assert "--feel 'tango'" in capsys.readouterr().err
+    assert main(["live", "--input", str(tmp_path / "none.mid"), "--style", "bepop"]) == 2
+    assert not (tmp_path / "s").exists()
+
+
+def test_training_hears_the_labels_and_leaves_out_the_test_split(tmp_path, capsys):
+    (tmp_path / "corpus").mkdir()
+    corpus = random_walks(tmp_path / "corpus", 5, 60)
+    held = sorted(splits.test_names())[0]
+    shutil.copy(corpus / "walk_00.mid", corpus / f"{held}.mid")
+    with open(corpus / "labels.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerows([("file", "style", "feel", "instrument"), ("walk_00.mid", "BEBOP", "SWING", "as"),
+                          ("walk_01.mid", "COOL", "BALLAD", "tp")])
+    out = tmp_path / "model"
+    assert main(["train", str(corpus), "--out", str(out), "--epochs", "1", "--seq-len", "32", "--batch-size", "4",
+                 "--hidden", "8", "--embedding", "8", "--layers", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "1 solos of the fixed test split are left out" in err and "labels: 2 of 5 solos" in err
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"]["context"] == CONTEXT_SIZE
+    assert held not in config["split"]["train"] + config["split"]["validation"]
+    card = (out / "card.md").read_text()
+    assert "tempo" in card and "style" in card
+    assert main(["generate", "--model", str(out), "--out", str(tmp_path / "solos"), "--bars", "2", "--tempo", "70",
+                 "--style", "cool", "--feel", "ballad", "--program", "56"]) == 0
+    assert (tmp_path / "solos" / "solo_001.mid").exists()
+
+
+def test_the_weimar_import_writes_the_labels_beside_its_files(tmp_path):
+    from jazz.midi.weimar import import_weimar
+
+    source = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "wjazzd"
+    if not source.is_dir():
+        pytest.skip(f"the shared corpus is not at {source}")
+    subset = tmp_path / "wjazzd"
+    for part in ("csv/melody", "csv/beats"):
+        (subset / part).mkdir(parents=True)
+    names = ["ArtPepper_Anthropology_FINAL", "ChetBaker_Let'sGetLost_FINAL"]
+    for name in names:
+        shutil.copy(source / "csv/melody" / f"{name}.csv", subset / "csv/melody")
+        shutil.copy(source / "csv/beats" / f"{name}_beattrack.csv", subset / "csv/beats")
+    shutil.copy(source / "meta.csv", subset / "meta.csv")
+    import_weimar(subset, tmp_path / "out")
+    labels = read_labels(tmp_path / "out" / "labels.csv")
+    assert labels["ArtPepper_Anthropology_FINAL"] == {"style": "COOL", "feel": "SWING", "instrument": "cl",
+                                                      "performer": "Art Pepper"}
+    assert codes(labels["ChetBaker_Let'sGetLost_FINAL"])[2] == 1 + ("ts", "as", "ss", "bs", "tp").index("tp")
