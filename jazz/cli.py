@@ -225,9 +225,11 @@ def run_generate(args) -> int:
     opts.check()
     from jazz.generate import generate_command  # loads Keras only once the arguments are checked
 
-    paths = generate_command(args.model, args.out, opts, chords=args.chords, tune=args.tune,
-                             choruses=args.choruses, register=args.register, changes=args.changes)
-    print(f"wrote {len(paths)} solo{'s' if len(paths) > 1 else ''} to {args.out}: " + ", ".join(p.name for p in paths))
+    written = generate_command(args.model, args.out, opts, chords=args.chords, tune=args.tune,
+                               choruses=args.choruses, register=args.register, changes=args.changes)
+    print(f"wrote {len(written)} solo{'s' * (len(written) > 1)} to {args.out}:")
+    for solo in written:
+        print(f"  {', '.join(p.name for p in solo.files)}  (--seed {solo.seed})")
     return 0
 
 

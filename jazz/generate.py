@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+import secrets
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jazz.files import UsageError, check_writable, output_lock
@@ -22,17 +25,47 @@ from jazz.report.audio import Renderer, find_renderer, render_wav
 from jazz.settings import GenerateOptions, Sampling
 
 
+SOLO_NAME = re.compile(r"solo_(\d+)$")
+SEED_RANGE = 10**9  # a fresh seed is drawn below this: short enough to type back
+
+
+@dataclass
+class Written:
+    """One generated solo: the seed that makes it again, and its files (.mid first)."""
+
+    seed: int
+    files: list[Path]
+
+
+def next_number(out: Path) -> int:
+    """The number after the highest solo_NNN file already in ``out`` (1 in an empty or missing folder)."""
+    if not out.is_dir():
+        return 1
+    numbers = [int(m.group(1)) for p in out.iterdir() if (m := SOLO_NAME.match(p.stem))]
+    return max(numbers, default=0) + 1
+
+
 def output_paths(out: Path, n: int, force: bool, beside: tuple[str, ...] = ()) -> list[Path]:
-    """The .mid files to write; refuses (without ``force``) if any of them, or the files with the suffixes
-    ``beside`` them (lead sheets, audio, pictures), exist."""
-    paths = [out / f"solo_{i:03d}.mid" for i in range(1, n + 1)]
+    """The .mid files to write: numbered on from the solos already in ``out``, or from solo_001 with ``force``
+    (which overwrites). Refuses a file that exists (without ``force``), with the suffixes ``beside`` too."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} exists and is not a folder")
+    first = 1 if force else next_number(out)
+    paths = [out / f"solo_{i:03d}.mid" for i in range(first, first + n)]
     written = paths + [p.with_suffix(suffix) for suffix in beside for p in paths]
     existing = [p for p in written if p.exists()]
     if existing and not force:
         raise UsageError(f"{existing[0]} already exists (use --force to overwrite)")
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out} exists and is not a folder")
     return paths
+
+
+def solo_seeds(seed: int | None, n: int) -> list[int]:
+    """Each solo's own seed: ``seed``, ``seed + 1``, ... (a fresh ``seed`` when none is given, said on stderr), so
+    that `--seed S` alone makes any one of them again."""
+    if seed is None:
+        seed = secrets.randbelow(SEED_RANGE)
+        print(f"seed {seed} (--seed {seed} makes {'these solos' if n > 1 else 'this solo'} again)", file=sys.stderr)
+    return [seed + i for i in range(n)]
 
 
 def files_beside(opts: GenerateOptions) -> tuple[str, ...]:
@@ -49,8 +82,9 @@ def load_primer(bundle: Bundle, path: str) -> Solo:
     return primer
 
 
-def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None = None) -> list[Path]:
-    """Sample ``opts.n`` solos and write them to ``out``; return the files written."""
+def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None = None) -> list[Written]:
+    """Sample ``opts.n`` solos, each alone on its own seed (so one seed makes one solo, whatever the batch), and
+    write them to ``out``; return what was written."""
     opts.check()
     tok = bundle.tokenizer
     paths = output_paths(out, opts.n, opts.force, files_beside(opts))
@@ -66,33 +100,36 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     for meter in plan:
         tok.bar_id(meter)  # an unknown meter is a clear error before sampling
     chords = (primer.chords if primer else []) + _shift(form.chords, primer)
-    from jazz.model.sample import sample
-
     register = opts.register
     if register is None:  # the primer's register, else the instrument's
         register = (primer and solo_centre(primer)) or default_centre(opts.program, bundle.config)
     tempo = opts.tempo or bundle.config.get("default_tempo", 160.0)
-    sequences = sample(bundle.model, tok, opts.n, plan, Sampling.of(opts), opts.seed, primer_ids,
-                       chords=[chords] * opts.n, progress=opts.progress, register=register,
-                       context=performance_context(tempo, opts.heard()))
-    out.mkdir(parents=True, exist_ok=True)
-    for i, (ids, path) in enumerate(zip(sequences, paths)):
+    from jazz.model.sample import Sampler, sample
+
+    sampler, written = Sampler(bundle.model, tok), []
+    context = performance_context(tempo, opts.heard())
+    for path, seed in zip(paths, solo_seeds(opts.seed, opts.n)):
+        [ids] = sample(bundle.model, tok, 1, plan, Sampling.of(opts), seed, primer_ids, chords=[chords],
+                       progress=opts.progress, sampler=sampler, register=register, context=context)
         solo = tok.decode(ids, tempo=tempo, name=path.stem)
-        solo = add_velocities(replace(solo, chords=chords, key=opts.key), seed=opts.seed * 1000 + i)
-        write_solo(path, solo, opts, seed=opts.seed * 1000 + i, renderer=renderer)
-    return paths
+        solo = add_velocities(replace(solo, chords=chords, key=opts.key), seed=seed)
+        out.mkdir(parents=True, exist_ok=True)
+        written.append(Written(seed, write_solo(path, solo, opts, seed=seed, renderer=renderer)))
+    return written
 
 
-def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int, renderer: Renderer | None = None) -> None:
-    """The .mid file (solo, and the band when there are chords) and, if asked, the lead sheet, the piano roll
-    (.png) and, with a ``renderer``, the audio of the .mid (.wav)."""
+def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int,
+               renderer: Renderer | None = None) -> list[Path]:
+    """The .mid file (solo, and the band when there are chords; its seed in a text event and the track name) and,
+    if asked, the lead sheet, the piano roll (.png) and, with a ``renderer``, the audio of the .mid (.wav).
+    Returns the files written."""
     parts = [Part("Solo", solo.notes, channel=0, program=opts.program, shifts=timing_shifts(solo, opts.feel, seed))]
     if opts.band and solo.chords:
         from jazz.music.band import band_parts
 
         ratio = band_ratio(solo.tempo, opts.feel) if opts.feel != "none" else None
         parts += band_parts(solo.bars, solo.chords, solo.grid, seed=seed, ratio=ratio)
-    write_midi(path, solo, parts, title=opts.title, composer=opts.composer)
+    write_midi(path, solo, parts, title=f"{opts.title or 'jazz solo'}, seed {seed}", composer=opts.composer, seed=seed)
     if opts.musicxml:
         from jazz.music.leadsheet import write_lead_sheet
 
@@ -106,8 +143,9 @@ def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int, rendere
         from jazz.report.plots import plot_piano_roll
 
         plot_piano_roll(solo, path.with_suffix(".png"), title=" · ".join(filter(None, (path.stem, opts.title))))
-    if renderer is not None:
-        render_wav(renderer, path, path.with_suffix(".wav"))
+    rendered = renderer is not None and render_wav(renderer, path, path.with_suffix(".wav"))
+    made = [path.with_suffix(s) for s in (".mid", *files_beside(opts)) if s != ".wav" or rendered]
+    return [p for p in made if p.exists()]  # an engraving MuseScore could not make is not listed
 
 
 def _shift(chords: list[ChordChange], primer: Solo | None) -> list[ChordChange]:
@@ -121,7 +159,7 @@ DEFAULT_TUNE = "blues-bb"  # what a chord-aware model plays when the user names 
 
 def generate_command(model: Path | None, out: Path, opts: GenerateOptions, chords: str | None = None,
                      tune: str | None = None, choruses: int = 1, register: str | None = None,
-                     changes: Path | None = None) -> list[Path]:
+                     changes: Path | None = None) -> list[Written]:
     """`jazz generate`: choose the form (the changes given, a tune, a chart, or a default for a chord-aware
     model), the tempo and the register, check the destination, then sample and write the solos."""
     from jazz.model.bundle import load_bundle

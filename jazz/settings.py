@@ -179,7 +179,8 @@ class GenerateOptions:
                                  metavar="W")
     motif_memory: float = option(MOTIF_MEMORY, "weight on going on as a figure the solo played before went on "
                                                 "(the motif memory); 0 for none", metavar="W")
-    seed: int = option(0, "random seed")
+    seed: int | None = option(None, "random seed: solo i of -n gets seed + i (default: a fresh seed, printed and "
+                                    "written into each file)", type=int)
     primer: str | None = option(None, "a MIDI file whose melody the solos continue", type=str, metavar="FILE.mid")
     program: int = option(TENOR_SAX, "General MIDI program of the solo, 0-127 (tenor sax); the model hears it as the "
                                      "instrument")

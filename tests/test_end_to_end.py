@@ -76,12 +76,14 @@ def test_generated_files_are_playable_and_reproducible(trained, tmp_path):
     assert (tmp_path / "a" / "solo_001.mid").read_bytes() != (tmp_path / "a" / "solo_002.mid").read_bytes()
 
 
-def test_generate_refuses_to_overwrite(trained, tmp_path, capsys):
+def test_generate_numbers_on_and_force_overwrites(trained, tmp_path):
     args = ["generate", "--model", str(trained), "--bars", "2", "--out", str(tmp_path)]
-    assert main(args) == 0
-    assert main(args) == 2
-    assert "already exists" in capsys.readouterr().err
-    assert main([*args, "--force"]) == 0
+    assert main(args) == 0 and main(args) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["solo_001.mid", "solo_002.mid"]
+    first = (tmp_path / "solo_001.mid").read_bytes()
+    assert main([*args, "--force", "--seed", "1"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["solo_001.mid", "solo_002.mid"]
+    assert (tmp_path / "solo_001.mid").read_bytes() != first
 
 
 def test_primer_is_continued(trained, small_corpus, tmp_path):

@@ -5,13 +5,23 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 
 from jazz.files import UsageError
-from jazz.measure.evaluate import evaluate, evaluate_command, first_bars, pick_forms, plan_groups, split_files, split_names
+from jazz.measure.evaluate import (
+    baseline_hint,
+    evaluate,
+    evaluate_command,
+    first_bars,
+    pick_forms,
+    plan_groups,
+    split_files,
+    split_names,
+)
 from jazz.measure.likelihood import batch_nats, encode, forward_function
 from jazz.measure.stats import STAT_KEYS
 from jazz.midi.read import read_midi
@@ -161,8 +171,10 @@ def test_a_split_picks_its_solos_from_the_folder_by_name(corpora, tmp_path, cach
     import jazz.measure.evaluate as module
 
     unlabelled = module.load_solos
-    monkeypatch.setattr(module, "load_solos", lambda *args: [replace(s, labels={"style": "cool", "instrument": "tp"})
-                                                             for s in unlabelled(*args)])
+    def labelled(solos, corpus):
+        return [replace(s, labels={"style": "cool", "instrument": "tp"}) for s in solos], corpus
+
+    monkeypatch.setattr(module, "load_solos", lambda *args: labelled(*unlabelled(*args)))
     evaluated, _ = corpora
     assert [f.name for f in split_files([evaluated], split_names(None, "test"))] == [f"{EVALUATED[2]}.mid"]
     bare = load_bundle(model_folder(tmp_path / "bare", None, [], condition=0))
@@ -189,10 +201,24 @@ def test_without_the_training_solos_the_ngram_is_cross_fitted(corpora, tmp_path,
     folder = model_folder(tmp_path / "model", {"train": ["NotThere"]}, [str(tmp_path / "gone")], condition=0)
     bundle = load_bundle(folder)
     assert not bundle.conditioned
-    result = evaluate(bundle, [evaluated], n=2, progress=False)
+    report = evaluate_command(folder, [evaluated], n=2, json_path=tmp_path / "eval.json")
+    result = json.loads((tmp_path / "eval.json").read_text())
     assert result["baseline_data"].startswith("cross-fitted")
+    assert "give their folder with --baseline CORPUS" in result["baseline_data"]  # what to do about it
     assert result["bits_per_note"]["ngram"] > 0 and result["ngram_order"] >= 1
-    assert "cross-fitted" in format_report(result)
+    assert "cross-fitted" in report and "--baseline" in report
+    # the database's own MIDI files are off their beat, and snapping one to a grid of twelfths does not mend it
+    assert sorted(Path(p).stem for p in result["off_beat_files"]) == sorted([*EVALUATED, "WithChords"])
+    assert "4 of 4 files are off the beat" in report and "jazz import-weimar" in report
+
+
+def test_the_baseline_hint_names_the_weimar_import():
+    bundle = type("B", (), {"config": {"train": {"corpus": ["data/midi/wjazzd-import"]},
+                                       "split": {"train": ["A_FINAL"] * 4}}})()
+    hint = baseline_hint(bundle, found=0, named=369)
+    assert "369 training solos" in hint and "--baseline CORPUS" in hint and "data/midi/wjazzd-import" in hint
+    assert "jazz import-weimar" in hint
+    assert baseline_hint(bundle, found=300, named=369) == ""
 
 
 def test_baseline_option_finds_the_training_solos_elsewhere(corpora, tmp_path, cache):

@@ -106,3 +106,28 @@ def test_from_a_folder_that_is_not_a_model_is_one_sentence(make, new_solos, tmp_
     assert main(["train", str(new_solos), "--from", str(folder), "--out", str(tmp_path / "m")]) == 2
     err = capsys.readouterr().err.strip()
     assert "is not a model to fine-tune" in err and len(err.splitlines()) == 1
+
+
+def test_fine_tune_validates_outside_the_base_training_split(base, tmp_path, capsys):
+    base_train = set(config_of(base)["split"]["train"])
+    (tmp_path / "mixed").mkdir()
+    mixed = walks(tmp_path / "mixed", 8, seed=1)  # the base's own solos (same names) ...
+    walks(mixed, 4, seed=3)  # ... and four it never saw
+    out = tmp_path / "mixed_model"
+    assert main(["train", str(mixed), "--from", str(base), "--out", str(out), "--epochs", "1", *TINY[:4]]) == 0
+    config = config_of(out)
+    validation = config["split"]["validation"]
+    assert validation and not set(validation) & base_train
+    assert "outside the base model's training split" in config["base_model"]["validation"]
+    assert "outside the base model's training split" in (out / "card.md").read_text()
+
+
+def test_fine_tune_on_the_base_solos_alone_says_it_could_not_hold_them_out(base, tmp_path, capsys):
+    same = tmp_path / "same"
+    same.mkdir()
+    for name in config_of(base)["split"]["train"]:
+        shutil.copy(next((base.parent.parent).glob(f"base_corpus*/{name}.mid")), same)
+    out = tmp_path / "same_model"
+    assert main(["train", str(same), "--from", str(base), "--out", str(out), "--epochs", "1", *TINY[:4]]) == 0
+    assert "none could be held out" in capsys.readouterr().err
+    assert "flatters" in config_of(out)["base_model"]["validation"]

@@ -122,10 +122,10 @@ def test_same_seed_same_bytes_with_chords(chord_model, tmp_path):
 def test_solo_over_a_chart_carries_its_title_composer_key_and_meter(chord_model, tmp_path):
     chart = Path(__file__).parent / "charts" / "SomedayMyPrinceWillCome.txt"
     assert main(["generate", "--model", str(chord_model), "--changes", str(chart), "--no-band", "--musicxml",
-                 "--out", str(tmp_path)]) == 0
+                 "--seed", "3", "--out", str(tmp_path)]) == 0
     midi = mido.MidiFile(tmp_path / "solo_001.mid")
     conductor = {m.type: m for m in midi.tracks[0]}
-    assert conductor["track_name"].name == "Someday My Prince Will Come"
+    assert conductor["track_name"].name == "Someday My Prince Will Come, seed 3"
     assert conductor["key_signature"].key == "Bb" and conductor["text"].text == "Composer: Frank Churchill"
     assert (conductor["time_signature"].numerator, conductor["time_signature"].denominator) == (3, 4)
     texts = [t for _, t in markers(tmp_path / "solo_001.mid")]
@@ -242,3 +242,50 @@ def test_chord_model_without_chords_plays_the_asked_bars_of_a_blues(chord_model,
     midi = mido.MidiFile(tmp_path / "solo_001.mid")
     assert sum(m.time for m in midi.tracks[0]) == 16 * 4 * 480
     assert [t for _, t in markers(tmp_path / "solo_001.mid")][0] == "Bb7"
+
+
+def notes_of(path: Path) -> list:
+    """The solo track's note events with their times (an untrained model may play too few notes for read_midi)."""
+    return [(m.time, m.note, m.velocity) for m in mido.MidiFile(path).tracks[1] if m.type.startswith("note")]
+
+
+def test_two_runs_give_new_solos_each_with_the_seed_that_makes_it_again(chord_model, tmp_path, capsys):
+    from jazz.midi.write import read_seed
+
+    args = ["generate", "--model", str(chord_model), "--tune", "ii-v-i-c", "-n", "3", "--out", str(tmp_path / "s")]
+    assert main(args) == 0 and main(args) == 0
+    out = capsys.readouterr().out
+    files = sorted((tmp_path / "s").glob("*.mid"))
+    assert [f.name for f in files] == [f"solo_{i:03d}.mid" for i in range(1, 7)]
+    assert len({tuple(notes_of(f)) for f in files}) == 6  # six different solos, not six names for one
+    seeds = [read_seed(mido.MidiFile(f)) for f in files]
+    assert len(set(seeds)) == 6 and all(f"{f.name}  (--seed {s})" in out for f, s in zip(files, seeds))
+    assert all(f"seed {s}" in mido.MidiFile(f).tracks[0][0].name for f, s in zip(files, seeds))
+    # any one solo of a batch, made again from its seed alone: the same bytes
+    again = tmp_path / "again"
+    assert main(["generate", "--model", str(chord_model), "--tune", "ii-v-i-c", "--seed", str(seeds[4]),
+                 "--out", str(again)]) == 0
+    assert (again / "solo_001.mid").read_bytes() == files[4].read_bytes()
+    assert notes_of(again / "solo_001.mid") == notes_of(files[4])
+
+
+def test_a_given_seed_numbers_the_batch_from_it(chord_model, tmp_path):
+    from jazz.midi.write import read_seed
+
+    assert main(["generate", "--model", str(chord_model), "--tune", "ii-v-i-c", "-n", "2", "--seed", "40",
+                 "--out", str(tmp_path)]) == 0
+    assert [read_seed(mido.MidiFile(tmp_path / f"solo_00{i}.mid")) for i in (1, 2)] == [40, 41]
+
+
+def test_wrote_lists_every_file(chord_model, tmp_path, capsys):
+    assert main(["generate", "--model", str(chord_model), "--tune", "ii-v-i-c", "--seed", "1", "--musicxml", "--png",
+                 "--out", str(tmp_path)]) == 0
+    listed = capsys.readouterr().out.splitlines()[1]
+    assert listed.split("  (")[0].strip().split(", ") == ["solo_001.mid", "solo_001.musicxml", "solo_001.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["solo_001.mid", "solo_001.musicxml", "solo_001.png"]
+
+
+def test_numbering_goes_on_after_any_solo_file(chord_model, tmp_path):
+    (tmp_path / "solo_007.png").write_bytes(b"")  # a piano roll whose .mid was deleted
+    assert main(["generate", "--model", str(chord_model), "--tune", "ii-v-i-c", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "solo_008.mid").exists()

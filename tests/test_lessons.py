@@ -260,3 +260,16 @@ def test_lstm_gate_gradients_against_the_notes_formulas() -> None:
     np.testing.assert_allclose(grads["dc_prev"], dc_next * gf + through_a * gf)  # dc_prev, both editions
     first_edition = dc_next * gu + through_a * gu * cct * (1 - np.tanh(cct) ** 2)
     assert not np.allclose(grads["dbc"], first_edition)
+
+
+def test_poems_time_budget_and_summary_give_the_same_minutes(tmp_path: Path, capsys, short_epochs) -> None:
+    import re
+
+    text = tmp_path / "verse.txt"
+    text.write_text(VERSE * 20, encoding="utf-8")
+    assert main(["lesson", "poems", str(text), "--out", str(tmp_path / "m"), "--hidden", "8", "--seq-len", "16",
+                 "--epochs", "5", "--max-minutes", "0.0001", "--length", "10"]) == 0
+    captured = capsys.readouterr()
+    stopped = re.search(r"stopping after epoch 1 \(([\d.]+) min\)", captured.err)
+    summary = re.search(r"trained 1 epoch in ([\d.]+) min", captured.out)
+    assert stopped and summary and stopped.group(1) == summary.group(1)

@@ -83,8 +83,9 @@ def test_bad_files_get_one_line_reasons(tmp_path):
     assert "only 3 notes" in reasons["few.midi"][1]
     assert all("\n" not in reason for _, reason in reasons.values())
     data = json.loads(corpus.to_json())
-    assert data["summary"] == {"files": 5, "used": 1, "skipped": 4, "notes": 16, "bars": 2}
-    assert set(data["files"][0]) == {"path", "status", "reason", "notes", "bars", "track", "damage"}
+    assert data["summary"] == {"files": 5, "used": 1, "skipped": 4, "notes": 16, "bars": 2, "off_beat": 0}
+    assert set(data["files"][0]) == {"path", "status", "reason", "notes", "bars", "track", "damage", "beat",
+                                     "beat_subdivision", "on_beat"}
 
 
 def test_cache_gives_the_same_solos(tmp_path):

@@ -73,10 +73,12 @@ def test_missing_soundfont_is_a_usage_error_before_sampling(model, tmp_path, cap
     assert not (tmp_path / "out" / "solo_001.mid").exists()
 
 
-def test_wav_refuses_to_overwrite(model, tmp_path, capsys):
-    (tmp_path / "solo_002.wav").write_bytes(b"")
-    assert generate(model, tmp_path, "--wav") == 2
-    assert "solo_002.wav already exists" in capsys.readouterr().err
+def test_wav_never_overwrites_a_file_it_did_not_write(model, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no FluidSynth needed: the numbering is the point
+    (tmp_path / "solo_002.wav").write_bytes(b"kept")
+    assert generate(model, tmp_path, "--wav") == 0
+    assert (tmp_path / "solo_002.wav").read_bytes() == b"kept"
+    assert sorted(p.name for p in tmp_path.glob("*.mid")) == ["solo_003.mid", "solo_004.mid"]
 
 
 @pytest.mark.skipif(shutil.which("fluidsynth") is None or find_soundfont() is None,

@@ -310,3 +310,11 @@ def test_files_read_back_as_solos_with_chords(imported: dict):
 def test_refuses_to_overwrite_the_imported_corpus(imported: dict):
     with pytest.raises(UsageError, match="410 of the 410 MIDI files already exist"):
         import_weimar(imported["src"], imported["out"])
+
+
+@pytest.mark.slow
+def test_every_imported_solo_follows_its_beat(imported: dict):
+    from jazz.midi.corpus import file_beat_fit
+
+    fits = {path.stem: file_beat_fit(path) for path in sorted(imported["out"].glob("*.mid"))}
+    assert fits and [name for name, fit in fits.items() if not fit.follows] == []

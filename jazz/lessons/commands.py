@@ -130,7 +130,7 @@ def run_poems(args) -> int:
     share = poems.real_word_share(" ".join(samples), text)
     result["real_words"] = {"share": round(share, 4), "characters": WORDS_SAMPLE, "temperature": args.temperature}
     poems.write_config(config, args.out)
-    print(f"trained {result['epochs']} epochs in {result['minutes']} min: validation loss {result['val_loss']:.3f} "
+    print(f"trained {result['epochs']} epoch{'s' * (result['epochs'] != 1)} in {result['minutes']} min: validation loss {result['val_loss']:.3f} "
           f"({result['val_bits_per_char']:.3f} bits per character); model in {args.out}")
     print(f"real words: {share:.1%} of the words in {WORDS_SAMPLE} generated characters (temperature "
           f"{args.temperature}) appear in {args.text}\n")

@@ -90,22 +90,22 @@ def build_model(vocab_size: int, cell: str = "lstm", units: int = UNITS) -> kera
 
 
 class Budget(keras.callbacks.Callback):
-    """Adds bits per character to the logs, and stops before an epoch that would end past ``seconds``."""
+    """Adds bits per character to the logs, and stops before an epoch that would end past ``seconds``. Its clock
+    starts when it is made (just before fitting) and ``minutes`` is the training time at the last epoch's end:
+    the one number the stop message and the summary both give."""
 
     def __init__(self, seconds: float | None):
         super().__init__()
-        self.seconds, self.started = seconds, time.time()
-
-    def on_train_begin(self, logs=None) -> None:
-        self.started = time.time()
+        self.seconds, self.started, self.minutes = seconds, time.time(), 0.0
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         for key in ("loss", "val_loss"):
             if logs is not None and key in logs:
                 logs[key.replace("loss", "bits_per_char")] = logs[key] / math.log(2)
         elapsed = time.time() - self.started
+        self.minutes = round(elapsed / 60, 2)
         if self.seconds is not None and elapsed * (epoch + 2) / (epoch + 1) > self.seconds:
-            print(f"time budget: stopping after epoch {epoch + 1} ({elapsed / 60:.1f} min)", file=sys.stderr)
+            print(f"time budget: stopping after epoch {epoch + 1} ({self.minutes} min)", file=sys.stderr)
             self.model.stop_training = True
 
 
@@ -129,14 +129,14 @@ def train(text: str, out: Path, cell: str = "lstm", units: int = UNITS, seq_len:
     out.mkdir(parents=True, exist_ok=True)
     best = out / "checkpoints" / "best.weights.h5"
     best.unlink(missing_ok=True)  # a checkpoint of an earlier run must not pass for this one's
+    budget = Budget(max_minutes * 60 if max_minutes else None)
     callbacks = [
-        Budget(max_minutes * 60 if max_minutes else None),
+        budget,
         keras.callbacks.ModelCheckpoint(str(best), monitor="val_loss", save_best_only=True, save_weights_only=True),
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE),
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.CSVLogger(str(out / "history.csv")),
     ]
-    started = time.time()
     history = model.fit(data, validation_data=held_out(ids[cut:], seq_len), epochs=epochs, callbacks=callbacks,
                         verbose=1 if sys.stderr.isatty() else 2).history
     if not best.exists():
@@ -144,7 +144,7 @@ def train(text: str, out: Path, cell: str = "lstm", units: int = UNITS, seq_len:
     model.load_weights(best)
     val = float(np.nanmin(history["val_loss"]))
     config = {"chars": "".join(vocab), "cell": cell, "units": units, "seq_len": seq_len, "stride": stride,
-              "result": {"minutes": round((time.time() - started) / 60, 2), "epochs": len(history["val_loss"]),
+              "result": {"minutes": budget.minutes, "epochs": len(history["val_loss"]),
                          "steps_per_epoch": STEPS_PER_EPOCH, "batch_size": BATCH_SIZE,
                          "val_loss": round(val, 4), "val_bits_per_char": round(val / math.log(2), 4)}}
     save(model, config, out)

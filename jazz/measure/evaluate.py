@@ -35,14 +35,15 @@ from jazz.measure.givens import given_context, given_register
 from jazz.measure.likelihood import model_likelihood
 from jazz.measure.stats import compare, median, solo_stats
 from jazz.measure.twosample import TEST_BARS, two_sample_test
-from jazz.midi.corpus import find_midi_files, load_corpus
+from jazz.midi.beat import off_beat_warning
+from jazz.midi.corpus import Corpus, find_midi_files, load_corpus
 from jazz.midi.labels import corpus_labels
 from jazz.model.bundle import Bundle, load_bundle
 from jazz.model.sample import Sampler, sample
 from jazz.model.split import test_names
 from jazz.model.tokens import Tokenizer
 from jazz.music.notes import Solo
-from jazz.report.card import add_card_section
+from jazz.report.card import add_card_section, rerunnable, uses_weimar
 from jazz.report.evaluation import MAX_BARS, TUNE_SOLOS, format_report, write_plots
 from jazz.settings import Sampling
 
@@ -71,9 +72,9 @@ def split_files(paths: list, names: list[str]) -> list:
     return files
 
 
-def load_solos(paths: list, tokenizer: Tokenizer, progress: bool = False) -> list[Solo]:
+def load_solos(paths: list, tokenizer: Tokenizer, progress: bool = False) -> tuple[list[Solo], Corpus]:
     """The solos under ``paths`` (folders or files) that have notes and fit the tokenizer, with their labels
-    (the labels.csv of their folders)."""
+    (the labels.csv of their folders); and the corpus report they come from."""
     corpus = load_corpus(paths, grid=tokenizer.grid, progress=progress)
     table = corpus_labels(paths)
     if not corpus.reports:
@@ -81,7 +82,19 @@ def load_solos(paths: list, tokenizer: Tokenizer, progress: bool = False) -> lis
     solos = [replace(s, labels=table.get(s.name, s.labels)) for s in corpus.solos if s.notes and encodable(tokenizer, s)]
     if not solos:
         raise UsageError(f"none of the {len(corpus.reports)} MIDI files has a solo this model can read")
-    return solos
+    return solos, corpus
+
+
+def baseline_hint(bundle: Bundle, found: int, named: int) -> str:
+    """How to give the n-gram the model's training solos, where fewer than half of them were found ("" if not)."""
+    if not named or found >= named / 2:
+        return ""
+    corpus = (bundle.config.get("train") or {}).get("corpus") or []
+    source = f"this model was trained on {', '.join(map(str, corpus))}" if corpus else "its corpus is not recorded"
+    if uses_weimar(corpus, list((bundle.config.get("split") or {}).get("train") or [])):
+        source += ", the beat-aligned Weimar import that `jazz import-weimar path/to/wjazzd --out DIR` makes"
+    return (f"; to train the n-gram on the model's {named} training solos, give their folder with "
+            f"--baseline CORPUS ({source})")
 
 
 def first_bars(solo: Solo, bars: int = MAX_BARS) -> Solo:
@@ -187,7 +200,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
     tok = bundle.tokenizer
     chosen = split_names(bundle, split) if split else None
     files = split_files(paths, chosen) if chosen else list(find_midi_files(paths)) or paths
-    solos = load_solos(files, tok, progress)
+    solos, corpus = load_solos(files, tok, progress)
     tempos = {f.stem: tempo for f in map(Path, files) if (tempo := map_tempo(f)) is not None}
     tokens = sum(len(tok.encode(s)) - 1 for s in solos)
     notes = sum(len(s.notes) for s in solos)
@@ -220,7 +233,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
         "bits_per_token": {"model": model_bits / tokens, "ngram": _per(ngram_bits, tokens)},
         "ngram_order": baseline["order"],
         "ngram_validation_bits_per_token": {str(k): v for k, v in baseline["validation_bits"].items()},
-        "baseline_data": baseline["data"],
+        "baseline_data": baseline["data"] + baseline_hint(bundle, len(train), named),
         "improvement_over_ngram": None if ngram_bits is None else 1.0 - model_bits / ngram_bits,
         "calibration": likelihood.calibration,
         "solos_in_training_split": sum(s.name in train_names for s in solos),
@@ -233,6 +246,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
                                  tuple(name for name, _ in TEMPO_BANDS)),
         "styles": breakdown(tested, over_tested, styles, by_test.get("styles", {})),
         "copying": copying(over_tested, tested, train) if train else None,
+        "off_beat_files": [r.path for r in corpus.off_beat],
     }
     if json_path is not None:
         atomic_write_text(json_path, json.dumps(result, indent=1))
@@ -256,7 +270,9 @@ def evaluate_command(model: Path | None, paths: list, n: int = 20, seed: int = 0
     result = evaluate(bundle, paths, n=n, seed=seed, json_path=json_path, plots_dir=plots_dir,
                       baseline_paths=baseline, split=split, sampling=sampling)
     report = format_report(result)
+    warning = off_beat_warning(result["off_beat_files"], result["solos"])
+    report += f"\n{warning}" if warning else ""
     if card_command:
         add_card_section(bundle.path, bundle.model.count_params(), "Evaluation",
-                         f"```\n{report}\n```\nMeasured with `{card_command}`.")
+                         f"```\n{report}\n```\nMeasured with `{rerunnable(card_command)}`.")
     return report

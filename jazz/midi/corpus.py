@@ -22,12 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from jazz.files import UsageError, atomic_write_bytes
+from jazz.midi.beat import ADVICE, BeatFit, beat_fit
 from jazz.midi.file_index import FileIndex
-from jazz.midi.read import MidiError, read_solo
+from jazz.midi.read import MidiError, choose_melody, load_content, read_solo
 from jazz.music.notes import DEFAULT_GRID, METERS, Bar, ChordChange, Note, Solo
 from jazz.progress import Progress
 
-PARSER_VERSION = 10  # bump when parsing, quantization or METERS change: invalidates the cache
+PARSER_VERSION = 11  # bump when parsing, quantization or METERS change: invalidates the cache
 MIDI_SUFFIXES = (".mid", ".midi")
 FILE_TIME_LIMIT_S = 20
 
@@ -41,13 +42,17 @@ class FileReport:
     bars: int = 0
     track: str = ""
     damage: str = ""  # for a damaged file that was used: where it is damaged (its solo is what comes before)
+    beat: float | None = None  # how closely the melody's onsets keep to the file's beat (jazz.midi.beat)
+    beat_subdivision: int | None = None  # the subdivision of the beat (2: eighths, ...) where they keep closest
+    on_beat: bool | None = None  # whether that reaches jazz.midi.beat.FOLLOWS_BEAT (None: too few notes to say)
 
     @property
     def detail(self) -> str:
         """The last column of the status table: the melody track (and damage) of a used file, or the reason."""
         if self.status != "used":
             return self.reason
-        return f"{self.track} (salvaged: {self.damage})" if self.damage else self.track
+        detail = f"{self.track} (salvaged: {self.damage})" if self.damage else self.track
+        return detail + (f"; off the beat ({self.beat:.2f})" if self.on_beat is False else "")
 
 
 @dataclass
@@ -65,7 +70,13 @@ class Corpus:
     def summary(self) -> dict:
         used = self.used
         return {"files": len(self.reports), "used": len(used), "skipped": len(self.reports) - len(used),
-                "notes": sum(r.notes for r in used), "bars": sum(r.bars for r in used)}
+                "notes": sum(r.notes for r in used), "bars": sum(r.bars for r in used),
+                "off_beat": len(self.off_beat)}
+
+    @property
+    def off_beat(self) -> list[FileReport]:
+        """The used files whose notes do not follow their beat."""
+        return [r for r in self.used if r.on_beat is False]
 
     def to_json(self) -> str:
         return json.dumps({"files": [asdict(r) for r in self.reports], "summary": self.summary()}, indent=1)
@@ -80,6 +91,8 @@ class Corpus:
             lines.append(f"{name:<{width}}  {r.status:<7} {r.notes:>6} {r.bars:>5}  {r.detail}")
         s = self.summary()
         lines.append(f"{s['used']} of {s['files']} files used: {s['notes']} notes in {s['bars']} bars; {s['skipped']} skipped")
+        if s["off_beat"]:
+            lines.append(f"{s['off_beat']} of them off the beat: {ADVICE}.")
         return "\n".join(lines)
 
 
@@ -195,16 +208,29 @@ def _parse(path: str, grid: int, track: str | None) -> tuple[Solo | None, FileRe
     try:
         with _time_limit(FILE_TIME_LIMIT_S):
             reading = read_solo(path, grid, track)
+            fit = file_beat_fit(path, track)
         solo = reading.solo
         check_meters(solo)
         return solo, FileReport(path, "used", notes=len(solo.notes), bars=len(solo.bars), track=reading.track,
-                                damage=reading.damage)
+                                damage=reading.damage, beat=fit and fit.best, beat_subdivision=fit and fit.subdivision,
+                                on_beat=fit and fit.follows)
     except MidiError as error:
         return None, FileReport(path, "skipped", str(error))
     except TimeoutError:
         return None, FileReport(path, "skipped", f"parsing took over {FILE_TIME_LIMIT_S} s")
     except RecursionError:
         return None, FileReport(path, "skipped", "not a valid MIDI file (too deeply nested)")
+
+
+def file_beat_fit(path: str | Path, track: str | None = None) -> BeatFit | None:
+    """The beat fit (jazz.midi.beat) of the melody track of a MIDI file, the track ``read_solo`` takes, from its
+    unquantized note starts; None where there is no such track or too few notes."""
+    try:
+        content = load_content(path)
+        part = choose_melody(content.parts, track)
+    except MidiError:
+        return None
+    return beat_fit(np.array([note[0] for note in part.notes], dtype=float) / content.ticks_per_beat)
 
 
 def _parse_one(task: tuple[str, int, str | None, str | None, bool]) -> tuple[tuple | None, FileReport]:

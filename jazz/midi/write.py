@@ -20,12 +20,14 @@ from jazz.music.notes import Part, Solo
 TICKS_PER_BEAT = 480
 
 
-def midi_bytes(solo: Solo, parts: list[Part], title: str = "", composer: str = "") -> bytes:
+def midi_bytes(solo: Solo, parts: list[Part], title: str = "", composer: str = "", seed: int | None = None) -> bytes:
     """The bytes of a type 1 MIDI file with a conductor track and one track per part."""
     if TICKS_PER_BEAT % solo.grid:
         raise ValueError(f"a grid of {solo.grid} steps per beat does not divide {TICKS_PER_BEAT} ticks")
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
     midi.tracks.append(conductor_track(solo, title, composer))
+    if seed is not None:
+        midi.tracks[0].insert(1, seed_event(seed))
     scale = TICKS_PER_BEAT // solo.grid
     midi.tracks += [part_track(part, scale) for part in parts]
     buffer = io.BytesIO()
@@ -34,11 +36,27 @@ def midi_bytes(solo: Solo, parts: list[Part], title: str = "", composer: str = "
 
 
 def write_midi(
-    path: str | Path, solo: Solo, parts: list[Part] | None = None, title: str = "", composer: str = ""
+    path: str | Path, solo: Solo, parts: list[Part] | None = None, title: str = "", composer: str = "",
+    seed: int | None = None,
 ) -> None:
-    """Write ``solo`` (as a "Solo" part unless ``parts`` are given) atomically to ``path``."""
+    """Write ``solo`` (as a "Solo" part unless ``parts`` are given) atomically to ``path``; a generated solo's
+    ``seed`` goes into a text event."""
     parts = parts if parts is not None else [Part("Solo", solo.notes)]
-    atomic_write_bytes(path, midi_bytes(solo, parts, title, composer))
+    atomic_write_bytes(path, midi_bytes(solo, parts, title, composer, seed))
+
+
+def seed_event(seed: int) -> mido.MetaMessage:
+    """The text event that says which `jazz generate --seed` made a solo (at tick 0, after the track name)."""
+    return mido.MetaMessage("text", text=f"jazz generate --seed {seed}", time=0)
+
+
+def read_seed(midi: mido.MidiFile) -> int | None:
+    """The seed a generated file records (``seed_event``), if any."""
+    for message in midi.tracks[0] if midi.tracks else []:
+        if message.type == "text" and message.text.startswith("jazz generate --seed "):
+            word = message.text.rsplit(" ", 1)[-1]
+            return int(word) if word.isdigit() else None
+    return None
 
 
 def conductor_track(solo: Solo, title: str = "", composer: str = "") -> mido.MidiTrack:

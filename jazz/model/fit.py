@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
 import sys
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
 from jazz.files import DiskFull, UsageError, check_writable, output_lock
+from jazz.midi.beat import off_beat_warning
 from jazz.midi.corpus import load_corpus, scan_corpus
 from jazz.model.bundle import Bundle, load_bundle
 from jazz.model.checkpoints import last_epoch
@@ -78,6 +80,10 @@ def resume_hint(out: Path, after: str = "") -> str:
 def _fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | None, chords: bool,
          resume: bool, force: bool, card_note: str | None, distribute: bool, labels: str | None) -> dict:
     cfg.check()
+    if cfg.command:  # the card's "How it was made", with the paths as they are from this folder
+        from jazz.report.card import rerunnable
+
+        cfg.command = rerunnable(cfg.command)
     if (out / "model.keras").exists() and not (resume or force):
         raise UsageError(f"{out} already holds a model (use --resume to continue it or --force to replace it)")
     if resume and not (out / "config.json").exists():
@@ -107,8 +113,11 @@ def _fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | No
     if len(data) == 1:  # one long solo: its start for training, its end for validation
         start, end = hold_out_end(data[0], cfg.val_split)
         data, split = start + end, ([0], [1])
+    validation = ""  # for a fine-tune: how its validation solos were drawn
     if base:
         model_cfg, data = base_layout(base, data, chords, cfg.lr)
+        if split is None:
+            split, validation = outside_base(base, [s.name for s in data], cfg.val_split, cfg.seed)
     else:
         model_cfg = new_layout(layout, tokenizer, data, chords)
     if saved:  # the checkpoint's layout, whatever today's defaults are; the card keeps its sections
@@ -117,9 +126,31 @@ def _fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | No
     extra = defaults_for_sampling(data) | {"card_sections": sections, "labels": heard}
     if base:  # a resumed fine-tune keeps the base's score before fine-tuning
         started = {k: v for k, v in (saved.get("base_model") or {}).items() if k == "start_val_bits_per_note"}
-        extra["base_model"] = describe_base(base) | started
+        extra["base_model"] = describe_base(base) | started | ({"validation": validation} if validation else {})
     return train(data, out, model_cfg, cfg, tokenizer, resume=resume, split=split, distribute=distribute,
                  extra_config=extra, base_weights=base.path / "model.keras" if base else None)
+
+
+def outside_base(base: Bundle, names: list[str], val_split: float,
+                 seed: int) -> tuple[tuple[list[int], list[int]] | None, str]:
+    """A fine-tune's validation solos, drawn from those outside the base model's training split where the new
+    solos overlap it (so that the base's score before fine-tuning is a fair number to beat); and a line saying
+    how they were drawn. None: the usual split (no overlap, or no solo outside it)."""
+    seen = set((base.config.get("split") or {}).get("train") or [])
+    inside = [i for i, name in enumerate(names) if name in seen]
+    if not inside:
+        return None, "drawn from the new solos (none was in the base model's training split)"
+    outside = sorted(set(range(len(names))) - set(inside), key=names.__getitem__)
+    if not outside:
+        line = (f"all {len(names)} solos were in the base model's training split, so none could be held out from "
+                "it: the base's score on the validation solos flatters it")
+        print(f"note: {line}", file=sys.stderr)
+        return None, line
+    random.Random(seed).shuffle(outside)
+    val = sorted(outside[:min(max(1, round(len(names) * val_split)), len(outside), len(names) - 1)])
+    line = f"{len(val)} of the {len(outside)} solos outside the base model's training split ({len(inside)} were in it)"
+    print(f"validation: {line}", file=sys.stderr)
+    return (sorted(set(range(len(names))) - set(val)), val), line
 
 
 def training_data(paths: list, track: str | None, tokenizer: Tokenizer,
@@ -139,6 +170,9 @@ def training_data(paths: list, track: str | None, tokenizer: Tokenizer,
             print(f"  skipped {report.path}: {report.reason}", file=sys.stderr)
         elif report.damage:
             print(f"  salvaged {report.path}: {report.damage}", file=sys.stderr)
+    warning = off_beat_warning([r.path for r in corpus.off_beat], len(corpus.used))
+    if warning:
+        print(warning, file=sys.stderr)
     return load_token_corpus(corpus, tokenizer, track, max_files, progress=True), [str(p) for p in paths]
 
 

@@ -29,12 +29,21 @@ def data_description(corpus: list[str], solo_names: list[str]) -> str:
     return ", ".join(f"`{Path(p).name or p}`" for p in corpus) or "n/a"
 
 
-def rerunnable(command: str) -> str:
-    """A command line with the trainer's own folders (absolute, hidden or temporary paths) cut to their last part,
-    so that a reader can rerun it in their own folders."""
+def rerunnable(command: str, root: Path | None = None) -> str:
+    """A command line that a reader can run again: each path in it relative to ``root`` (the project folder the
+    command was run in; default the current folder), and a path outside it named as what it is
+    (``path/to/NAME``), never cut to a bare name that would point at the wrong folder."""
+    root = (root or Path.cwd()).resolve()
+
     def local(word: str) -> str:
-        machine = word.startswith(("/", "./.", ".")) and "/" in word
-        return Path(word).name if machine else word
+        if not word.startswith(("/", "~", "./", "../")) or word.startswith("//"):
+            return word  # an option, a value or a path already relative to the project
+        path = Path(word).expanduser()
+        path = (path if path.is_absolute() else root / path).resolve()
+        try:
+            return str(path.relative_to(root)) if path != root else "."
+        except ValueError:
+            return f"path/to/{path.name}"
 
     try:
         words = shlex.split(command)
@@ -88,7 +97,8 @@ def card_text(config: dict, parameters: int) -> str:
         f"- Validation loss: {_fmt(result.get('val_bits_per_note'))} bits per note "
         f"({_fmt(result.get('val_bits_per_token'))} bits per token)" + (
             f"; the base model scored {_fmt(base['start_val_bits_per_note'])} on these solos before fine-tuning"
-            if "start_val_bits_per_note" in base else ""),
+            if "start_val_bits_per_note" in base else "") + (f" (validation: {base['validation']})"
+                                                             if base.get("validation") else ""),
         f"- Training time: {_fmt(result.get('train_seconds'), 1)} s on {result.get('hardware') or 'unrecorded hardware'}",
         "",
         "## How it was made",
