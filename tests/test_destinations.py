@@ -44,7 +44,7 @@ def holder(path: Path, kind: str) -> subprocess.Popen:
 
 
 def test_generate_to_an_unwritable_place_is_refused_before_sampling(model, monkeypatch, capsys):
-    monkeypatch.setattr("jazz.generate.sample", lambda *a, **k: pytest.fail("sampled before checking --out"))
+    monkeypatch.setattr("jazz.model.sample.sample", lambda *a, **k: pytest.fail("sampled before checking --out"))
     assert main(["generate", "--model", str(model), "--out", "/proc/x", "--bars", "4"]) == 2
     assert "cannot write solos to /proc/x: /proc does not take new files" in capsys.readouterr().err
 
