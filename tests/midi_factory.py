@@ -11,12 +11,13 @@ import numpy as np
 def make_midi(path: Path, tracks: list[list[tuple[int, int, int, int]]], *, tpb: int = 96, midi_type: int = 1,
               meters: list[tuple[int, int, int]] = ((0, 4, 4),), names: list[str] | None = None,
               tempo_bpm: float = 120.0, texts: list[tuple[int, str]] = (),
-              lyrics: list[tuple[int, str]] = ()) -> Path:
+              lyrics: list[tuple[int, str]] = (), tempi: list[tuple[int, float]] = ()) -> Path:
     """Write a file whose tracks hold notes given as (start tick, end tick, pitch, channel); ``texts`` are
-    markers and ``lyrics`` lyrics on the first track."""
+    markers and ``lyrics`` lyrics on the first track; ``tempi`` (tick, bpm) changes follow ``tempo_bpm``."""
     midi = mido.MidiFile(type=midi_type, ticks_per_beat=tpb)
     meta = [(t, mido.MetaMessage("time_signature", numerator=n, denominator=d)) for t, n, d in meters]
     meta.append((0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm))))
+    meta += [(t, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm))) for t, bpm in tempi]
     meta += [(t, mido.MetaMessage("marker", text=x)) for t, x in texts]
     meta += [(t, mido.MetaMessage("lyrics", text=x)) for t, x in lyrics]
     for index, notes in enumerate(tracks):

@@ -7,7 +7,6 @@ import json
 import shutil
 from pathlib import Path
 
-import mido
 import numpy as np
 import pytest
 from midi_factory import make_midi, random_walks
@@ -82,18 +81,8 @@ def test_tempo_features_are_log_tempo_then_overlapping_bands():
 
 def tempo_file(path: Path, tempi: list[tuple[int, float]], tpb: int = 96) -> Path:
     """Two bars of eighth notes under a tempo map of (tick, bpm) changes."""
-    midi = mido.MidiFile(ticks_per_beat=tpb)
-    events = [(t, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm))) for t, bpm in tempi]
-    for i in range(16):
-        events += [(i * tpb // 2, mido.Message("note_on", note=60 + i % 5, velocity=80)),
-                   ((i + 1) * tpb // 2, mido.Message("note_off", note=60 + i % 5, velocity=0))]
-    track, now = mido.MidiTrack(), 0
-    for tick, message in sorted(events, key=lambda e: (e[0], e[1].type == "note_on")):
-        track.append(message.copy(time=tick - now))
-        now = tick
-    midi.tracks.append(track)
-    midi.save(path)
-    return path
+    notes = [(i * tpb // 2, (i + 1) * tpb // 2, 60 + i % 5, 0) for i in range(16)]
+    return make_midi(path, [notes], tpb=tpb, tempo_bpm=tempi[0][1], tempi=tempi)
 
 
 def test_the_tempo_map_is_read_onto_the_grid_and_smoothed(tmp_path):
