@@ -22,7 +22,11 @@ def test_quick_bench_writes_all_keys_without_a_corpus(tmp_path, monkeypatch, cap
     from jazz.settings import ModelConfig
 
     tok = Tokenizer()
-    config = ModelConfig(tok.size, embedding=8, hidden=16, layers=1, dropout=0.0, skip=False, intervals=False, register=False, echo=False)
+    from jazz.model.context import CONTEXT_SIZE
+    from jazz.model.features import CONDITION_SIZE
+
+    config = ModelConfig(tok.size, embedding=8, hidden=16, layers=1, dropout=0.0, condition=CONDITION_SIZE,
+                         context=CONTEXT_SIZE, first_pitch=tok.first("pitch"))  # every input the bundled model has
     publish_model(build_model(config), model / "model.keras")
     (model / "tokenizer.json").write_text(tok.to_json())
     (model / "config.json").write_text(json.dumps({"model": config.to_dict()}))

@@ -154,6 +154,7 @@ def _condition_width(model) -> int:
 
 def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> float:
     """The approach of the well-known Keras jazz demos: re-feed a window to model.predict for every token."""
+    from jazz.model.context import CONTEXT_SIZE, performance_context
     from jazz.model.features import pitch_memory
     from jazz.model.motifs import echo_inputs
 
@@ -167,7 +168,8 @@ def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> floa
         inputs = {"tokens": x, "condition": np.zeros((1, x.shape[1], width), "float32"),
                   "last_pitch": latest[None], "previous_pitch": before[None],
                   "register": np.full_like(latest[None], 0),
-                  "echo": echo_inputs(tokenizer.pitch_slots[x[0]])[None]}
+                  "echo": echo_inputs(tokenizer.pitch_slots[x[0]])[None],
+                  "context": np.broadcast_to(performance_context(120.0), (1, x.shape[1], CONTEXT_SIZE))}
         inputs = {name: inputs[name] for name in names} if len(names) > 1 else x
         logits = model.predict(inputs, verbose=0)[0, -1]
         probs = np.exp(logits - logits.max())
