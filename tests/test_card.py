@@ -40,3 +40,13 @@ def test_a_trained_card_records_the_command_from_the_project_folder(tmp_path):
     made = card.split("## How it was made\n```\n")[1].split("\n```")[0]
     assert shlex.split(made)[:5] == ["jazz", "train", "data/few", "--out", "models/mine"]
     assert str(tmp_path) not in card
+
+
+def test_the_bundled_card_names_no_path_of_the_machine_it_was_made_on():
+    """Every command and file in the bundled model's card reads from the project folder, so a reader can rerun it."""
+    import re
+    from pathlib import Path
+
+    card = (Path(__file__).resolve().parents[1] / "models" / "default" / "card.md").read_text(encoding="utf-8")
+    machine = re.findall(r"(?<![\w.])(?:/tmp|/home|/root|/work|/Users|~|\.gpu)(?:/|\b)\S*", card)
+    assert not machine, f"the card names paths of the machine it was made on: {machine}"
