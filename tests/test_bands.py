@@ -13,13 +13,14 @@ from jazz.measure.bands import (
     band_labels,
     breakdown,
     eighth_ratios,
-    map_tempo,
     rhythm_figures,
+    solo_tempo,
     style_labels,
     tempo_band,
 )
 from jazz.measure.givens import given_context, given_register, given_tempo, solo_program
 from jazz.model.context import performance_context
+from jazz.midi.read import read_midi
 from jazz.measure.likelihood import batch_logits, encode, forward_function
 from jazz.model.bundle import Bundle
 from jazz.model.features import register_slot
@@ -50,11 +51,9 @@ def test_the_tempo_is_the_tempo_map_at_the_notes(tmp_path):
     midi = mido.MidiFile(ticks_per_beat=96)
     midi.tracks.append(track)
     midi.save(tmp_path / "mixed.mid")
-    assert map_tempo(tmp_path / "mixed.mid") == pytest.approx(250, abs=0.1)
-    (tmp_path / "broken.mid").write_bytes(b"MThd nonsense")
-    assert map_tempo(tmp_path / "broken.mid") is None
-    solo = Solo([], bars(1), tempo=100.0, name="mixed")
-    assert band_labels([solo, replace(solo, name="other")], {"mixed": 250.0}) == ["fast", "slow"]
+    mixed, _ = read_midi(tmp_path / "mixed.mid")
+    assert solo_tempo(mixed) == pytest.approx(250, abs=0.1)
+    assert band_labels([mixed, replace(mixed, tempi=[])]) == ["fast", "slow"]
 
 
 def test_eighth_pairs_and_fast_gaps_on_the_grid():

@@ -15,7 +15,6 @@ and on the two-sample accuracy of their windows (jazz.measure.twosample, ``by``)
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 
@@ -33,36 +32,14 @@ def tempo_band(tempo: float) -> str:
     return next(name for name, upper in TEMPO_BANDS if tempo < upper)
 
 
-def map_tempo(path: str | Path) -> float | None:
-    """The median tempo (bpm) in force at the file's note onsets, read from its tempo map (the Weimar import writes
-    one tempo per real beat); None for a file without notes or tempo changes, or one mido cannot read."""
-    import mido
-
-    try:
-        midi = mido.MidiFile(path)
-    except Exception:  # a damaged file: the parser has reported it already
-        return None
-    changes, onsets = [], []
-    for track in midi.tracks:
-        tick = 0
-        for message in track:
-            tick += message.time
-            if message.type == "set_tempo" and message.tempo > 0:
-                changes.append((tick, 60_000_000 / message.tempo))
-            elif message.type == "note_on" and message.velocity > 0:
-                onsets.append(tick)
-    if not changes or not onsets:
-        return None
-    changes.sort()
-    ticks = np.array([t for t, _ in changes])
-    bpm = np.array([b for _, b in changes])
-    index = np.searchsorted(ticks, onsets, side="right") - 1
-    return float(np.median(bpm[np.maximum(index, 0)]))  # before the first change the first tempo holds
-
-
-def solo_tempo(solo: Solo, tempos: dict[str, float]) -> float:
-    """The solo's tempo: from its file's tempo map where ``tempos`` has it, else its first tempo."""
-    return tempos.get(solo.name) or solo.tempo
+def solo_tempo(solo: Solo) -> float:
+    """The median tempo (bpm) in force at the solo's note onsets, from its tempo map (the Weimar import writes one
+    tempo per real beat); the first tempo for a solo without notes."""
+    if not solo.notes:
+        return solo.tempo
+    steps, bpm = solo.tempo_map()
+    index = np.searchsorted(steps, [n.onset for n in solo.notes], side="right") - 1
+    return float(np.median(np.asarray(bpm)[np.maximum(index, 0)]))  # before the first change the first tempo holds
 
 
 def eighth_ratios(solo: Solo) -> list[float]:
@@ -107,9 +84,9 @@ def breakdown(real: list[Solo], generated: list[Solo], labels: list[str | None],
     return out
 
 
-def band_labels(solos: list[Solo], tempos: dict[str, float]) -> list[str]:
+def band_labels(solos: list[Solo]) -> list[str]:
     """The tempo band of every solo."""
-    return [tempo_band(solo_tempo(s, tempos)) for s in solos]
+    return [tempo_band(solo_tempo(s)) for s in solos]
 
 
 def style_labels(solos: list[Solo]) -> list[str | None]:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from jazz.files import UsageError, atomic_write_text
-from jazz.measure.bands import TEMPO_BANDS, band_labels, breakdown, map_tempo, style_labels
+from jazz.measure.bands import TEMPO_BANDS, band_labels, breakdown, style_labels
 from jazz.measure.baseline import encodable, ngram_baseline
 from jazz.measure.copying import copying
 from jazz.measure.givens import given_context, given_register
@@ -201,7 +201,6 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
     chosen = split_names(bundle, split) if split else None
     files = split_files(paths, chosen) if chosen else list(find_midi_files(paths)) or paths
     solos, corpus = load_solos(files, tok, progress)
-    tempos = {f.stem: tempo for f in map(Path, files) if (tempo := map_tempo(f)) is not None}
     tokens = sum(len(tok.encode(s)) - 1 for s in solos)
     notes = sum(len(s.notes) for s in solos)
     beats = sum(s.total_steps for s in solos) / tok.grid
@@ -216,7 +215,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
     real_stats, generated_stats = [solo_stats(s) for s in real], [solo_stats(s) for s in generated]
     tested = [first_bars(s, TEST_BARS) for s in solos]
     over_tested = generate_over(bundle, tested, seed, progress, sampling)
-    bands, styles = band_labels(solos, tempos), style_labels(solos)
+    bands, styles = band_labels(solos), style_labels(solos)
     two_sample = two_sample_test(tested, over_tested, seed, {"tempo_bands": bands, "styles": styles})
     by_test = two_sample.get("by", {})
     train_names = set((bundle.config.get("split") or {}).get("train") or [])
