@@ -24,7 +24,7 @@ import numpy as np
 from jazz.files import UsageError, atomic_write_bytes
 from jazz.midi.beat import ADVICE, BeatFit, beat_fit
 from jazz.midi.file_index import FileIndex
-from jazz.midi.read import MidiError, choose_melody, load_content, read_solo
+from jazz.midi.read import MidiError, read_solo
 from jazz.music.notes import DEFAULT_GRID, METERS, Bar, ChordChange, Note, Solo
 from jazz.progress import Progress
 
@@ -208,7 +208,7 @@ def _parse(path: str, grid: int, track: str | None) -> tuple[Solo | None, FileRe
     try:
         with _time_limit(FILE_TIME_LIMIT_S):
             reading = read_solo(path, grid, track)
-            fit = file_beat_fit(path, track)
+            fit = beat_fit(reading.starts)
         solo = reading.solo
         check_meters(solo)
         return solo, FileReport(path, "used", notes=len(solo.notes), bars=len(solo.bars), track=reading.track,
@@ -226,11 +226,9 @@ def file_beat_fit(path: str | Path, track: str | None = None) -> BeatFit | None:
     """The beat fit (jazz.midi.beat) of the melody track of a MIDI file, the track ``read_solo`` takes, from its
     unquantized note starts; None where there is no such track or too few notes."""
     try:
-        content = load_content(path)
-        part = choose_melody(content.parts, track)
+        return beat_fit(read_solo(path, track=track).starts)
     except MidiError:
         return None
-    return beat_fit(np.array([note[0] for note in part.notes], dtype=float) / content.ticks_per_beat)
 
 
 def _parse_one(task: tuple[str, int, str | None, str | None, bool]) -> tuple[tuple | None, FileReport]:

@@ -8,7 +8,7 @@ module finds the melody part, places it on bars and beats from the file's ticks 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +45,7 @@ class Reading:
     solo: Solo
     track: str
     damage: str = ""  # where the file is damaged (the solo is what could be read), "" for an intact file
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the melody's note starts in beats, unquantized
 
 
 def read_midi(path: str | Path, grid: int = DEFAULT_GRID, track: str | None = None) -> tuple[Solo, str]:
@@ -66,7 +67,8 @@ def read_solo(path: str | Path, grid: int = DEFAULT_GRID, track: str | None = No
             raise MidiError(f"{content.damage}; in what could be read: {error}") from None
         raise
     solo.name = Path(path).stem
-    return Reading(solo, part.label, content.damage)
+    starts = np.array([note[0] for note in part.notes], dtype=float) / content.ticks_per_beat
+    return Reading(solo, part.label, content.damage, starts)
 
 
 def load_content(path: str | Path) -> MidiContent:
