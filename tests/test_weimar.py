@@ -19,7 +19,6 @@ from conftest import CORPUS, need
 from jazz.files import UsageError
 from jazz.midi.read import MidiContent, load_content, read_midi
 from jazz.midi.weimar import (
-    PROGRAMS,
     TICKS_PER_BEAT,
     import_weimar,
     midi_key,
@@ -27,6 +26,7 @@ from jazz.midi.weimar import (
     run,
 )
 from jazz.music.chord_parse import parse_weimar_chord
+from jazz.music.labels import PROGRAMS
 
 T = TICKS_PER_BEAT
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from jazz.midi.weimar import PROGRAMS
 from jazz.model.context import performance_context
+from jazz.music.labels import program_of
 from jazz.music.notes import Solo
 from jazz.music.registers import default_centre
 
@@ -21,7 +21,7 @@ def solo_program(solo: Solo) -> int | None:
     name = (solo.labels.get("instrument") or "").strip()
     if name.isdigit() and 0 <= int(name) < 128:
         return int(name)
-    return PROGRAMS.get(name.lower())
+    return program_of(name)
 
 
 def given_register(solo: Solo, config: dict) -> int | None:

@@ -37,8 +37,8 @@ Decisions (each one visible in the files or in the per-solo report):
   occur in the corpus). An unknown symbol skips the solo with a reason naming the file, row and symbol.
 * **Metadata** from ``meta.csv``: ``key`` (``Bb-maj`` → ``Bb``, ``C-min`` → ``Cm``, ``Ab`` → ``Ab``, ``Bb-blues``
   → ``Bb``; ``D#-maj`` is written as its enharmonic ``Eb``; ``*-chrom`` and empty keys give no key signature) and
-  ``instrument`` (a General MIDI program, see ``PROGRAMS``; unknown ones play as tenor sax). Anything missing
-  or unmapped is listed in the report's ``warnings``. ``labels.csv`` beside the MIDI files gives each solo's
+  ``instrument`` (a General MIDI program, jazz.music.labels.program_of; unknown ones play as tenor sax).
+  Anything missing or unmapped is listed in the report's ``warnings``. ``labels.csv`` beside the MIDI files gives each solo's
   style, rhythm feel, instrument and performer (jazz.music.labels), which `jazz train` reads.
 * **Velocity** is a constant 90: the loudness columns are missing from some files and on no MIDI scale.
 * Rows are numbered as a spreadsheet shows them: the header is row 1, the first note row 2.
@@ -61,6 +61,7 @@ from jazz.midi.write import events_track, valid_key
 from jazz.music.chord_parse import parse_weimar_chord
 from jazz.music.chords import ChordError
 from jazz.midi.labels import write_labels
+from jazz.music.labels import program_of
 from jazz.progress import Progress
 
 TICKS_PER_BEAT = 5040  # = lcm(1..10) * 2: exact for every division up to 10 and for 12, 14, 15, 16, 18, 20, 24, 36
@@ -69,12 +70,6 @@ DEFAULT_PROGRAM = 66  # tenor sax (General MIDI programs are counted from 0 here
 ATTRIBUTION = ("Weimar Jazz Database, Jazzomat Research Project, Hochschule fuer Musik Franz Liszt Weimar; "
                "Open Database License (ODbL) 1.0")
 
-PROGRAMS = {
-    "ts": 66, "ts-c": 66, "as": 65, "ss": 64, "bs": 67,  # saxophones (ts-c: C-melody sax, played as tenor)
-    "tp": 56, "cor": 56, "tb": 57,  # cornet: GM has none, trumpet is closest
-    "cl": 71, "bcl": 71,  # bass clarinet: GM has none, clarinet
-    "vib": 11, "g": 26, "p": 0,  # vibraphone, electric jazz guitar, acoustic grand piano
-}  # fmt: skip
 _ENHARMONIC = {"C#": "Db", "Db": "C#", "D#": "Eb", "Eb": "D#", "F#": "Gb", "Gb": "F#",
                "G#": "Ab", "Ab": "G#", "A#": "Bb", "Bb": "A#", "B": "Cb", "Cb": "B"}  # fmt: skip
 _MELODY_COLUMNS = ("onset", "duration", "bar", "beat", "tatum", "division", "pitch")
@@ -384,7 +379,7 @@ def describe(meta: dict | None) -> tuple[str | None, int, list[str]]:
     if key is None:
         warnings.append(f"key {meta.get('key', '')!r} has no MIDI key signature: none written")
     instrument = (meta.get("instrument") or "").strip()
-    program = PROGRAMS.get(instrument)
+    program = program_of(instrument)
     if program is None:
         warnings.append(f"unknown instrument {instrument!r}: tenor sax")
         program = DEFAULT_PROGRAM

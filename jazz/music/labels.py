@@ -19,7 +19,9 @@ SAME_AS = {"twobeat": "two-beat", "2-beat": "two-beat", "hard-bop": "hardbop", "
            "trad": "traditional", "cor": "tp", "bcl": "cl", "ts-c": "ts", "tenor": "ts", "alto": "as",
            "soprano": "ss", "baritone": "bs", "trumpet": "tp", "cornet": "tp", "trombone": "tb",
            "clarinet": "cl", "vibraphone": "vib", "vibes": "vib", "piano": "p", "guitar": "g"}
-# General MIDI programs (from 0) of the instruments, and the nearest instrument of other programs
+# General MIDI programs (from 0) of the instruments (a cornet plays as a trumpet, a bass clarinet as a clarinet and
+# a C-melody sax as a tenor: GM has none of them; the guitar is the electric jazz guitar), and the nearest
+# instrument of other programs
 PROGRAMS = {"p": 0, "vib": 11, "g": 26, "tp": 56, "tb": 57, "ss": 64, "as": 65, "ts": 66, "bs": 67, "cl": 71}
 PROGRAM_RANGES = ((range(0, 8), "p"), (range(8, 16), "vib"), (range(24, 32), "g"), (range(56, 64), "tp"),
                   (range(57, 58), "tb"), (range(64, 65), "ss"), (range(65, 66), "as"), (range(66, 67), "ts"),
@@ -56,6 +58,11 @@ def checked(kind: str, value: str | None) -> str | None:
         known = ", ".join(VOCABULARIES[kind])
         raise ValueError(f"--{kind} {value!r} is not one the model knows (choose from {known})")
     return label
+
+
+def program_of(instrument: str | None) -> int | None:
+    """The General MIDI program (from 0) an instrument label plays as ("cor" → trumpet's 56); None if unknown."""
+    return PROGRAMS.get(normalize("instrument", instrument))
 
 
 def instrument_of_program(program: int) -> str:
