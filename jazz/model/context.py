@@ -26,12 +26,11 @@ CONTEXT_GAIN = 10.0
 SMOOTHING_CHANGES = 9  # a tempo map's local tempo: the median of this many changes around each
 
 
-def tempo_features(bpm, xp=np):
-    """(..., TEMPO_FEATURES): log2(bpm / 160), then a bump per tempo band; ``xp`` is numpy or keras.ops."""
-    octaves = xp.log(xp.clip(bpm, 20.0, 400.0) / REFERENCE_TEMPO) / np.log(2.0)
-    centres = np.log2(TEMPO_CENTRES / REFERENCE_TEMPO).astype("float32")
-    bumps = xp.exp(-0.5 * ((octaves[..., None] - centres) / TEMPO_WIDTH) ** 2)
-    return xp.concatenate([octaves[..., None], bumps], axis=-1)
+def tempo_features(bpm) -> np.ndarray:
+    """(..., TEMPO_FEATURES) float32: log2(bpm / 160), then a bump per tempo band."""
+    octaves = np.log2(np.clip(np.asarray(bpm, dtype=np.float32), 20.0, 400.0) / REFERENCE_TEMPO)
+    bumps = np.exp(-0.5 * ((octaves[..., None] - np.log2(TEMPO_CENTRES / REFERENCE_TEMPO)) / TEMPO_WIDTH) ** 2)
+    return np.concatenate([octaves[..., None], bumps], axis=-1).astype(np.float32)
 
 
 def label_features(codes: np.ndarray) -> np.ndarray:
@@ -46,7 +45,7 @@ def context_features(bpm, codes) -> np.ndarray:
     broadcasts against ``bpm``."""
     bpm = np.asarray(bpm, dtype=np.float32)
     labels = label_features(np.broadcast_to(np.asarray(codes), bpm.shape + (len(LABEL_KINDS),)))
-    return CONTEXT_GAIN * np.concatenate([tempo_features(bpm).astype(np.float32), labels], axis=-1)
+    return CONTEXT_GAIN * np.concatenate([tempo_features(bpm), labels], axis=-1)
 
 
 def local_tempo(solo: Solo, steps: np.ndarray) -> np.ndarray:
