@@ -110,6 +110,8 @@ def test_ctrl_c_says_how_to_resume_and_a_rerun_must_choose(melodies, tmp_path, m
     assert "interrupted run" in said and "--resume" in said and "--force" in said
     assert last_epoch(out / "checkpoints" / "resume") == done, "the refused rerun touched the checkpoint"
 
+    assert main(["train", str(melodies), "--out", str(out), "--epochs", str(done), *TINY, "--resume"]) == 2
+    assert "nothing to resume" in capsys.readouterr().err and not (out / "model.keras").exists()  # interrupted too
     epochs = str(done + 1)
     assert main(["train", str(melodies), "--out", str(out), "--epochs", epochs, *TINY, "--resume"]) == 0
     assert int(read_history(out / "history.csv")[-1]["epoch"]) == done  # the one epoch more, after the checkpoint

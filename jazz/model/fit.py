@@ -63,7 +63,7 @@ def check_resume(out: Path, cfg: TrainConfig, resume: bool, force: bool) -> None
     if done and not finished and not (resume or force):
         raise UsageError(f"{out} holds an interrupted run (checkpointed after epoch {done}): add --resume to "
                          "continue it, or --force to start again from epoch 1")
-    if resume and finished and done >= cfg.epochs:
+    if resume and done and done >= cfg.epochs:  # finished or interrupted, no epoch is left to train
         raise UsageError(f"nothing to resume: the run in {out} has already trained {done} epochs; give --epochs "
                          f"more than {done} to train it further")
 
