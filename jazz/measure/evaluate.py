@@ -31,6 +31,7 @@ from jazz.files import UsageError, atomic_write_text
 from jazz.measure.bands import TEMPO_BANDS, band_labels, breakdown, style_labels
 from jazz.measure.baseline import encodable, ngram_baseline
 from jazz.measure.copying import copying
+from jazz.measure.following import following
 from jazz.measure.givens import given_context, given_register
 from jazz.measure.likelihood import model_likelihood
 from jazz.measure.stats import compare, median, solo_stats
@@ -243,6 +244,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
         "two_sample": two_sample,
         "tempo_bands": breakdown(tested, over_tested, bands, by_test.get("tempo_bands", {}),
                                  tuple(name for name, _ in TEMPO_BANDS)),
+        "following": following(tested, over_tested),
         "styles": breakdown(tested, over_tested, styles, by_test.get("styles", {})),
         "copying": copying(over_tested, tested, train) if train else None,
         "off_beat_files": [r.path for r in corpus.off_beat],
