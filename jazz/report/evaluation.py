@@ -92,7 +92,8 @@ def format_breakdown(rows: dict[str, dict]) -> list[str]:
         lines.append(f"  {name:<14}{row['solos']:>6}{pairs[0]:>16}{pairs[1]:>14}{pairs[2]:>14}"
                      f"{_number(row['accuracy']):>10}{_number(silent['real'], 2):>7}{_number(silent['generated'], 2):>6}")
     return lines + [f"  (fast gaps: share of inter-onset intervals of at most 1/3 beat; 8th ratio: median beat-upbeat "
-                    f"ratio of eighth pairs on the grid; silent: share of windows with under {MIN_NOTES} notes)"]
+                    "ratio of eighth pairs as played, real from the onsets the files carry ('-': none), generated as "
+                    f"`jazz generate` plays them; silent: share of windows with under {MIN_NOTES} notes)"]
 
 
 def format_two_sample(test: dict, sampling: dict) -> list[str]:
