@@ -80,7 +80,8 @@ def test_fast_gaps_and_a_band_of_solos_without_played_timing():
     assert figures["notes_per_beat"] == pytest.approx(40 / 16)
     assert figures["fast_gap_share"] == pytest.approx((23 + 7) / 38)  # every triplet gap, the short of each swung pair
     assert figures["eighth_ratio"] is None
-    assert rhythm_figures([Solo([], bars(2))]) == {"notes_per_beat": 0.0, "fast_gap_share": None, "eighth_ratio": None}
+    assert rhythm_figures([Solo([], bars(2))]) == {"notes_per_beat": 0.0, "fast_gap_share": None, "eighth_ratio": None,
+                                                   "eighth_pairs": 0}
 
 
 def test_a_generated_solo_is_measured_as_jazz_plays_it():

@@ -10,6 +10,7 @@ the generated solos are compared on three figures of their rhythm, pooled over t
   2.0 triplet swing: a real solo's from the played onsets its file carries (the Weimar import keeps them; a solo
   without them has none, not the grid's 1.0), a generated one's from the performance jazz gives it (``performed``:
   jazz.music.performance at the real solo's tempo and feel, as `jazz generate` writes it);
+* ``eighth_pairs``: how many pairs that median is taken over (a band's ratio from a few dozen pairs moves by tenths);
 
 and on the two-sample accuracy of their windows (jazz.measure.twosample, ``by``) with each side's silent share.
 """
@@ -28,7 +29,7 @@ from jazz.music.performance import timing_shifts
 
 TEMPO_BANDS = BANDS  # name, upper edge in bpm (exclusive): the bands the performance model is fitted in
 FAST_GAP = 1 / 3  # beats: an inter-onset interval this short or shorter is a fast gap
-FIGURES = ("notes_per_beat", "fast_gap_share", "eighth_ratio")
+FIGURES = ("notes_per_beat", "fast_gap_share", "eighth_ratio", "eighth_pairs")
 
 
 def tempo_band(tempo: float) -> str:
@@ -88,7 +89,7 @@ def rhythm_figures(solos: list[Solo]) -> dict[str, float | None]:
     ratios = [r for s in solos for r in eighth_ratios(s)]
     return {"notes_per_beat": notes / beats if beats else None,
             "fast_gap_share": float(np.mean(np.array(gaps) <= FAST_GAP + 1e-9)) if gaps else None,
-            "eighth_ratio": median(ratios) if ratios else None}
+            "eighth_ratio": median(ratios) if ratios else None, "eighth_pairs": len(ratios)}
 
 
 def breakdown(real: list[Solo], generated: list[Solo], labels: list[str | None], by_test: dict,

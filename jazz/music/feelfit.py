@@ -3,7 +3,8 @@
     python -m jazz.music.feelfit ../shared/corpus/wjazzd [--out FILE]
 
 Every note of a melody CSV has its real onset in seconds and its metrical place (bar, beat, tatum of a
-division); the beat track has the rhythm section's beats in seconds. From them, for each tempo band:
+division); the beat track has the rhythm section's beats in seconds. From them, for each tempo band (a solo's
+tempo is the median of its beats' tempi at its notes, as jazz.measure.bands reads it from the import's tempo map):
 
 * the **beat-upbeat ratio** of eighth pairs: three notes in a row, on a beat, on its "and" and on the next
   beat; the ratio of the two gaps (by feel too, where a feel has enough pairs);
@@ -105,9 +106,8 @@ def read_solo(root: Path, name: str, meta: dict) -> CsvSolo:
     seconds = np.where(np.isfinite(seconds) & (seconds > 0), seconds, np.nanmedian(np.diff(beat_on)))
     loud = np.array([_float(n.get("loud_median")) for n in notes])
     loud = loud - np.nanmedian(loud) if np.isfinite(loud).mean() > 0.9 else None
-    tempo = _float(meta.get("avgtempo"))
     return CsvSolo(
-        name=name, tempo=tempo if tempo > 0 else 60.0 / float(np.median(seconds)),
+        name=name, tempo=float(np.median(60.0 / seconds)),
         feel=feel if (feel := normalize("feel", meta.get("rhythmfeel"))) != UNKNOWN else "swing",
         onset=onset, frac=frac,
         klass=[metric_class(int(n["beat"]), f) for n, f in zip(notes, frac)], beat_index=index, lag=lag,
