@@ -126,8 +126,20 @@ def quantize(part: TrackNotes, content: MidiContent, grid: int = DEFAULT_GRID) -
     notes = monophonic(raw, grid)
     chords = chords_from_texts(content.texts, step) or accompaniment_chords(part, content, step, bars, grid)
     solo = Solo(notes=notes, bars=bars, grid=grid, tempo=content.tempo, chords=chords, key=content.key,
-                tempi=tempo_steps(content.tempi, step))
+                tempi=tempo_steps(content.tempi, step), played=played_steps(raw, part.played, notes, grid / tpb))
     return shorten_silences(solo)
+
+
+def played_steps(raw: np.ndarray, played: list[int], notes: list[Note], scale: float) -> dict[int, float]:
+    """Where each of ``notes`` was played (fractional steps), from the played ticks of the ``raw`` rows they were
+    made from (the highest pitch at an onset, as ``monophonic`` keeps); empty for a part without played timing."""
+    if len(played) != len(raw):
+        return {}
+    where: dict[int, tuple[int, float]] = {}
+    for (onset, _, pitch, _), tick in zip(raw.tolist(), played):
+        if onset not in where or pitch > where[onset][0]:
+            where[onset] = (pitch, round(tick * scale, 4))
+    return {n.onset: where[n.onset][1] for n in notes}
 
 
 def tempo_steps(tempi: list[tuple[int, float]], step) -> list[tuple[int, float]]:
@@ -216,6 +228,8 @@ def _keep_bars(solo: Solo, keep: list[int]) -> Solo:
     for note, index in zip(solo.notes, bar_indices(solo, [n.onset for n in solo.notes]).tolist()):
         shift = shift_of[index]
         notes.append(Note(note.pitch, note.onset - shift, min(note.duration, cursor - note.onset + shift), note.velocity))
+    played = {onset - shift_of[index]: at - shift_of[index] for onset, at, index in
+              zip(solo.played, solo.played.values(), bar_indices(solo, list(solo.played)).tolist())}
     chords: list[ChordChange] = []
     for change in solo.chords:  # a change inside a dropped bar moves to the next kept bar
         index = next((k for k in keep if k >= solo.bar_index(change.onset)), None)
@@ -232,7 +246,7 @@ def _keep_bars(solo: Solo, keep: list[int]) -> Solo:
             break
         at = max(step, solo.bars[index].start) - shift_of[index]
         tempi = [t for t in tempi if t[0] < at] + [(at, bpm)]
-    return Solo(notes, bars, solo.grid, solo.tempo, chords, solo.name, solo.key, tempi, dict(solo.labels))
+    return Solo(notes, bars, solo.grid, solo.tempo, chords, solo.name, solo.key, tempi, dict(solo.labels), played)
 
 
 def accompaniment_chords(melody: TrackNotes, content: MidiContent, step, bars: list[Bar], grid: int) -> list[ChordChange]:

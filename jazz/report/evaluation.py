@@ -93,8 +93,12 @@ def format_breakdown(rows: dict[str, dict]) -> list[str]:
         silent = row["silent_share"]
         lines.append(f"  {name:<14}{row['solos']:>6}{pairs[0]:>16}{pairs[1]:>14}{pairs[2]:>14}"
                      f"{_number(row['accuracy']):>10}{_number(silent['real'], 2):>7}{_number(silent['generated'], 2):>6}")
+    pairs = ", ".join(f"{name} {row['eighth_pairs']['real']}/{row['eighth_pairs']['generated']}" for name, row in rows.items()
+                      if "eighth_pairs" in row)
+    lines += [f"  eighth pairs behind each 8th ratio (real/generated): {pairs}"] if pairs else []
     return lines + [f"  (fast gaps: share of inter-onset intervals of at most 1/3 beat; 8th ratio: median beat-upbeat "
-                    f"ratio of eighth pairs on the grid; silent: share of windows with under {MIN_NOTES} notes)"]
+                    "ratio of eighth pairs as played, real from the onsets the files carry ('-': none), generated as "
+                    f"`jazz generate` plays them; silent: share of windows with under {MIN_NOTES} notes)"]
 
 
 def format_following(figures: dict) -> list[str]:
