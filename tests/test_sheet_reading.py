@@ -373,3 +373,15 @@ def test_a_tune_in_another_meter_is_said(tmp_path: Path, tiny_model: Path, capsy
     assert main(["generate", "--model", str(tiny_model), "--tune", "blues-f", "--meter", "3/4", "--out",
                  str(tmp_path / "out")]) == 0
     assert "Jazz blues in F is written in 4/4; playing each of its bars as a bar of 3/4" in capsys.readouterr().err
+
+
+def test_a_primers_chord_roots_go_through_generation_as_written(tmp_path: Path, tiny_model: Path) -> None:
+    from jazz.cli import main
+    from test_kept_spelling import WRITTEN, _chart_solo
+
+    write_midi(tmp_path / "primer.mid", _chart_solo())
+    assert main(["generate", "--model", str(tiny_model), "--primer", str(tmp_path / "primer.mid"), "--chords",
+                 "| D#m7 G#7 |", "--no-band", "--out", str(tmp_path / "out")]) == 0
+    markers = [m.text for m in mido.MidiFile(tmp_path / "out" / "solo_001.mid").tracks[0] if m.type == "marker"]
+    solo, _ = read_midi(tmp_path / "out" / "solo_001.mid")
+    assert markers == [c.symbol for c in solo.chords] == WRITTEN + ["D#m7", "G#7"]
