@@ -389,7 +389,7 @@ def test_a_primers_chord_roots_go_through_generation_as_written(tmp_path: Path, 
 
     write_midi(tmp_path / "primer.mid", _chart_solo())
     assert main(["generate", "--model", str(tiny_model), "--primer", str(tmp_path / "primer.mid"), "--chords",
-                 "| D#m7 G#7 |", "--no-band", "--out", str(tmp_path / "out")]) == 0
+                 "| D#m7 G#7 |", "--choruses", "1", "--no-band", "--out", str(tmp_path / "out")]) == 0
     markers = [m.text for m in mido.MidiFile(tmp_path / "out" / "solo_001.mid").tracks[0] if m.type == "marker"]
     solo, _ = read_midi(tmp_path / "out" / "solo_001.mid")
     assert markers == [c.symbol for c in solo.chords] == WRITTEN + ["D#m7", "G#7"]
