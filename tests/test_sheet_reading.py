@@ -250,6 +250,14 @@ def test_an_and_held_into_the_next_beat_is_a_quarter() -> None:
     assert [(e.onset, e.length, e.tied) for e in events if e.pitch == 60] == [(Fraction(1, 2), Fraction(1), False)]
 
 
+def test_a_note_held_a_sixteenth_into_an_empty_beat_ends_on_the_beat() -> None:
+    notes = [Note(60, 0, 15), Note(62, 33, 6)]  # a quarter and a sixteenth; a note on the "a" of beat 3, an eighth
+    events = notate(notes, [Bar(0)], 12)
+    assert [(e.onset, e.length) for e in events if e.pitch is not None] == [(0, 1), (Fraction(11, 4), Fraction(1, 4))]
+    assert not any(e.tied for e in events if e.pitch is not None)  # no tied sixteenth, no dotted-eighth rest after it
+    assert [(e.onset, e.length) for e in events if e.pitch is None][-1] == (3, 1)
+
+
 def test_the_bundled_solo_has_few_short_rests_and_its_midi_keeps_the_played_durations(tmp_path: Path) -> None:
     solo, _ = read_midi(SOLO)
     rests, _ = _short_rests_and_ties(solo)
@@ -373,3 +381,15 @@ def test_a_tune_in_another_meter_is_said(tmp_path: Path, tiny_model: Path, capsy
     assert main(["generate", "--model", str(tiny_model), "--tune", "blues-f", "--meter", "3/4", "--out",
                  str(tmp_path / "out")]) == 0
     assert "Jazz blues in F is written in 4/4; playing each of its bars as a bar of 3/4" in capsys.readouterr().err
+
+
+def test_a_primers_chord_roots_go_through_generation_as_written(tmp_path: Path, tiny_model: Path) -> None:
+    from jazz.cli import main
+    from test_kept_spelling import WRITTEN, _chart_solo
+
+    write_midi(tmp_path / "primer.mid", _chart_solo())
+    assert main(["generate", "--model", str(tiny_model), "--primer", str(tmp_path / "primer.mid"), "--chords",
+                 "| D#m7 G#7 |", "--choruses", "1", "--no-band", "--out", str(tmp_path / "out")]) == 0
+    markers = [m.text for m in mido.MidiFile(tmp_path / "out" / "solo_001.mid").tracks[0] if m.type == "marker"]
+    solo, _ = read_midi(tmp_path / "out" / "solo_001.mid")
+    assert markers == [c.symbol for c in solo.chords] == WRITTEN + ["D#m7", "G#7"]

@@ -25,7 +25,7 @@ from jazz.midi.weimar import (
     parse_signature,
     run,
 )
-from jazz.music.chord_parse import parse_weimar_chord
+from jazz.music.chord_parse import spelled_weimar_symbol
 from jazz.music.labels import PROGRAMS
 
 T = TICKS_PER_BEAT
@@ -264,7 +264,7 @@ def test_chord_markers_are_the_beat_tracks_changes(solos):
         bars = bar_lines(content.meters, content.texts[-1][0] if content.texts else 0)
         expected, previous = [], None
         for row in beats:
-            symbol = parse_weimar_chord(row["chord"]).symbol
+            symbol = spelled_weimar_symbol(row["chord"])
             if symbol != previous:
                 start, beat = bars[int(row["bar"]) - first_bar]
                 expected.append((start + (int(row["beat"]) - 1) * beat, symbol))

@@ -28,7 +28,7 @@ from jazz.midi.read import MidiError, read_solo
 from jazz.music.notes import DEFAULT_GRID, METERS, Bar, ChordChange, Note, Solo
 from jazz.progress import Progress
 
-PARSER_VERSION = 12  # bump when parsing, quantization or METERS change: invalidates the cache
+PARSER_VERSION = 13  # bump when parsing, quantization or METERS change: invalidates the cache
 MIDI_SUFFIXES = (".mid", ".midi")
 FILE_TIME_LIMIT_S = 20
 

@@ -284,14 +284,16 @@ def reads_as_chords(texts: list[str]) -> bool:
 
 
 def chords_from_texts(texts: list[tuple[int, str]], step) -> list[ChordChange]:
-    """Chord symbols written as markers, text, cues or lyrics (texts that are not chords are ignored)."""
-    from jazz.music.chord_parse import parse_chord
+    """Chord symbols written as markers, text, cues or lyrics (texts that are not chords are ignored), their
+    roots spelled as written (C#m7 stays C#m7)."""
+    from jazz.music.chord_parse import parse_chord, spelled_symbol
     from jazz.music.chords import ChordError
 
     changes = []
     for tick, text in texts:
         try:
-            symbol = parse_chord(text.strip()).symbol
+            parse_chord(text.strip())
+            symbol = spelled_symbol(text.strip())
         except (ChordError, ValueError):
             continue
         if not changes or changes[-1].symbol != symbol:

@@ -31,9 +31,10 @@ Decisions (each one visible in the files or in the per-solo report):
 * **Dropped notes**: a pitch outside 0-127, or a metrical position that is not after the previous kept note's
   (same tick or earlier). Neither happens in the 410 solos of the shared corpus; the report lists any by row.
 * **Chords**: a ``marker`` on the conductor track at the first beat of the track and at every beat whose chord
-  (``chord`` column, converted with :func:`jazz.music.chord_parse.parse_weimar_chord` to its lead-sheet spelling such as
-  ``Dm7``, ``G7(b9)`` or ``N.C.``) differs from the previous beat's. Comparing lead-sheet spellings means two
-  Weimar spellings of one chord make no extra marker. An empty chord cell continues the previous chord (none
+  (``chord`` column, converted with :func:`jazz.music.chord_parse.spelled_weimar_symbol` to its lead-sheet spelling
+  such as ``Dm7``, ``G7(b9)`` or ``N.C.``, the root named as the transcriber named it: ``C#-7`` is ``C#m7``) differs
+  from the previous beat's. Comparing lead-sheet spellings means two Weimar spellings of one chord make no extra
+  marker. An empty chord cell continues the previous chord (none
   occur in the corpus). An unknown symbol skips the solo with a reason naming the file, row and symbol.
 * **Metadata** from ``meta.csv``: ``key`` (``Bb-maj`` → ``Bb``, ``C-min`` → ``Cm``, ``Ab`` → ``Ab``, ``Bb-blues``
   → ``Bb``; ``D#-maj`` is written as its enharmonic ``Eb``; ``*-chrom`` and empty keys give no key signature) and
@@ -61,7 +62,7 @@ from jazz.files import UsageError, atomic_write_bytes
 from jazz.midi.played import loudness_of, played_notes, velocities
 from jazz.midi.timing import timing_event
 from jazz.midi.write import events_track, valid_key
-from jazz.music.chord_parse import parse_weimar_chord
+from jazz.music.chord_parse import spelled_weimar_symbol
 from jazz.music.chords import ChordError
 from jazz.midi.labels import write_labels
 from jazz.music.labels import program_of
@@ -232,7 +233,7 @@ def read_beats(path: Path) -> list[BeatRow]:
     for row, record in _rows(path, _BEAT_COLUMNS):
         symbol = (record.get("chord") or "").strip()
         try:
-            chord = parse_weimar_chord(symbol).symbol if symbol else (beats[-1].chord if beats else None)
+            chord = spelled_weimar_symbol(symbol) if symbol else (beats[-1].chord if beats else None)
         except ChordError:
             raise WeimarError(f"{_show(path)} row {row}: unknown chord symbol {symbol!r}") from None
         beat = BeatRow(row, _value(path, row, record, "bar", int), _value(path, row, record, "beat", int),

@@ -211,7 +211,17 @@ def written_names(symbol: str) -> tuple[str | None, str | None]:
 def spelled_symbol(symbol: str) -> str:
     """The package's spelling of a chord symbol with the writer's root and bass names: 'C#-7' -> 'C#m7',
     'Gbmaj7' stays 'Gbmaj7' (where ``to_chord(symbol).symbol`` would write F#maj7)."""
-    chord = to_chord(symbol)
+    return _spelled(to_chord(symbol), symbol)
+
+
+def spelled_weimar_symbol(text: str) -> str:
+    """A Weimar chord in the package's spelling with the transcriber's root and bass names: 'C#-7' -> 'C#m7',
+    'Cbj7' -> 'Cbmaj7'."""
+    return _spelled(parse_weimar_chord(text), text)
+
+
+def _spelled(chord: Chord, symbol: str) -> str:
+    """``chord``, read from ``symbol``, written with the root and bass names of ``symbol``."""
     if chord.root is None:
         return chord.symbol
     root, bass = written_names(symbol)

@@ -1,8 +1,9 @@
 """Solo + chord symbols → a MusicXML lead sheet through music21, for notation programs.
 
-The sheet is at concert pitch, in treble clef (bass clef for bass instruments), with the tune's title, composer
-and key, a "Swing" tempo marking, and the solo's rhythm as jazz.music.notation writes it: swung eighths as plain
-eighths, triplets only where three notes fill a beat, nothing finer than sixteenths.
+The sheet is at concert pitch or as a transposing instrument reads it, in treble clef (bass clef for bass
+instruments), with 8va and 8vb lines where the line leaves the staff by more than two ledger lines, the tune's
+title, composer and key, a "Swing" tempo marking, and the solo's rhythm as jazz.music.notation writes it: swung
+eighths as plain eighths, triplets only where three notes fill a beat, nothing finer than sixteenths.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from jazz.music.chord_parse import to_chord, written_names
 from jazz.music.charts import parse_key
 from jazz.music.chords import note_pc
 from jazz.music.notation import Written, notate
+from jazz.music.octave_lines import octave_spanners
 from jazz.music.sheet_chords import music21_symbol
 from jazz.music.spelling import chord_names, spell, spelled_pitch
 from jazz.music.transposing import written_interval, written_part
@@ -41,13 +43,17 @@ def lead_sheet(solo: Solo, title: str = "", composer: str = "", program: int = T
     part.atSoundingPitch = transpose == "concert"  # a transposed part is written pitch: music21 leaves it so
     measures = _measures(solo, program, key)
     pieces = notate(solo.notes, solo.bars, solo.grid)
+    placed = []
     for piece, name, following in zip(pieces, _note_names(solo, pieces, key), [*pieces[1:], None]):
-        _place(measures, piece.onset, _written(piece, name, following is not None and following.tied))
+        placed.append((piece, _written(piece, name, following is not None and following.tied)))
+        _place(measures, piece.onset, placed[-1][1])
     for measure in measures.values():
         _beam_by_beat(measure)
         makeNotation.makeTupletBrackets(measure, inPlace=True)
         part.append(measure)
     part.makeAccidentals(inPlace=True)  # before the chord symbols, whose pitches would count as notes
+    for line in octave_spanners(placed, _clef(program).lowestLine):
+        part.insert(0, line)
     for change in solo.chords:
         _place(measures, Fraction(change.onset, solo.grid), music21_symbol(change.symbol))
     score = stream.Score([part])
@@ -97,14 +103,14 @@ def _instrument(program: int, transpose: str = "concert"):
 
 def _measures(solo: Solo, program: int, key_name: str | None) -> dict:
     """An empty music21 Measure per bar, keyed by its start in quarter notes, the first with clef, key and tempo."""
-    from music21 import clef, expressions, meter, stream, tempo
+    from music21 import expressions, meter, stream, tempo
 
     measures = {}
     key = _music21_key(key_name) if key_name else None
     for number, bar in enumerate(solo.bars, start=1):
         measure = stream.Measure(number=number)
         if number == 1:
-            measure.insert(0, clef.BassClef() if program in BASS_CLEF_PROGRAMS else clef.TrebleClef())
+            measure.insert(0, _clef(program))
             if key is not None:
                 measure.insert(0, key)
         if number == 1 or bar.meter != solo.bars[number - 2].meter:
@@ -115,6 +121,13 @@ def _measures(solo: Solo, program: int, key_name: str | None) -> dict:
                 measure.insert(0, marking)
         measures[Fraction(bar.start, solo.grid)] = measure
     return measures
+
+
+def _clef(program: int):
+    """The music21 clef the instrument of General MIDI ``program`` reads."""
+    from music21 import clef
+
+    return clef.BassClef() if program in BASS_CLEF_PROGRAMS else clef.TrebleClef()
 
 
 def _place(measures: dict, onset: Fraction, element) -> None:

@@ -136,11 +136,15 @@ def written_notes(notes: list[Note], grid: int, total: Fraction) -> list[Written
 def _closed_gap(onset: Fraction, end: Fraction, following: Fraction) -> Fraction:
     """Where a note is written to end so that a reader sees a held note rather than a tie or a rest shorter than
     an eighth: an "and" held a sixteenth into the next beat is a quarter (the swing syncopation) when nothing
-    starts before that quarter ends; a note less than an eighth before the next onset (in the same beat) or the
-    next beat is held to it."""
+    starts before that quarter ends; any other note held just a sixteenth into a beat where nothing else starts
+    ends on that beat (a tied sixteenth and a dotted-eighth rest read as a quarter rest); a note less than an
+    eighth before the next onset (in the same beat) or the next beat is held to it."""
     beat = floor(onset)
     if onset - beat == EIGHTH and end == beat + Fraction(5, 4) and following >= beat + Fraction(3, 2):
         return beat + Fraction(3, 2)
+    last_beat = floor(end)
+    if end - last_beat == Fraction(1, 4) and last_beat > onset and following >= last_beat + 1:
+        return last_beat
     if end % 1 == 0 and onset % 1 != Fraction(3, 4):
         return end  # held past its beat, the note would be tied; a sixteenth on the last step is tied anyway
     beat_end = floor(end) + 1  # the end of the beat the gap starts in

@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 
 from jazz.music.chord_parse import (
-    parse_weimar_chord,
     spelled_symbol,
+    spelled_weimar_symbol,
     split_weimar_symbols,
     transpose_symbol,
 )
@@ -143,7 +143,8 @@ def progression_changes(
 
 def parse_weimar_changes(text: str) -> list[tuple[str, list[list[str]]]]:
     """The ``chord_changes`` of the Weimar Jazz Database meta.csv ('A1: ||Bb6 G7 |C-7 F7 ||' one part a line)
-    as (part label, bars of lead-sheet symbols). Chords glued together ('F7NC') are split."""
+    as (part label, bars of lead-sheet symbols with the roots as written). Chords glued together ('F7NC') are
+    split."""
     parts = []
     for line in text.splitlines():
         if not line.strip():
@@ -153,7 +154,7 @@ def parse_weimar_changes(text: str) -> list[tuple[str, list[list[str]]]]:
         for number, segment in enumerate((s for s in body.split("|") if s.strip()), start=1):
             try:
                 symbols = [s for token in segment.split() for s in split_weimar_symbols(token)]
-                bars.append([parse_weimar_chord(s).symbol for s in symbols])
+                bars.append([spelled_weimar_symbol(s) for s in symbols])
             except ChordError as err:
                 raise ChordError(f"part {label.strip() or '?'}, bar {number}: {err}") from None
         parts.append((label.strip(), bars))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from jazz.files import UsageError, atomic_path
@@ -35,21 +36,26 @@ def render_score(musicxml: Path, kind: str, program: str | None = None) -> list[
     program = program or find_musescore()
     target = score_path(musicxml, kind)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    if kind == "pdf":
-        with atomic_path(target) as tmp:  # the temporary name ends in .pdf, which tells MuseScore the format
-            _run(program, musicxml, tmp, env)
-        return [target]
-    _run(program, musicxml, target, env)
+    with tempfile.TemporaryDirectory() as folder:
+        # MuseScore 3 labels a 15ma line "8" as it imports MusicXML, and right once it reads its own file back
+        own = Path(folder) / "sheet.mscz"
+        _run(program, musicxml, own, env, musicxml)
+        if kind == "pdf":
+            with atomic_path(target) as tmp:  # the temporary name ends in .pdf, which tells MuseScore the format
+                _run(program, own, tmp, env, musicxml)
+            return [target]
+        _run(program, own, target, env, musicxml)
     return sorted(target.parent.glob(f"{target.stem}-*.png"))
 
 
-def _run(program: str, source: Path, target: Path, env: dict) -> None:
+def _run(program: str, source: Path, target: Path, env: dict, sheet: Path) -> None:
+    """MuseScore converts ``source`` to ``target`` (the format by its suffix); UsageError naming ``sheet`` if not."""
     try:
         done = subprocess.run([program, "-o", str(target), str(source)], env=env, capture_output=True, text=True,
                               timeout=SCORE_SECONDS, check=False)
     except subprocess.TimeoutExpired:
-        raise UsageError(f"MuseScore took over {SCORE_SECONDS} s to engrave {source}") from None
-    pages = [target] if target.suffix == ".pdf" else list(target.parent.glob(f"{target.stem}-*.png"))
+        raise UsageError(f"MuseScore took over {SCORE_SECONDS} s to engrave {sheet}") from None
+    pages = [target] if target.suffix != ".png" else list(target.parent.glob(f"{target.stem}-*.png"))
     if done.returncode != 0 or not all(page.exists() and page.stat().st_size for page in pages) or not pages:
         last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise UsageError(f"MuseScore could not engrave {source}: {last[0]}")
+        raise UsageError(f"MuseScore could not engrave {sheet}: {last[0]}")
