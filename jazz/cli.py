@@ -17,8 +17,9 @@ from pathlib import Path
 from jazz.files import UsageError, atomic_write_text
 from jazz.lessons.commands import add_lesson
 from jazz.live.command import add_live, run_live
+from jazz.music.labels import FEELS, STYLES, instrument_of_program
 from jazz.progress import import_keras_quietly
-from jazz.settings import GenerateOptions, ModelConfig, Sampling, TrainConfig
+from jazz.settings import GenerateOptions, ModelConfig, Sampling, TrainConfig, checked_label
 
 EXIT_USAGE = 2
 SAMPLING = tuple(f.name for f in dataclasses.fields(Sampling))  # the options evaluate shares with generate
@@ -249,17 +250,35 @@ def add_evaluate(p: Parser) -> None:
     p.add_argument("--baseline", nargs="+", metavar="CORPUS",
                    help="the model's training solos, for the n-gram baseline (default: the corpus in config.json)")
     p.add_argument("--card", action="store_true", help="put the results table into the model's card.md")
+    labels = p.add_argument_group("what the model is told of solos the corpus does not label (its labels.csv wins)")
+    labels.add_argument("--labels", type=Path, metavar="FILE.csv",
+                        help="each solo's style, feel and instrument (columns file, style, feel, instrument)")
+    labels.add_argument("--style", help=f"the style of solos without one: {', '.join(STYLES)}")
+    labels.add_argument("--feel", help=f"the rhythm feel of solos without one: {', '.join(FEELS)}")
+    labels.add_argument("--program", type=int, metavar="N",
+                        help="the General MIDI program (0-127) of solos without an instrument")
+
+
+def assumed_labels(args) -> dict[str, str]:
+    """The labels evaluate gives solos that lack them (--style, --feel, --program), checked: one sentence if the
+    model knows no such value."""
+    if args.program is not None and not 0 <= args.program <= 127:
+        raise UsageError("--program must be a General MIDI program number from 0 to 127")
+    given = {"style": checked_label("style", args.style), "feel": checked_label("feel", args.feel),
+             "instrument": None if args.program is None else instrument_of_program(args.program)}
+    return {kind: value for kind, value in given.items() if value is not None}
 
 
 def run_evaluate(args) -> int:
-    must_exist([*args.paths, *(args.baseline or [])])
+    must_exist([*args.paths, *(args.baseline or [])] + ([args.labels] if args.labels else []))
+    assumed = assumed_labels(args)
     import_keras_quietly()
     from jazz.measure.evaluate import evaluate_command
 
     command = shlex.join(["jazz"] + sys.argv[1:]) if sys.argv[1:2] == ["evaluate"] else "jazz evaluate"
     print(evaluate_command(args.model, args.paths, n=args.n, seed=args.seed, json_path=args.json,
                            plots_dir=args.plots, baseline=args.baseline, card_command=command if args.card else None,
-                           split=args.split, sampling=Sampling.of(args)))
+                           split=args.split, sampling=Sampling.of(args), labels_file=args.labels, assumed=assumed))
     return 0
 
 

@@ -355,3 +355,35 @@ def test_teacher_forced_calibration_counts_motif_echoes():
     ids = TOK.encode(solo)
     found = melodic_expectations(TOK, solo, ids, np.zeros((len(ids) - 1, TOK.size)))
     assert np.allclose(found["motif_echoed"], [1 / 88, 1, 1])
+
+
+def test_solos_the_corpus_does_not_label_get_the_assumed_labels(tmp_path, cache):
+    """evaluate's --style/--feel/--program fill what a solo's labels lack; a labels file, and the folder's
+    labels.csv, say more about the solos they name."""
+    from midi_factory import make_midi
+
+    from jazz.measure.evaluate import load_solos
+    from jazz.midi.labels import write_labels
+
+    line = [(96 * k, 96 * k + 48, 60 + k % 5, 0) for k in range(16)]
+    for name in ("mine", "theirs", "other"):
+        make_midi(tmp_path / f"{name}.mid", [line])
+    write_labels(tmp_path / "labels.csv", [{"file": "theirs.mid", "style": "bebop", "feel": "", "instrument": "tp",
+                                            "performer": ""}])
+    extra = tmp_path / "more.csv"
+    extra.write_text("file,style,feel,instrument\nother,cool,ballad,as\n")
+    assumed = {"style": "postbop", "feel": "latin", "instrument": "ts"}
+    solos, _ = load_solos([tmp_path], TOK, labels_file=extra, assumed=assumed)
+    labels = {s.name: s.labels for s in solos}
+    assert labels["mine"] == assumed
+    assert labels["theirs"] == {"style": "bebop", "feel": "latin", "instrument": "tp"}
+    assert labels["other"] == {"style": "cool", "feel": "ballad", "instrument": "as"}
+
+
+@pytest.mark.parametrize("argv", [["--style", "bop"], ["--feel", "shuffle"], ["--program", "128"]])
+def test_an_unknown_assumed_label_is_one_sentence_and_exit_2(argv, tmp_path, capsys):
+    from jazz.cli import main
+
+    assert main(["evaluate", str(tmp_path), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("jazz evaluate: ") and err.count("\n") == 1 and "Traceback" not in err

@@ -74,14 +74,17 @@ def split_files(paths: list, names: list[str]) -> list:
     return files
 
 
-def load_solos(paths: list, tokenizer: Tokenizer, progress: bool = False) -> tuple[list[Solo], Corpus]:
+def load_solos(paths: list, tokenizer: Tokenizer, progress: bool = False, labels_file: str | Path | None = None,
+               assumed: dict[str, str] | None = None) -> tuple[list[Solo], Corpus]:
     """The solos under ``paths`` (folders or files) that have notes and fit the tokenizer, with their labels
-    (the labels.csv of their folders); and the corpus report they come from."""
+    (the labels.csv of their folders, then ``labels_file``; ``assumed`` gives any kind a solo's labels lack);
+    and the corpus report they come from."""
     corpus = load_corpus(paths, grid=tokenizer.grid, progress=progress)
-    table = corpus_labels(paths)
+    table = corpus_labels(paths, labels_file)
     if not corpus.reports:
         raise UsageError(f"no .mid or .midi files in {', '.join(map(str, paths))}")
-    solos = [replace(s, labels=table.get(s.name, s.labels)) for s in corpus.solos if s.notes and encodable(tokenizer, s)]
+    solos = [replace(s, labels=(assumed or {}) | table.get(s.name, s.labels))
+             for s in corpus.solos if s.notes and encodable(tokenizer, s)]
     if not solos:
         raise UsageError(f"none of the {len(corpus.reports)} MIDI files has a solo this model can read")
     return solos, corpus
@@ -192,17 +195,18 @@ def over_tunes(bundle: Bundle, seed: int, progress: bool = False,
 
 def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path: str | Path | None = None,
              plots_dir: str | Path | None = None, progress: bool = True, sampling: Sampling = Sampling(),
-             baseline_paths: list | None = None, split: str | None = None) -> dict:
+             baseline_paths: list | None = None, split: str | None = None, labels_file: str | Path | None = None,
+             assumed: dict[str, str] | None = None) -> dict:
     """Measure ``bundle`` on the solos under ``paths`` (with ``split``, only those of the test or the model's
     validation split); optionally write JSON and plots. Returns the result. The likelihood is scored with the
     pitch-class and motif memories the solos are sampled with; ``baseline_paths`` name where the model's
-    training solos are, for the n-gram baseline."""
+    training solos are, for the n-gram baseline; ``labels_file`` and ``assumed`` label the solos (``load_solos``)."""
     if n < 1:
         raise UsageError("-n must be at least 1")
     tok = bundle.tokenizer
     chosen = split_names(bundle, split) if split else None
     files = split_files(paths, chosen) if chosen else list(find_midi_files(paths)) or paths
-    solos, corpus = load_solos(files, tok, progress)
+    solos, corpus = load_solos(files, tok, progress, labels_file, assumed)
     tokens = sum(len(tok.encode(s)) - 1 for s in solos)
     notes = sum(len(s.notes) for s in solos)
     beats = sum(s.total_steps for s in solos) / tok.grid
@@ -264,14 +268,16 @@ def _per(bits: float | None, count: int) -> float | None:
 
 def evaluate_command(model: Path | None, paths: list, n: int = 20, seed: int = 0, json_path: Path | None = None,
                      plots_dir: Path | None = None, baseline: list | None = None, card_command: str | None = None,
-                     split: str | None = None, sampling: Sampling = Sampling()) -> str:
+                     split: str | None = None, sampling: Sampling = Sampling(), labels_file: Path | None = None,
+                     assumed: dict[str, str] | None = None) -> str:
     """`jazz evaluate`: the report as text; with ``card_command`` also a section of the model card."""
     for path in [*paths, *(baseline or [])]:
         if not Path(path).exists():
             raise UsageError(f"{path} does not exist")
     bundle = load_bundle(model)
     result = evaluate(bundle, paths, n=n, seed=seed, json_path=json_path, plots_dir=plots_dir,
-                      baseline_paths=baseline, split=split, sampling=sampling)
+                      baseline_paths=baseline, split=split, sampling=sampling, labels_file=labels_file,
+                      assumed=assumed)
     report = format_report(result)
     warning = off_beat_warning(result["off_beat_files"], result["solos"])
     report += f"\n{warning}" if warning else ""
