@@ -118,3 +118,19 @@ def test_ctrl_c_says_how_to_resume_and_a_rerun_must_choose(melodies, tmp_path, m
     capsys.readouterr()
     assert main(["train", str(melodies), "--out", str(out), "--epochs", epochs, *TINY, "--resume"]) == 2
     assert "nothing to resume" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_training_is_a_flag_read_after_the_batch():
+    """The signal cannot be lost inside the backend: it is remembered, raised after the batch, and a second
+    Ctrl-C (or one after training) is Python's own again."""
+    from jazz.model.train import CtrlC
+
+    before = signal.getsignal(signal.SIGINT)
+    with CtrlC() as ctrl_c:
+        ctrl_c.on_train_batch_end(0)  # nothing asked: training goes on
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)
+        assert ctrl_c.asked and signal.getsignal(signal.SIGINT) is before  # a second one acts at once
+        with pytest.raises(KeyboardInterrupt):
+            ctrl_c.on_test_batch_end(3)
+    assert signal.getsignal(signal.SIGINT) is before

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import signal
 import sys
 import time
 from dataclasses import asdict
@@ -175,8 +176,9 @@ def _train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cf
         _score_base(model, val_data, out)
     callbacks = make_callbacks(out, cfg, train_data, val_data, resume, plan)
     started = time.time()
-    history = model.fit(train_data, validation_data=val_data, epochs=cfg.epochs, callbacks=callbacks,
-                        verbose=(1 if sys.stderr.isatty() else 2) if plan.chief else 0)
+    with CtrlC() as ctrl_c:
+        history = model.fit(train_data, validation_data=val_data, epochs=cfg.epochs, callbacks=[*callbacks, ctrl_c],
+                            verbose=(1 if sys.stderr.isatty() else 2) if plan.chief else 0)
     elapsed = time.time() - started + earlier
     diverged = any(not math.isfinite(v) for v in history.history.get("loss", []))
     if diverged:
@@ -243,6 +245,38 @@ def make_callbacks(out: Path, cfg: TrainConfig, train_data: WindowData, val_data
     if cfg.max_minutes:
         callbacks.append(TimeLimit(cfg.max_minutes * 60, plan))
     return callbacks
+
+
+class CtrlC(keras.callbacks.Callback):
+    """Ctrl-C (SIGINT) stops training at the end of the batch it arrives in, as KeyboardInterrupt. Python raises
+    KeyboardInterrupt wherever the main thread is; where that is a finalizer or a callback inside the backend,
+    it is lost and training goes on. So while training the signal only sets a flag, read after every batch; a
+    second Ctrl-C acts at once. A no-op outside the main thread."""
+
+    def __init__(self):
+        super().__init__()
+        self.asked, self.previous = False, None
+
+    def __enter__(self) -> CtrlC:
+        try:
+            self.previous = signal.signal(signal.SIGINT, self._ask)
+        except ValueError:  # not the main thread: signals stay as they are
+            self.previous = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+    def _ask(self, *_) -> None:
+        self.asked = True
+        signal.signal(signal.SIGINT, self.previous)
+
+    def on_train_batch_end(self, batch, logs=None) -> None:
+        if self.asked:
+            raise KeyboardInterrupt
+
+    on_test_batch_end = on_train_batch_end
 
 
 class TimeLimit(keras.callbacks.Callback):
