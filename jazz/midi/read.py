@@ -197,13 +197,7 @@ def shorten_silences(notes: np.ndarray, bars: list[Bar], grid: int, chords: list
     the last, and beyond ``max_empty`` in a row; ``fields`` are the rest of the Solo's."""
     starts = np.fromiter((b.start for b in bars), dtype=np.int64, count=len(bars))
     first = _bar_at(starts, notes[:, 1])
-    covered = np.zeros(len(bars) + 1, dtype=np.int64)  # +1 where a note's bars begin, -1 after they end
-    np.add.at(covered, first, 1)
-    np.add.at(covered, _bar_at(starts, notes[:, 1] + notes[:, 2] - 1) + 1, -1)
-    busy = np.cumsum(covered[:-1]) > 0
-    span = np.arange(np.argmax(busy), len(busy) - np.argmax(busy[::-1]))
-    last_busy = np.maximum.accumulate(np.where(busy[span], span, -1))
-    keep = span[span - last_busy <= max_empty]  # the length of the empty run each bar ends
+    keep = _kept_bars(first, _bar_at(starts, notes[:, 1] + notes[:, 2] - 1), len(bars), max_empty)
     lengths = np.fromiter((bars[k].length(grid) for k in keep.tolist()), dtype=np.int64, count=len(keep))
     new_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     end = int(lengths.sum())
@@ -218,6 +212,18 @@ def shorten_silences(notes: np.ndarray, bars: list[Bar], grid: int, chords: list
         moved_tempi = [t for t in moved_tempi if t[0] < at] + [(at, bpm)]
     return Solo(as_notes(moved), kept_bars, grid, chords=_last_at_each_step(moved_chords), tempi=moved_tempi,
                 **fields)
+
+
+def _kept_bars(first: np.ndarray, last: np.ndarray, count: int, max_empty: int) -> np.ndarray:
+    """The indices of the bars to keep, from the first and last bar of every note: from the first busy bar
+    (a note starts or sounds in it) to the last, but the empty bars beyond ``max_empty`` in a row."""
+    covered = np.zeros(count + 1, dtype=np.int64)  # +1 where a note's bars begin, -1 after they end
+    np.add.at(covered, first, 1)
+    np.add.at(covered, last + 1, -1)
+    busy = np.cumsum(covered[:-1]) > 0
+    span = np.arange(np.argmax(busy), count - np.argmax(busy[::-1]))
+    last_busy = np.maximum.accumulate(np.where(busy[span], span, -1))
+    return span[span - last_busy <= max_empty]  # how far each bar is into a run of empty ones
 
 
 def _moved(events: list, steps: list[int], starts: np.ndarray, keep: np.ndarray, shift: np.ndarray):
