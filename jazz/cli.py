@@ -189,7 +189,7 @@ def run_train(args) -> int:
                  labels=args.labels)
     where = f"model in {args.out}" if not result.get("worker") else "the chief worker writes the model"
     print(f"trained in {result['train_seconds']} s: validation {result['val_bits_per_note']:.3f} bits per note "
-          f"(best epoch {result['best_epoch']}); {where}")
+          f"({'kept' if result.get('kept') == 'last' else 'best'} epoch {result['best_epoch']}); {where}")
     return 0
 
 

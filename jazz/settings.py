@@ -133,6 +133,9 @@ class TrainConfig:
     val_split: float = option(0.1, "share of solos held out for validation (split by solo)")
     seed: int = option(0, "random seed")
     patience: int = option(4, "early stopping patience in epochs")
+    keep: str = option("best", "which epoch's weights the model keeps: best (lowest validation loss) or last (for a "
+                               "fine-tune whose validation solos its base already learned, where that loss misleads)",
+                       choices=("best", "last"))
     clipnorm: float = 1.0
     augment: bool = option(True, "do not transpose solos during training", flag="--no-augment")
     max_files: int | None = option(None, "use only the first N usable files", type=int)

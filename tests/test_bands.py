@@ -13,6 +13,7 @@ from jazz.measure.bands import (
     band_labels,
     breakdown,
     eighth_ratios,
+    performed,
     rhythm_figures,
     solo_tempo,
     style_labels,
@@ -26,6 +27,7 @@ from jazz.model.bundle import Bundle
 from jazz.model.features import register_slot
 from jazz.model.network import build_model
 from jazz.model.tokens import Tokenizer
+from jazz.music.feel import swing_ratio
 from jazz.music.notes import Bar, Note, Solo
 from jazz.settings import ModelConfig
 
@@ -56,17 +58,43 @@ def test_the_tempo_is_the_tempo_map_at_the_notes(tmp_path):
     assert band_labels([mixed, replace(mixed, tempi=[])]) == ["fast", "slow"]
 
 
-def test_eighth_pairs_and_fast_gaps_on_the_grid():
-    swung = [Note(60, 12 * k + off, 4) for k in range(8) for off in (0, 8)]  # long-short eighths: ratio 2
-    straight = [Note(60, 12 * k + off, 4) for k in range(8) for off in (0, 6)]
-    assert eighth_ratios(Solo(swung, bars(2))) == [2.0] * 7  # the last pair has no next beat
-    assert eighth_ratios(Solo(straight, bars(2))) == [1.0] * 7
+def test_eighth_pairs_are_measured_as_played_and_not_at_all_without_played_onsets():
+    straight = [Note(60, 12 * k + off, 4) for k in range(8) for off in (0, 6)]  # written as straight eighths
+    swung = {n.onset: n.onset + (2 if n.onset % 12 else 0) for n in straight}  # the "and" played at 8: ratio 2
+    assert eighth_ratios(Solo(straight, bars(2), played=swung)) == pytest.approx([2.0] * 7)  # the last: no next beat
+    assert eighth_ratios(Solo(straight, bars(2), played={n.onset: n.onset for n in straight})) == pytest.approx([1.0] * 7)
+    # the next beat is played 2 steps late, after the tempo halves: 8 steps at 120 bpm, then 4 at 120 and 2 at 60
+    late = Solo(straight[:3], bars(1), played={0: 0, 6: 8, 12: 14}, tempi=[(0, 120.0), (12, 60.0)])
+    assert eighth_ratios(late) == pytest.approx([1.0])  # the gaps in seconds are equal (in steps it would be 8 / 6)
+    assert eighth_ratios(Solo(straight, bars(2))) == []  # no played onsets: no ratio, never the grid's 1.0
+    written_swung = [Note(60, 12 * k + off, 4) for k in range(8) for off in (0, 8)]  # the "and" is not at 1/2
+    assert eighth_ratios(Solo(written_swung, bars(2), played={n.onset: n.onset for n in written_swung})) == []
+    three_eight = Solo(straight, [Bar(i * 18, 3, 8) for i in range(6)], played=swung)
+    assert eighth_ratios(three_eight) == []  # beats are counted in quarter-note bars only
+
+
+def test_fast_gaps_and_a_band_of_solos_without_played_timing():
+    swung = [Note(60, 12 * k + off, 4) for k in range(8) for off in (0, 8)]
     triplets = [Note(60, 4 * k, 4) for k in range(24)]  # three to a beat: no eighth pairs
-    assert eighth_ratios(Solo(triplets, bars(2))) == []
     figures = rhythm_figures([Solo(triplets, bars(2)), Solo(swung, bars(2))])
     assert figures["notes_per_beat"] == pytest.approx(40 / 16)
     assert figures["fast_gap_share"] == pytest.approx((23 + 7) / 38)  # every triplet gap, the short of each swung pair
-    assert rhythm_figures([Solo([], bars(2))]) == {"notes_per_beat": 0.0, "fast_gap_share": None, "eighth_ratio": None}
+    assert figures["eighth_ratio"] is None
+    assert rhythm_figures([Solo([], bars(2))]) == {"notes_per_beat": 0.0, "fast_gap_share": None, "eighth_ratio": None,
+                                                   "eighth_pairs": 0}
+
+
+def test_a_generated_solo_is_measured_as_jazz_plays_it():
+    """At each tempo band the performance puts eighth pairs near the fitted ratio of that band and feel; the same
+    seed plays the same way; a feel the model does not know plays as swing."""
+    line = Solo([Note(60 + k % 7, 6 * k, 6) for k in range(8 * 32)], bars(64))
+    for tempo, band in ((100, "slow"), (180, "medium"), (260, "fast")):
+        played = performed(line, tempo, "swing", seed=1)
+        assert len(played.played) == len(line.notes) and played.notes == line.notes
+        ratio = float(np.median(eighth_ratios(played)))
+        assert ratio == pytest.approx(swing_ratio(tempo, "swing"), abs=0.05), band
+    assert performed(line, 180, "swing", 3).played == performed(line, 180, "swing", 3).played
+    assert performed(line, 180, "SWING", 3).played == performed(line, 180, None, 3).played
 
 
 def test_breakdown_rows_follow_the_band_order_and_skip_unlabelled_pairs():

@@ -157,10 +157,15 @@ def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
     bands = written["tempo_bands"]
     assert list(bands) == ["slow", "medium", "fast"] and sum(row["solos"] for row in bands.values()) == 4
     for row in bands.values():
-        assert set(row) == {"solos", "notes_per_beat", "fast_gap_share", "eighth_ratio", "accuracy", "windows",
-                            "silent_share"}
+        assert set(row) == {"solos", "notes_per_beat", "fast_gap_share", "eighth_ratio", "eighth_pairs", "accuracy",
+                            "windows", "silent_share"}
         if row["solos"]:
             assert row["notes_per_beat"]["real"] > 0 and 0 <= row["fast_gap_share"]["generated"] <= 1
+            assert row["eighth_ratio"]["real"] is None  # these files carry no played timing: no ratio, not 1.0
+            assert row["eighth_pairs"]["real"] == 0
+    follows = written["following"]
+    assert follows["solos"] == 4 and -1 <= follows["correlation"]["fast_gap_share"] <= 1
+    assert follows["tempo_slope"]["real"] is not None and "notes per beat per doubling of tempo" in report
     assert written["styles"] == {}  # these files carry no style labels: no table
     assert "by tempo band" in report and "by style" not in report
     assert "MINGUS" not in report and "BebopNet" not in report  # other papers' figures are not measured here

@@ -131,3 +131,32 @@ def test_fine_tune_on_the_base_solos_alone_says_it_could_not_hold_them_out(base,
     assert main(["train", str(same), "--from", str(base), "--out", str(out), "--epochs", "1", *TINY[:4]]) == 0
     assert "none could be held out" in capsys.readouterr().err
     assert "flatters" in config_of(out)["base_model"]["validation"]
+
+
+def test_keep_last_publishes_the_last_epoch_and_never_stops_early(base, new_solos, tmp_path):
+    """A fine-tune whose validation solos its base already learned keeps its last epoch (--keep last): the
+    validation loss may rise all run, yet every epoch runs and the model holds the last one's weights."""
+    import keras
+
+    out = tmp_path / "last"
+    argv = ["train", str(new_solos), "--from", str(base), "--out", str(out), "--epochs", "3", "--patience", "1",
+            "--keep", "last", "--lr", "0.05", "--seq-len", "32", "--batch-size", "8"]
+    assert main(argv) == 0
+    result = config_of(out)["result"]
+    assert result["epochs_run"] == 3 and result["best_epoch"] == 3 and result["kept"] == "last"
+    assert result["val_bits_per_note"] == pytest.approx(read_history(out / "history.csv")[-1]["val_bits_per_note"])
+    assert "kept epoch: 3, the last" in (out / "card.md").read_text()
+    published = keras.saving.load_model(out / "model.keras", compile=False)
+    last = keras.saving.load_model(out / "model.keras", compile=False)
+    last.load_weights(out / "checkpoints" / "best.weights.h5")  # the checkpoint every epoch replaced
+    for mine, theirs in zip(published.weights, last.weights):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+def test_keep_best_is_the_default_and_stops_early():
+    from jazz.model.train import summarize
+
+    rows = [{"epoch": 0, "val_loss": 2.0}, {"epoch": 1, "val_loss": 1.0}, {"epoch": 2, "val_loss": 3.0}]
+    data = type("Data", (), {"data": [], "notes": 0})()
+    assert summarize(rows, 1.0, data, data)["best_epoch"] == 2
+    assert summarize(rows, 1.0, data, data, keep="last")["best_epoch"] == 3

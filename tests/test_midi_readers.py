@@ -1,6 +1,6 @@
-"""symusic and mido read the same solos: notes, bars, chords, tempo, key and melody part, file for file, on
-every shared Weimar file, the Metheny file, the beat-aligned import (made here from the shared CSVs) and
-damaged copies. symusic must also really be the reader of the intact files, or the comparison proves nothing."""
+"""symusic and mido read the same solos: notes, bars, chords, tempo, key, melody part and played onsets, file for
+file, on every shared Weimar file, the Metheny file, the beat-aligned import as played (made here from the shared
+CSVs) and damaged copies. symusic must also really be the reader of the intact files, or the comparison proves nothing."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def both_readings(path: Path, monkeypatch) -> tuple:
         except MidiError as error:
             return ("error", str(error))
         s = r.solo
-        return (s.notes, s.bars, s.chords, s.tempo, s.key, r.track, r.damage)
+        return (s.notes, s.bars, s.chords, s.tempo, s.key, r.track, r.damage, s.played)
 
     fast = reading()
     with monkeypatch.context() as m:
@@ -37,8 +37,8 @@ def differing(paths: list[Path], monkeypatch) -> list[str]:
     for path in paths:
         fast, slow = both_readings(path, monkeypatch)
         if fast != slow:
-            fields = ("notes", "bars", "chords", "tempo", "key", "track", "damage")
-            which = [f for f, a, b in zip(fields, fast, slow) if a != b] if len(fast) == len(slow) == 7 else [
+            fields = ("notes", "bars", "chords", "tempo", "key", "track", "damage", "played")
+            which = [f for f, a, b in zip(fields, fast, slow) if a != b] if len(fast) == len(slow) == 8 else [
                 f"{fast[1] if fast[0] == 'error' else 'a solo'} against {slow[1] if slow[0] == 'error' else 'a solo'}"]
             named.append(f"{path.parent.name}/{path.name}: {', '.join(which)}")
     return named

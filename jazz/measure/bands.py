@@ -6,30 +6,35 @@ the generated solos are compared on three figures of their rhythm, pooled over t
 
 * ``notes_per_beat``: notes over beats;
 * ``fast_gap_share``: the share of inter-onset intervals of at most ``FAST_GAP`` beat (runs, double time);
-* ``eighth_ratio``: the median beat-upbeat ratio of eighth pairs on the grid (``eighth_ratios``), 1.0 straight,
-  2.0 triplet swing; the grid's ratio, not the performed one (quantization rounds a light swing to straight);
+* ``eighth_ratio``: the median beat-upbeat ratio of eighth pairs as played (``eighth_ratios``), 1.0 straight,
+  2.0 triplet swing: a real solo's from the played onsets its file carries (the Weimar import keeps them; a solo
+  without them has none, not the grid's 1.0), a generated one's from the performance jazz gives it (``performed``:
+  jazz.music.performance at the real solo's tempo and feel, as `jazz generate` writes it);
+* ``eighth_pairs``: how many pairs that median is taken over (a band's ratio from a few dozen pairs moves by tenths);
 
 and on the two-sample accuracy of their windows (jazz.measure.twosample, ``by``) with each side's silent share.
 """
 
 from __future__ import annotations
 
-import math
+from dataclasses import replace
 
 import numpy as np
 
 from jazz.measure.stats import median
+from jazz.music.feel import BANDS, band_of, eighth_pair_ratios
 from jazz.music.labels import UNKNOWN, normalize
 from jazz.music.notes import Solo
+from jazz.music.performance import timing_shifts
 
-TEMPO_BANDS = (("slow", 140.0), ("medium", 220.0), ("fast", math.inf))  # name, upper edge in bpm (exclusive)
+TEMPO_BANDS = BANDS  # name, upper edge in bpm (exclusive): the bands the performance model is fitted in
 FAST_GAP = 1 / 3  # beats: an inter-onset interval this short or shorter is a fast gap
-FIGURES = ("notes_per_beat", "fast_gap_share", "eighth_ratio")
+FIGURES = ("notes_per_beat", "fast_gap_share", "eighth_ratio", "eighth_pairs")
 
 
 def tempo_band(tempo: float) -> str:
     """The name of the band of ``tempo`` (quarter notes per minute)."""
-    return next(name for name, upper in TEMPO_BANDS if tempo < upper)
+    return band_of(tempo)
 
 
 def solo_tempo(solo: Solo) -> float:
@@ -43,17 +48,37 @@ def solo_tempo(solo: Solo) -> float:
 
 
 def eighth_ratios(solo: Solo) -> list[float]:
-    """Beat-upbeat ratios of the eighth pairs: a note on a beat, one more note inside that beat between a quarter
-    and three quarters of the way, and the next note on the next beat. The ratio is the first note's share of the
-    beat over the second's."""
-    grid, out = solo.grid, []
-    bar_starts = [b.start for b in solo.bars]
-    onsets = sorted({n.onset for n in solo.notes})
-    for first, second, third in zip(onsets, onsets[1:], onsets[2:]):
-        bar = bar_starts[max(np.searchsorted(bar_starts, first, side="right") - 1, 0)]
-        if (first - bar) % grid == 0 and third == first + grid and grid / 4 <= second - first <= 3 * grid / 4:
-            out.append((second - first) / (third - second))
-    return out
+    """The played beat-upbeat ratios of the solo's eighth pairs (jazz.music.feel.eighth_pair_ratios: a note on a
+    beat, the next on its "and", the next on the next beat, as written; the first played gap over the second, in
+    seconds through the tempo map, as the fit measures the recordings); none for a solo without played onsets.
+    Beats are counted in bars of quarter-note beats; other bars have none."""
+    if not solo.played:
+        return []
+    notes = [n for n in solo.notes if n.onset in solo.played]
+    starts = np.array([b.start for b in solo.bars])
+    bars = [solo.bars[i] for i in np.maximum(np.searchsorted(starts, [n.onset for n in notes], side="right") - 1, 0)]
+    written = [n.onset / solo.grid if bar.denominator == 4 and bar.start % solo.grid == 0 else np.nan
+               for n, bar in zip(notes, bars)]
+    played = seconds_at(solo, np.array([solo.played[n.onset] for n in notes]))
+    return eighth_pair_ratios(np.array(written), played).tolist()
+
+
+def seconds_at(solo: Solo, steps: np.ndarray) -> np.ndarray:
+    """Seconds from the solo's start of (fractional) ``steps``, through its tempo map."""
+    changes, bpm = (np.asarray(x, dtype=float) for x in solo.tempo_map())
+    per_step = 60.0 / (bpm * solo.grid)
+    elapsed = np.concatenate([[0.0], np.cumsum(np.diff(changes) * per_step[:-1])])
+    index = np.maximum(np.searchsorted(changes, steps, side="right") - 1, 0)
+    return elapsed[index] + (steps - changes[index]) * per_step[index]
+
+
+def performed(solo: Solo, tempo: float, feel: str | None, seed: int) -> Solo:
+    """``solo`` with the played onsets jazz.music.performance gives it at ``tempo`` and ``feel`` (a feel the model
+    does not know plays as swing, as `jazz generate` does by default), the same for the same seed."""
+    feel = normalize("feel", feel)
+    played = replace(solo, tempo=tempo)
+    shifts = timing_shifts(played, "swing" if feel == UNKNOWN else feel, seed)
+    return replace(solo, played={n.onset: n.onset + s for n, s in zip(solo.notes, shifts)})
 
 
 def rhythm_figures(solos: list[Solo]) -> dict[str, float | None]:
@@ -64,7 +89,7 @@ def rhythm_figures(solos: list[Solo]) -> dict[str, float | None]:
     ratios = [r for s in solos for r in eighth_ratios(s)]
     return {"notes_per_beat": notes / beats if beats else None,
             "fast_gap_share": float(np.mean(np.array(gaps) <= FAST_GAP + 1e-9)) if gaps else None,
-            "eighth_ratio": median(ratios) if ratios else None}
+            "eighth_ratio": median(ratios) if ratios else None, "eighth_pairs": len(ratios)}
 
 
 def breakdown(real: list[Solo], generated: list[Solo], labels: list[str | None], by_test: dict,

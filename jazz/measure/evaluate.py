@@ -10,7 +10,8 @@ compare with real ones over the same chord changes.
    ``TUNE_SOLOS`` solos over each built-in tune; their chord-tone share on beats is reported per tune.
 4. **Two-sample test** (jazz.measure.twosample): one solo sampled over the first ``TEST_BARS`` bars of
    every real solo (its meters, chords, tempo, and the register its instrument gives); can a classifier tell
-   their 8-bar windows apart? Overall, by tempo band and by style (jazz.measure.bands).
+   their 8-bar windows apart? Overall, by tempo band and by style (jazz.measure.bands), beside rhythm figures
+   of both sides, the eighth-pair ratio as played (a generated solo played as `jazz generate` plays it).
 5. **Copying** (jazz.measure.copying): the longest stretch of those solos found verbatim in a training solo,
    against the same for the real solos.
 
@@ -28,9 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from jazz.files import UsageError, atomic_write_text
-from jazz.measure.bands import TEMPO_BANDS, band_labels, breakdown, style_labels
+from jazz.measure.bands import TEMPO_BANDS, band_labels, breakdown, performed, solo_tempo, style_labels
 from jazz.measure.baseline import encodable, ngram_baseline
 from jazz.measure.copying import copying
+from jazz.measure.following import following
 from jazz.measure.givens import given_context, given_register
 from jazz.measure.likelihood import model_likelihood
 from jazz.measure.stats import compare, median, solo_stats
@@ -214,7 +216,8 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
     generated = generate_over(bundle, pick_forms(real, n), seed, progress, sampling)
     real_stats, generated_stats = [solo_stats(s) for s in real], [solo_stats(s) for s in generated]
     tested = [first_bars(s, TEST_BARS) for s in solos]
-    over_tested = generate_over(bundle, tested, seed, progress, sampling)
+    over_tested = [performed(solo, solo_tempo(form), form.labels.get("feel"), seed + i) for i, (solo, form)
+                   in enumerate(zip(generate_over(bundle, tested, seed, progress, sampling), tested))]
     bands, styles = band_labels(solos), style_labels(solos)
     two_sample = two_sample_test(tested, over_tested, seed, {"tempo_bands": bands, "styles": styles})
     by_test = two_sample.get("by", {})
@@ -243,6 +246,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
         "two_sample": two_sample,
         "tempo_bands": breakdown(tested, over_tested, bands, by_test.get("tempo_bands", {}),
                                  tuple(name for name, _ in TEMPO_BANDS)),
+        "following": following(tested, over_tested),
         "styles": breakdown(tested, over_tested, styles, by_test.get("styles", {})),
         "copying": copying(over_tested, tested, train) if train else None,
         "off_beat_files": [r.path for r in corpus.off_beat],

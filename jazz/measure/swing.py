@@ -5,7 +5,7 @@
 The played onsets are the note-on ticks of the "Solo" track; the grid they were played from comes from the
 track's timing event (jazz.midi.timing), or is the played ticks themselves for a file without one. An eighth
 pair is three notes in a row, on a beat, on its "and" and on the next beat (by the grid); its ratio is the first
-played gap over the second, as :func:`jazz.music.feelfit.eighth_pair_ratios` measures real solos.
+played gap over the second (:func:`jazz.music.feel.eighth_pair_ratios`, as the fit measures real solos).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 
 from jazz.midi.timing import read_shifts
 from jazz.music.feel import band_of
+from jazz.music.feel import eighth_pair_ratios as feel_pair_ratios
 from jazz.music.notes import DEFAULT_GRID
 
 
@@ -42,15 +43,7 @@ def solo_onsets(path: str | Path, track: str = "Solo") -> tuple[list[int], list[
 
 def eighth_pair_ratios(grid_ticks: list[int], played_ticks: list[int], ticks_per_beat: int) -> np.ndarray:
     """The ratios of the eighth pairs (see the module docstring)."""
-    half = ticks_per_beat // 2
-    ratios = []
-    for i in range(len(grid_ticks) - 2):
-        g0, g1, g2 = grid_ticks[i:i + 3]
-        if g0 % ticks_per_beat == 0 and g1 == g0 + half and g2 == g0 + ticks_per_beat:
-            first, second = played_ticks[i + 1] - played_ticks[i], played_ticks[i + 2] - played_ticks[i + 1]
-            if first > 0 and second > 0:
-                ratios.append(first / second)
-    return np.array(ratios)
+    return feel_pair_ratios(np.asarray(grid_ticks) / ticks_per_beat, np.asarray(played_ticks))
 
 
 def file_ratios(path: str | Path) -> np.ndarray:

@@ -28,7 +28,7 @@ from jazz.midi.read import MidiError, read_solo
 from jazz.music.notes import DEFAULT_GRID, METERS, Bar, ChordChange, Note, Solo
 from jazz.progress import Progress
 
-PARSER_VERSION = 12  # bump when parsing, quantization, METERS or the cache entry's format change
+PARSER_VERSION = 13  # bump when parsing, quantization, METERS or the cache entry's format change
 ENTRY_SUFFIX, ENTRY_MAGIC = ".parse", b"jazzP1\0\0"  # a parse cache entry (see _encode_entry)
 MIDI_SUFFIXES = (".mid", ".midi")
 FILE_TIME_LIMIT_S = 20
@@ -370,7 +370,8 @@ def _solo_to_arrays(solo: Solo) -> tuple[np.ndarray, dict]:
     onsets = np.array([c.onset for c in solo.chords], dtype=np.int32)
     ints = np.concatenate([[len(notes), len(bars), len(onsets)], notes.ravel(), bars.ravel(), onsets])
     text = {"grid": solo.grid, "tempo": solo.tempo, "key": solo.key,
-            "chords": [c.symbol for c in solo.chords], "tempi": [list(t) for t in solo.tempi]}
+            "chords": [c.symbol for c in solo.chords], "tempi": [list(t) for t in solo.tempi],
+            "played": [[onset, at] for onset, at in solo.played.items()]}
     return ints.astype(np.int32), text
 
 
@@ -382,6 +383,7 @@ def _solo_from_arrays(ints: np.ndarray, text: dict) -> Solo:
     if min(n_notes, n_bars, n_chords) < 0 or len(ints) != bars_at + 3 * n_bars + n_chords or len(symbols) != n_chords:
         raise ValueError("its arrays do not add up")
     text["tempi"] = [(int(step), float(bpm)) for step, bpm in text.pop("tempi", [])]
+    text["played"] = {int(onset): float(at) for onset, at in text.pop("played", [])}
     onsets = ints[bars_at + 3 * n_bars:].tolist()
     return Solo(
         notes=[Note(*row) for row in ints[3:bars_at].reshape(-1, 4).tolist()],

@@ -4,7 +4,8 @@ symusic (C++) decodes an intact file; mido decodes the rest: a file whose chunks
 that holds text or cue events (symusic keeps only markers and lyrics), or whose tracks symusic regroups (it
 splits a track by channel and program, and leaves out tracks without notes, which would renumber them),
 and a damaged file, read as far as it is intact by jazz.midi.salvage. Both give the same content (tested
-on every Weimar solo and on damaged copies).
+on every Weimar solo and on damaged copies), a performed part's notes put back on their grid by its timing event
+(jazz.midi.timing: symusic drops the event, so ``track_shifts`` reads it from the track's bytes).
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ import mido
 import numpy as np
 
 from jazz.midi.salvage import salvage, stops_early
-from jazz.midi.timing import TIMING_ID, read_shifts, unshift
+from jazz.midi.timing import TIMING_ID, read_shifts, shifts_of, unshift
 
 DRUM_CHANNEL = 9  # channel 10 in 1-based numbering
 TEXT_KINDS = ("marker", "text", "cue_marker", "lyrics")  # the text events that may hold chord symbols
 END_OF_TRACK = b"\xff\x2f\x00"
-# text and cue events, and jazz's played-timing event (or bytes that look like them): symusic drops them
-UNREAD_BY_SYMUSIC = (b"\xff\x01", b"\xff\x07", bytes(TIMING_ID))
+UNREAD_BY_SYMUSIC = (b"\xff\x01", b"\xff\x07")  # text and cue events (or bytes that look like them): symusic drops them
 MAJOR_KEYS = ("Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#")  # -7..7 sharps
 MINOR_KEYS = ("Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#", "G#", "D#", "A#")
 
@@ -42,6 +42,7 @@ class TrackNotes:
     channel: int
     name: str
     notes: list[tuple[int, int, int, int]] = field(default_factory=list)  # (start, end, pitch, velocity)
+    played: list[int] = field(default_factory=list)  # each note's played start tick (jazz.midi.timing); empty: none
     known_rows: np.ndarray | None = field(default=None, repr=False, compare=False)  # ``notes`` as a reader made them
 
     @property
@@ -127,12 +128,17 @@ def symusic_content(data: bytes, chords: TextFilter) -> MidiContent | None:
         for track in tracks:
             try:
                 channel = DRUM_CHANNEL if track.is_drum else first_channel(data, pos + 8, end)
+                shifts = track_shifts(data, pos + 8, end) if bytes(TIMING_ID) in data[pos + 8:end] else None
             except IndexError:
                 return None
             columns = track.notes.numpy()
             start = columns["time"].astype(np.int64)
             rows = np.stack([start, start + columns["duration"], columns["pitch"], columns["velocity"]], axis=1)
-            parts.append(TrackNotes(index, channel, track.name.strip(), list(zip(*rows.T.tolist())), rows))
+            notes = list(zip(*rows.T.tolist()))
+            if shifts is None:
+                parts.append(TrackNotes(index, channel, track.name.strip(), notes, known_rows=rows))
+            else:
+                parts.append(TrackNotes(index, channel, track.name.strip(), *unshift(notes, shifts)))
         meters += [(m.time, m.numerator, m.denominator) for m in score.time_signatures]
         tempos += [(t.time, t.mspq) for t in score.tempos]
         keys += [(k.time, (MINOR_KEYS if k.tonality else MAJOR_KEYS)[k.key + 7] + "m" * bool(k.tonality))
@@ -155,6 +161,39 @@ def symusic_content(data: bytes, chords: TextFilter) -> MidiContent | None:
 def tempo_map(tempos: list[tuple[int, int]]) -> list[tuple[int, float]]:
     """(tick, bpm) of every tempo change, from (tick, microseconds per beat) events."""
     return [(tick, min(max(60_000_000 / t, 20.0), 400.0)) for tick, t in sorted(tempos) if t > 0]
+
+
+def track_shifts(data: bytes, pos: int, end: int) -> list[int] | None:
+    """The shifts of the timing event (jazz.midi.timing) among the track events ``data[pos:end]``, the last one
+    as mido's reading keeps it; None if there is none."""
+    shifts, running = None, 0
+    while pos < end:
+        while data[pos] & 0x80:  # the delta time's continuation bytes
+            pos += 1
+        pos += 1
+        status = running
+        if data[pos] & 0x80:
+            status, pos = data[pos], pos + 1
+            running = running if status == 0xFF else status  # as mido: a meta event keeps the running status
+        if status in (0xFF, 0xF0, 0xF7):
+            kind = data[pos] if status == 0xFF else None
+            pos += status == 0xFF
+            length, pos = _length(data, pos)
+            if kind == 0x7F:
+                shifts = shifts_of(data[pos:pos + length]) or shifts
+            pos += length
+        else:
+            pos += 1 if 0xC0 <= status < 0xE0 else 2
+    return shifts
+
+
+def _length(data: bytes, pos: int) -> tuple[int, int]:
+    """A variable-length quantity at ``pos``, and the position after it."""
+    length = 0
+    while True:
+        length, pos = (length << 7) | (data[pos] & 0x7F), pos + 1
+        if not data[pos - 1] & 0x80:
+            return length, pos
 
 
 def first_channel(data: bytes, pos: int, end: int) -> int:
@@ -234,7 +273,8 @@ def mido_content(midi: mido.MidiFile, damage: str = "", chords: TextFilter = lam
             elif kind == "sequencer_specific" and read_shifts(message) is not None:
                 shifts[index] = read_shifts(message)
     for part in parts.values():  # a part played off the grid goes back onto it
-        part.notes = unshift(part.notes, shifts[part.track]) if part.track in shifts else part.notes
+        if part.track in shifts:
+            part.notes, part.played = unshift(part.notes, shifts[part.track])
     tempo = next((60_000_000 / t for _, t in sorted(tempos) if t > 0), 120.0)
     return MidiContent(
         ticks_per_beat=midi.ticks_per_beat,

@@ -127,8 +127,22 @@ def quantize(part: TrackNotes, content: MidiContent, grid: int = DEFAULT_GRID) -
     raw[:, 2] = _fold(raw[:, 2])
     notes = monophonic_rows(raw, grid)
     chords = chords_from_texts(content.texts, step) or accompaniment_chords(part, content, step, bars, grid)
-    return shorten_silences(notes, bars, grid, chords, tempo_steps(content.tempi, step), tempo=content.tempo,
+    played = played_steps(raw, part.played, notes[:, 1].tolist(), grid / tpb)
+    return shorten_silences(notes, bars, grid, chords, tempo_steps(content.tempi, step), played, tempo=content.tempo,
                             key=content.key)
+
+
+def played_steps(raw: np.ndarray, played: list[int], onsets: list[int], scale: float) -> dict[int, float]:
+    """Where the notes at ``onsets`` were played (fractional steps), from the played ticks of the ``raw`` rows they
+    were made from (the highest pitch at an onset, as ``monophonic`` keeps); empty for a part without played
+    timing."""
+    if len(played) != len(raw):
+        return {}
+    where: dict[int, tuple[int, float]] = {}
+    for (onset, _, pitch, _), tick in zip(raw.tolist(), played):
+        if onset not in where or pitch > where[onset][0]:
+            where[onset] = (pitch, round(tick * scale, 4))
+    return {onset: where[onset][1] for onset in onsets}
 
 
 def tempo_steps(tempi: list[tuple[int, float]], step) -> list[tuple[int, float]]:
@@ -192,9 +206,11 @@ def as_notes(rows: np.ndarray) -> list[Note]:
 
 
 def shorten_silences(notes: np.ndarray, bars: list[Bar], grid: int, chords: list[ChordChange],
-                     tempi: list[tuple[int, float]], max_empty: int = MAX_EMPTY_BARS, **fields) -> Solo:
-    """The solo of ``notes`` (rows as ``monophonic_rows``) without the empty bars before the first note, after
-    the last, and beyond ``max_empty`` in a row; ``fields`` are the rest of the Solo's."""
+                     tempi: list[tuple[int, float]], played: dict[int, float], max_empty: int = MAX_EMPTY_BARS,
+                     **fields) -> Solo:
+    """The solo of ``notes`` (rows as ``monophonic_rows``; ``played``: where the note at each onset was played)
+    without the empty bars before the first note, after the last, and beyond ``max_empty`` in a row; ``fields``
+    are the rest of the Solo's."""
     starts = np.fromiter((b.start for b in bars), dtype=np.int64, count=len(bars))
     first = _bar_at(starts, notes[:, 1])
     keep = _kept_bars(first, _bar_at(starts, notes[:, 1] + notes[:, 2] - 1), len(bars), max_empty)
@@ -210,8 +226,10 @@ def shorten_silences(notes: np.ndarray, bars: list[Bar], grid: int, chords: list
     moved_tempi: list[tuple[int, float]] = []
     for at, (_, bpm) in _moved(tempi, [t[0] for t in tempi], starts, keep, shift):
         moved_tempi = [t for t in moved_tempi if t[0] < at] + [(at, bpm)]
+    by = shift[_bar_at(starts, np.fromiter(played, dtype=np.int64, count=len(played)))].tolist()
+    moved_played = {onset - s: at - s for onset, at, s in zip(played, played.values(), by)}
     return Solo(as_notes(moved), kept_bars, grid, chords=_last_at_each_step(moved_chords), tempi=moved_tempi,
-                **fields)
+                played=moved_played, **fields)
 
 
 def _kept_bars(first: np.ndarray, last: np.ndarray, count: int, max_empty: int) -> np.ndarray:

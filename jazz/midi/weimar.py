@@ -40,7 +40,8 @@ Decisions (each one visible in the files or in the per-solo report):
   ``instrument`` (a General MIDI program, jazz.music.labels.program_of; unknown ones play as tenor sax).
   Anything missing or unmapped is listed in the report's ``warnings``. ``labels.csv`` beside the MIDI files gives each solo's
   style, rhythm feel, instrument and performer (jazz.music.labels), which `jazz train` reads.
-* **Velocity** is a constant 90: the loudness columns are missing from some files and on no MIDI scale.
+* **As played** (jazz.midi.played): each note sounds at its real onset and, from ``loud_median`` where there is
+  one, as loud as it was; the solo track's timing event (jazz.midi.timing) puts it back on its written place.
 * Rows are numbered as a spreadsheet shows them: the header is row 1, the first note row 2.
 """
 
@@ -57,6 +58,8 @@ import mido
 import numpy as np
 
 from jazz.files import UsageError, atomic_write_bytes
+from jazz.midi.played import loudness_of, played_notes, velocities
+from jazz.midi.timing import timing_event
 from jazz.midi.write import events_track, valid_key
 from jazz.music.chord_parse import parse_weimar_chord
 from jazz.music.chords import ChordError
@@ -65,7 +68,6 @@ from jazz.music.labels import program_of
 from jazz.progress import Progress
 
 TICKS_PER_BEAT = 5040  # = lcm(1..10) * 2: exact for every division up to 10 and for 12, 14, 15, 16, 18, 20, 24, 36
-VELOCITY = 90
 DEFAULT_PROGRAM = 66  # tenor sax (General MIDI programs are counted from 0 here, as in the MIDI bytes)
 ATTRIBUTION = ("Weimar Jazz Database, Jazzomat Research Project, Hochschule fuer Musik Franz Liszt Weimar; "
                "Open Database License (ODbL) 1.0")
@@ -101,7 +103,7 @@ class CsvNote:
     onset: float  # seconds
     duration: float  # seconds
     pitch: int
-
+    loud: float = float("nan")  # loud_median, dB (nan where the column or the value is missing)
 
 
 def import_weimar(src: Path, out: Path, progress: bool = False, force: bool = False) -> list[dict]:
@@ -171,12 +173,11 @@ def import_solo(src: Path, out: Path, name: str, meta: dict | None) -> dict:
 
 def solo_report(name: str, status: str, reason: str = "", **fields) -> dict:
     """name, status ("written" | "skipped"), reason, notes, bars, clipped (durations cut at the next onset),
-    dropped (``"row N (why)"`` strings), warnings (metadata not used)."""
+    dropped (``"row N (why)"`` strings), warnings (metadata not used), nudged (jazz.midi.played)."""
     report = {"name": name, "status": status, "reason": reason, "notes": 0, "bars": 0, "clipped": 0,
-              "dropped": [], "warnings": []}
+              "dropped": [], "warnings": [], "nudged": 0}
     report.update(fields)
     return report
-
 
 
 def read_meta(path: Path) -> dict[str, dict]:
@@ -252,7 +253,7 @@ def read_notes(path: Path) -> list[CsvNote]:
         if not 1 <= values["tatum"] <= values["division"] or values["beat"] < 1:
             raise WeimarError(f"{_show(path)} row {row}: beat {values['beat']}, tatum {values['tatum']} "
                               f"of division {values['division']} is no metrical position")
-        notes.append(CsvNote(row=row, **values))
+        notes.append(CsvNote(row=row, **values, loud=loudness_of(record.get("loud_median"))))
     return notes
 
 
@@ -265,7 +266,6 @@ def _melody_meters(path: Path) -> dict[int, tuple[int, int]]:
         except ValueError:
             continue
     return meters
-
 
 
 class Timeline:
@@ -322,7 +322,6 @@ class Timeline:
         return ticks
 
 
-
 def convert_solo(src: Path, name: str, meta: dict | None) -> tuple[bytes, dict]:
     """The MIDI bytes of one solo and its report."""
     melody_path = src / "csv" / "melody" / f"{name}.csv"
@@ -332,26 +331,29 @@ def convert_solo(src: Path, name: str, meta: dict | None) -> tuple[bytes, dict]:
     for note in csv_notes:
         if not timeline.first_bar <= note.bar < timeline.first_bar + len(timeline.starts):
             raise WeimarError(f"{_show(melody_path)} row {note.row}: bar {note.bar} has no time signature")
-    notes, clipped, dropped = place_notes(csv_notes, timeline)
+    notes, clipped, dropped, kept = place_notes(csv_notes, timeline)
     if not notes:
         raise WeimarError(f"{_show(melody_path)} has no playable notes")
     timeline.extend_to(notes[-1][1])
     key, program, warnings = describe(meta)
+    played, shifts, nudged = played_notes(notes, timeline.seconds_to_ticks(np.array([n.onset for n in kept])))
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
     midi.tracks.append(conductor_track(name, timeline, beats, key))
-    midi.tracks.append(solo_track(notes, program))
+    midi.tracks.append(solo_track(played, shifts, velocities(np.array([n.loud for n in kept])), program))
     buffer = io.BytesIO()
     midi.save(file=buffer)
     report = solo_report(name, "written", notes=len(notes), bars=len(timeline.starts), clipped=clipped,
-                         dropped=dropped, warnings=warnings)
+                         dropped=dropped, warnings=warnings, nudged=nudged)
     return buffer.getvalue(), report
 
 
-def place_notes(csv_notes: list[CsvNote], timeline: Timeline) -> tuple[list[tuple[int, int, int]], int, list[str]]:
-    """(start, end, pitch) in ticks for the notes kept, how many were cut short, and why others were dropped."""
+def place_notes(csv_notes: list[CsvNote], timeline: Timeline) -> tuple[list[tuple[int, int, int]], int, list[str],
+                                                                       list[CsvNote]]:
+    """(start, end, pitch) in ticks for the notes kept, how many were cut short, why others were dropped, and the
+    notes kept."""
     seconds = np.array([n.onset for n in csv_notes])
     lengths = timeline.seconds_to_ticks(seconds + [n.duration for n in csv_notes]) - timeline.seconds_to_ticks(seconds)
-    placed, dropped = [], []
+    placed, dropped, kept = [], [], []
     for note, length in zip(csv_notes, lengths):
         start = timeline.tick(note.bar, note.beat, note.tatum, note.division)
         if not 0 <= note.pitch <= 127:
@@ -361,13 +363,14 @@ def place_notes(csv_notes: list[CsvNote], timeline: Timeline) -> tuple[list[tupl
             dropped.append(f"row {note.row} (it does not start after the previous note)")
             continue
         placed.append((start, start + max(1, round(length)), note.pitch))
+        kept.append(note)
     clipped = 0
     notes = []
     for (start, end, pitch), following in zip(placed, placed[1:] + [None]):
         if following is not None and end > following[0]:
             end, clipped = following[0], clipped + 1
         notes.append((start, end, pitch))
-    return notes, clipped, dropped
+    return notes, clipped, dropped, kept
 
 
 def describe(meta: dict | None) -> tuple[str | None, int, list[str]]:
@@ -396,8 +399,6 @@ def midi_key(text: str) -> str | None:
         if name and valid_key(name + suffix):
             return name + suffix
     return None
-
-
 
 
 Event = tuple[int, int, mido.Message]  # (tick, order at that tick, message), as jazz.midi.write takes them
@@ -432,10 +433,12 @@ def chord_changes(beats: list[BeatRow]) -> list[BeatRow]:
     return [b for i, b in enumerate(beats) if b.chord is not None and (i == 0 or b.chord != beats[i - 1].chord)]
 
 
-def solo_track(notes: list[tuple[int, int, int]], program: int) -> mido.MidiTrack:
+def solo_track(played: list[tuple[int, int, int]], shifts: list[int], velocity: list[int], program: int) -> mido.MidiTrack:
+    """The notes as played, with the timing event that puts them back where they are written."""
     events: list[Event] = [(0, 0, mido.MetaMessage("track_name", name="Solo")),
-                           (0, 1, mido.Message("program_change", channel=0, program=program))]
-    for start, end, pitch in notes:  # a note-off sorts before a note-on at the same tick
-        events.append((start, 3, mido.Message("note_on", channel=0, note=pitch, velocity=VELOCITY)))
-        events.append((end, 2, mido.Message("note_off", channel=0, note=pitch, velocity=0)))
-    return events_track(events, notes[-1][1])
+                           (0, 1, mido.Message("program_change", channel=0, program=program)),
+                           (0, 2, timing_event(shifts))]  # played note-ons keep the written order
+    for (on, off, pitch), loud in zip(played, velocity):  # a note-off sorts before a note-on at the same tick
+        events.append((on, 3, mido.Message("note_on", channel=0, note=pitch, velocity=loud)))
+        events.append((off, 2, mido.Message("note_off", channel=0, note=pitch, velocity=0)))
+    return events_track(events, max(off for _, off, _ in played))

@@ -229,15 +229,20 @@ def make_callbacks(out: Path, cfg: TrainConfig, train_data: WindowData, val_data
     if not resume and backup.exists():
         shutil.rmtree(backup)
     best_so_far = _best_val_loss(out / "history.csv") if resume else None
-    return [
+    keep_best = cfg.keep == "best"  # else every epoch replaces the kept weights, and nothing stops the run early
+    callbacks = [
         BitsPerNote(train_data.tokens_per_note, val_data.tokens_per_note),
         Backup(str(backup), delete_checkpoint=False),  # kept: --resume can extend a run
-        BestCheckpoint(str(out / "checkpoints" / "best.weights.h5"), monitor="val_loss",
-                       save_best_only=True, save_weights_only=True, initial_value_threshold=best_so_far),
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience),
+        BestCheckpoint(str(out / "checkpoints" / "best.weights.h5"), monitor="val_loss", save_best_only=keep_best,
+                       save_weights_only=True, initial_value_threshold=best_so_far if keep_best else None),
         keras.callbacks.TerminateOnNaN(),
         HistoryLog(str(out / "history.csv"), append=resume),
-    ] + ([TimeLimit(cfg.max_minutes * 60, plan)] if cfg.max_minutes else [])
+    ]
+    if keep_best:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience))
+    if cfg.max_minutes:
+        callbacks.append(TimeLimit(cfg.max_minutes * 60, plan))
+    return callbacks
 
 
 class TimeLimit(keras.callbacks.Callback):
@@ -276,7 +281,7 @@ def finish(out: Path, model: keras.Model, history, cfg: TrainConfig, elapsed: fl
     model.load_weights(best)
     publish_model(model, out / "model.keras")
     plot_history(rows, out / "curves.png")
-    summary = summarize(rows, elapsed, train_data, val_data)
+    summary = summarize(rows, elapsed, train_data, val_data, cfg.keep)
     config = json.loads((out / "config.json").read_text())
     config["result"] = summary
     atomic_write_text(out / "config.json", json.dumps(config, indent=1))
@@ -321,14 +326,17 @@ def hardware() -> str:
     return f"{where}, Keras {keras.__version__} with the {backend} backend"
 
 
-def summarize(rows: list[dict], elapsed: float, train_data: WindowData, val_data: WindowData) -> dict:
-    best = min(rows, key=lambda r: r.get("val_loss", math.inf)) if rows else {}
+def summarize(rows: list[dict], elapsed: float, train_data: WindowData, val_data: WindowData,
+              keep: str = "best") -> dict:
+    """The kept epoch's figures (``keep``: "best", the lowest validation loss, or "last") and the run's."""
+    kept = rows[-1] if keep == "last" and rows else min(rows, key=lambda r: r.get("val_loss", math.inf)) if rows else {}
     return {
         "epochs_run": len(rows),
-        "best_epoch": int(best.get("epoch", -1)) + 1,
-        "train_bits_per_note": best.get("bits_per_note"),
-        "val_bits_per_note": best.get("val_bits_per_note"),
-        "val_bits_per_token": best.get("val_loss", math.nan) / LN2,
+        "best_epoch": int(kept.get("epoch", -1)) + 1,  # the kept epoch
+        "kept": keep,
+        "train_bits_per_note": kept.get("bits_per_note"),
+        "val_bits_per_note": kept.get("val_bits_per_note"),
+        "val_bits_per_token": kept.get("val_loss", math.nan) / LN2,
         "train_seconds": round(elapsed, 1),
         "hardware": hardware(),
         "train_solos": len(train_data.data),

@@ -11,18 +11,37 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from jazz.music.labels import FEELS  # and --feel none, which plays on the grid
 
 FEEL_FILE = Path(__file__).with_name("feel.json")
 STRAIGHT_FEELS = ("latin", "funk")  # the band plays straight eighths under these
 METRIC_CLASSES = ("downbeat", "beat", "eighth", "sixteenth", "triplet", "other")
 PHRASE_BINS = 5
-BANDS = (("slow", 140.0), ("medium", 220.0), ("fast", float("inf")))  # (name, upper bound in bpm)
+BANDS = (("slow", 140.0), ("medium", 220.0), ("fast", float("inf")))  # (name, upper bound in bpm, exclusive)
+RATIO_LIMITS = (0.25, 4.0)  # a pair whose played ratio lies outside is a misreading, not a way of playing
 
 
 def band_of(tempo: float) -> str:
     """The tempo band of ``tempo`` (quarter notes per minute)."""
     return next(name for name, upper in BANDS if tempo < upper)
+
+
+def eighth_pair_ratios(written: np.ndarray, played: np.ndarray) -> np.ndarray:
+    """The beat-upbeat ratios of the eighth pairs of a line: three notes in a row, written (``written``, in beats,
+    whole numbers on the beats; nan: a note in no beat) on a beat, on its "and" and on the next beat; the first
+    played gap (``played``, in any unit of time) over the second. The one definition of the fit
+    (jazz.music.feelfit), the evaluation (jazz.measure.bands) and the measure of written files (jazz.measure.swing).
+    """
+    g, p = np.asarray(written, dtype=float), np.asarray(played, dtype=float)
+    if len(g) < 3:
+        return np.zeros(0)
+    pairs = (g[:-2] % 1 == 0) & (g[1:-1] - g[:-2] == 0.5) & (g[2:] - g[:-2] == 1)
+    first, second = (p[1:-1] - p[:-2])[pairs], (p[2:] - p[1:-1])[pairs]
+    kept = (first > 0) & (second > 0)
+    ratios = first[kept] / second[kept]
+    return ratios[(ratios > RATIO_LIMITS[0]) & (ratios < RATIO_LIMITS[1])]
 
 
 def duration_class(beats: float) -> str:

@@ -3,7 +3,8 @@
     python -m jazz.music.feelfit ../shared/corpus/wjazzd [--out FILE]
 
 Every note of a melody CSV has its real onset in seconds and its metrical place (bar, beat, tatum of a
-division); the beat track has the rhythm section's beats in seconds. From them, for each tempo band:
+division); the beat track has the rhythm section's beats in seconds. From them, for each tempo band (a solo's
+tempo is the median of its beats' tempi at its notes, as jazz.measure.bands reads it from the import's tempo map):
 
 * the **beat-upbeat ratio** of eighth pairs: three notes in a row, on a beat, on its "and" and on the next
   beat; the ratio of the two gaps (by feel too, where a feel has enough pairs);
@@ -32,7 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from jazz.files import atomic_write_bytes
-from jazz.music.feel import FEEL_FILE, FEELS, METRIC_CLASSES, PHRASE_BINS, band_of, duration_class
+from jazz.music.feel import (FEEL_FILE, FEELS, METRIC_CLASSES, PHRASE_BINS, band_of, duration_class,
+                             eighth_pair_ratios)
 from jazz.music.labels import UNKNOWN, normalize
 
 COMMAND = "python -m jazz.music.feelfit ../shared/corpus/wjazzd"
@@ -104,9 +106,8 @@ def read_solo(root: Path, name: str, meta: dict) -> CsvSolo:
     seconds = np.where(np.isfinite(seconds) & (seconds > 0), seconds, np.nanmedian(np.diff(beat_on)))
     loud = np.array([_float(n.get("loud_median")) for n in notes])
     loud = loud - np.nanmedian(loud) if np.isfinite(loud).mean() > 0.9 else None
-    tempo = _float(meta.get("avgtempo"))
     return CsvSolo(
-        name=name, tempo=tempo if tempo > 0 else 60.0 / float(np.median(seconds)),
+        name=name, tempo=float(np.median(60.0 / seconds)),
         feel=feel if (feel := normalize("feel", meta.get("rhythmfeel"))) != UNKNOWN else "swing",
         onset=onset, frac=frac,
         klass=[metric_class(int(n["beat"]), f) for n, f in zip(notes, frac)], beat_index=index, lag=lag,
@@ -132,19 +133,11 @@ def read_corpus(root: Path, exclude: frozenset[str] = frozenset()) -> tuple[list
 # ---------------------------------------------------------------------------------------------------- timing
 
 
-def eighth_pair_ratios(solo: CsvSolo) -> np.ndarray:
-    """Beat-upbeat ratios of the solo's eighth pairs: a note on a beat, the next on its "and", the next on the
-    following beat of the beat track; the first gap over the second."""
-    ratios = []
-    for i in range(len(solo.frac) - 2):
-        b = solo.beat_index[i]
-        if (b < 0 or solo.frac[i] != 0 or solo.frac[i + 1] != Fraction(1, 2) or solo.beat_index[i + 1] != b
-                or solo.frac[i + 2] != 0 or solo.beat_index[i + 2] != b + 1):
-            continue
-        first, second = solo.onset[i + 1] - solo.onset[i], solo.onset[i + 2] - solo.onset[i + 1]
-        if first > 0 and second > 0 and 0.25 < first / second < 4:
-            ratios.append(first / second)
-    return np.array(ratios)
+def solo_pair_ratios(solo: CsvSolo) -> np.ndarray:
+    """Beat-upbeat ratios of the solo's eighth pairs (feel.eighth_pair_ratios), placed on the beat track's beats
+    and timed by the real onsets in seconds."""
+    written = np.where(solo.beat_index >= 0, solo.beat_index + np.array([float(f) for f in solo.frac]), np.nan)
+    return eighth_pair_ratios(written, solo.onset)
 
 
 def ratio_entry(per_solo: list[np.ndarray]) -> dict:
@@ -159,7 +152,7 @@ def fit_ratios(solos: list[CsvSolo]) -> dict:
     """Ratio by tempo band, for all feels pooled ("all") and for each feel with enough pairs (else pooled)."""
     groups: dict[tuple[str, str], list[np.ndarray]] = defaultdict(list)
     for solo in solos:
-        ratios = eighth_pair_ratios(solo)
+        ratios = solo_pair_ratios(solo)
         if len(ratios):
             groups["all", band_of(solo.tempo)].append(ratios)
             groups[solo.feel, band_of(solo.tempo)].append(ratios)

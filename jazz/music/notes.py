@@ -67,6 +67,8 @@ class Solo:
     key: str | None = None  # e.g. "Bb" or "Gm" (MIDI key-signature spelling)
     tempi: list[tuple[int, float]] = field(default_factory=list)  # the tempo map: (step, bpm), empty: ``tempo``
     labels: dict[str, str] = field(default_factory=dict)  # style, feel, instrument, performer where the corpus says
+    played: dict[int, float] = field(default_factory=dict)  # note onset -> where it was played, in (fractional)
+    # steps, for a solo read with its played timing (jazz.midi.timing); empty: none known
 
     @property
     def total_steps(self) -> int:

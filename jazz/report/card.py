@@ -92,7 +92,7 @@ def card_text(config: dict, parameters: int) -> str:
         _distribution(config.get("distribution")),
         "",
         "## Results",
-        f"- Epochs run: {result.get('epochs_run', 'n/a')}, best epoch: {result.get('best_epoch', 'n/a')}",
+        f"- Epochs run: {result.get('epochs_run', 'n/a')}, {_kept(result)}",
         f"- Training loss: {_fmt(result.get('train_bits_per_note'))} bits per note",
         f"- Validation loss: {_fmt(result.get('val_bits_per_note'))} bits per note "
         f"({_fmt(result.get('val_bits_per_token'))} bits per token)" + (
@@ -161,3 +161,11 @@ def add_card_section(folder: Path, parameters: int, title: str, body: str) -> No
     config.setdefault("card_sections", {})[title] = body
     atomic_write_text(folder / "config.json", json.dumps(config, indent=1))
     write_card(folder, config, parameters)
+
+
+def _kept(result: dict) -> str:
+    """Which epoch's weights the model holds."""
+    epoch = result.get("best_epoch", "n/a")
+    if result.get("kept") == "last":
+        return f"kept epoch: {epoch}, the last (--keep last: the validation loss was not the guide)"
+    return f"best epoch: {epoch}"

@@ -64,6 +64,8 @@ def format_report(result: dict) -> str:
     if result.get("tempo_bands"):
         lines += ["", "by tempo band (slow: under 140 bpm, medium: 140-220, fast: 220 and over), the same solos:",
                   *format_breakdown(result["tempo_bands"])]
+    if result.get("following"):
+        lines += ["", *format_following(result["following"])]
     if result.get("styles"):
         lines += ["", "by style (as the corpus labels the solos), the same solos:", *format_breakdown(result["styles"])]
     if result.get("copying"):
@@ -91,8 +93,22 @@ def format_breakdown(rows: dict[str, dict]) -> list[str]:
         silent = row["silent_share"]
         lines.append(f"  {name:<14}{row['solos']:>6}{pairs[0]:>16}{pairs[1]:>14}{pairs[2]:>14}"
                      f"{_number(row['accuracy']):>10}{_number(silent['real'], 2):>7}{_number(silent['generated'], 2):>6}")
+    pairs = ", ".join(f"{name} {row['eighth_pairs']['real']}/{row['eighth_pairs']['generated']}" for name, row in rows.items()
+                      if "eighth_pairs" in row)
+    lines += [f"  eighth pairs behind each 8th ratio (real/generated): {pairs}"] if pairs else []
     return lines + [f"  (fast gaps: share of inter-onset intervals of at most 1/3 beat; 8th ratio: median beat-upbeat "
-                    f"ratio of eighth pairs on the grid; silent: share of windows with under {MIN_NOTES} notes)"]
+                    "ratio of eighth pairs as played, real from the onsets the files carry ('-': none), generated as "
+                    f"`jazz generate` plays them; silent: share of windows with under {MIN_NOTES} notes)"]
+
+
+def format_following(figures: dict) -> list[str]:
+    """Solo by solo (jazz.measure.following): how the generated density follows each real solo and the tempo."""
+    correlation, slope = figures["correlation"], figures["tempo_slope"]
+    return [f"solo by solo, the same {figures['solos']} solos and the solos generated over them:",
+            (f"  correlation of real and generated: notes per beat {_number(correlation['notes_per_beat'], 2)}, "
+             f"fast-gap share {_number(correlation['fast_gap_share'], 2)}"),
+            (f"  notes per beat per doubling of tempo: real {_number(slope['real'], 2)}, "
+             f"generated {_number(slope['generated'], 2)}")]
 
 
 def format_two_sample(test: dict, sampling: dict) -> list[str]:
