@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from midi_factory import random_walks
 
 import jazz
-from jazz.midi.corpus import cache_dir, load_corpus, scan_corpus
+from jazz.midi.corpus import ENTRY_MAGIC, cache_dir, load_corpus, scan_corpus
 from jazz.midi.file_index import FileIndex
 from jazz.model.token_cache import load_token_corpus, token_dir
 from jazz.model.tokens import Tokenizer
@@ -42,7 +43,7 @@ def damage(path: Path, how: str) -> None:
 @pytest.mark.parametrize("how", sorted(DAMAGE))
 def test_a_damaged_parse_cache_entry_is_parsed_again(walks, how, capsys):
     good = solos_of(walks)
-    entries = sorted(cache_dir().glob("*/*.npz"))
+    entries = sorted(cache_dir().glob("*/*.parse"))
     damage(entries[0], how)
     capsys.readouterr()
     assert solos_of(walks) == good
@@ -52,10 +53,12 @@ def test_a_damaged_parse_cache_entry_is_parsed_again(walks, how, capsys):
 
 def test_parse_cache_arrays_that_do_not_add_up_are_not_read_as_a_solo(walks, capsys):
     good = solos_of(walks)
-    entry = sorted(cache_dir().glob("*/*.npz"))[0]
-    with np.load(entry) as data:
-        ints, text = data["ints"], data["text"]
-    np.savez(entry, ints=ints[:-5], text=text)  # a well-formed file whose notes were cut short
+    entry = sorted(cache_dir().glob("*/*.parse"))[0]
+    data = entry.read_bytes()
+    magic = len(ENTRY_MAGIC)
+    count = struct.unpack_from("<I", data, magic)[0]
+    ints, text = data[magic + 4:magic + 4 + 4 * count], data[magic + 4 + 4 * count:]
+    entry.write_bytes(ENTRY_MAGIC + struct.pack("<I", count - 5) + ints[:-20] + text)  # well-formed, notes cut short
     assert solos_of(walks) == good
     assert "was damaged" in capsys.readouterr().err
 

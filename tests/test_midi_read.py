@@ -119,7 +119,7 @@ def test_whole_weimar_midi_folder_parses(wjazzd_midi):
 def test_cache_round_trips_every_field(metheny):
     """Notes, bars, chords, key, tempo and name come back from the cache exactly as parsed."""
     cold = load_corpus([metheny], track="Guitar", progress=False)
-    assert len(list(cache_dir().rglob("*.npz"))) == 1
+    assert len(list(cache_dir().rglob("*.parse"))) == 1
     warm = load_corpus([metheny], track="Guitar", progress=False)
     assert len(cold.solos) == 1 and cold.solos[0].chords and len({b.meter for b in cold.solos[0].bars}) >= 1
     assert warm.solos == cold.solos
@@ -133,7 +133,7 @@ def test_names_come_from_paths_not_from_the_cache(tmp_path):
         assert [s.name for s in load_corpus([tmp_path]).solos] == ["beta", "gamma"]
     (tmp_path / "gamma.mid").rename(tmp_path / "delta.mid")
     assert [s.name for s in load_corpus([tmp_path]).solos] == ["beta", "delta"]
-    assert len(list(cache_dir().rglob("*.npz"))) == 1
+    assert len(list(cache_dir().rglob("*.parse"))) == 1
 
 
 def meter_files(folder) -> None:

@@ -19,7 +19,7 @@ from jazz.model.features import (
     register_slot,
     solo_centre,
 )
-from jazz.model.motifs import ECHO_ORDERS
+from jazz.model.motifs import ECHO_ORDERS, history_start
 from jazz.model.network import build_model
 from jazz.model.paths import IntervalLogits, RegisterLogits
 from jazz.model.sample import (
@@ -31,7 +31,8 @@ from jazz.model.sample import (
     nucleus,
     sample,
 )
-from jazz.model.tokens import Grammar, Tokenizer
+from jazz.model.context import CONTEXT_SIZE
+from jazz.model.tokens import BOS, EOS, Grammar, Tokenizer, grammar_start, grammar_tables
 from jazz.music.notes import LOWEST_PITCH, Bar, ChordChange, Note, Solo
 from jazz.settings import ModelConfig, Sampling
 
@@ -400,3 +401,24 @@ def test_the_pairwise_banded_nucleus_draws_what_the_bisected_one_drew(top_p, mon
     before = ops.convert_to_numpy(choose(logits, mask, u, 0.9, p, (first, end), ops.convert_to_tensor(bands)))
     assert np.array_equal(drawn, before)
     assert len(set(drawn.tolist())) > 50
+
+
+def test_a_chunk_stops_once_every_row_has_ended():
+    """The compiled loop leaves the steps after the last row's end undone: they read 0, and the recurrent
+    states are those of the step where the last row ended."""
+    model, plan = skip_model(0), ["4/4"] * 2
+    sampler = Sampler(model, TOK)
+    tokens = np.full(3, TOK.index[BOS], dtype=np.int32)
+    fixed = (grammar_tables(TOK, plan, plan_slots=256), chord_tables([[]] * 3, slots=64),
+             {"register": np.zeros(3, np.int32), "context": np.zeros((3, CONTEXT_SIZE), np.float32)})
+    uniforms = np.random.default_rng(4).random((256, 3), dtype=np.float32)
+
+    def run(steps: int):
+        return sampler(tokens, sampler.initial_states(3), grammar_start(3), history_start(3), *fixed,
+                       uniforms[:steps], np.full((steps, 3), -1, np.int32))
+
+    ids = np.asarray(run(256)[-1])
+    last = max(int(np.flatnonzero(column == TOK.index[EOS])[0]) for column in ids.T)  # the step the last row ends
+    assert last < 200 and ids[last].max() > 0 and ids[last + 1:].max() == 0
+    # the recurrent states stopped where the last row ended: as after exactly that many steps
+    assert np.array_equal(np.asarray(run(256)[1]), np.asarray(run(last + 1)[1]))

@@ -51,8 +51,13 @@ class BeatFit:
 def grid_concentration(onsets: np.ndarray, subdivision: int) -> float:
     """The mean resultant of the onsets' phases (onsets in beats) at ``subdivision`` steps per beat, along the
     direction of the grid points: 1 when every onset is on one, about 0 when they spread evenly."""
-    angles = 2 * np.pi * np.asarray(onsets, dtype=float) * subdivision
-    return float(np.cos(angles).mean())
+    return float(grid_concentrations(onsets, (subdivision,))[0])
+
+
+def grid_concentrations(onsets: np.ndarray, subdivisions: tuple[int, ...]) -> np.ndarray:
+    """``grid_concentration`` at each of ``subdivisions``, at once."""
+    angles = 2 * np.pi * np.asarray(onsets, dtype=float)[None, :] * np.array(subdivisions, dtype=float)[:, None]
+    return np.cos(angles).mean(axis=1)
 
 
 def beat_fit(onsets: np.ndarray) -> BeatFit | None:
@@ -60,7 +65,8 @@ def beat_fit(onsets: np.ndarray) -> BeatFit | None:
     onsets = np.unique(np.asarray(onsets, dtype=float))
     if len(onsets) < MIN_ONSETS:
         return None
-    return BeatFit({k: round(grid_concentration(onsets, k), 3) for k in SUBDIVISIONS})
+    scores = grid_concentrations(onsets, SUBDIVISIONS).tolist()
+    return BeatFit({k: round(score, 3) for k, score in zip(SUBDIVISIONS, scores)})
 
 
 def off_beat_warning(paths: list[str], total: int, shown: int = 3) -> str | None:

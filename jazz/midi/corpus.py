@@ -9,26 +9,27 @@ keys without building any Solo in this process, for corpora too large to hold as
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import signal
+import struct
 import sys
-import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
 
-from jazz.files import UsageError, atomic_write_bytes
+from jazz.files import UsageError, write_cache_file
 from jazz.midi.beat import ADVICE, BeatFit, beat_fit
 from jazz.midi.file_index import FileIndex
 from jazz.midi.read import MidiError, read_solo
 from jazz.music.notes import DEFAULT_GRID, METERS, Bar, ChordChange, Note, Solo
 from jazz.progress import Progress
 
-PARSER_VERSION = 13  # bump when parsing, quantization or METERS change: invalidates the cache
+PARSER_VERSION = 14  # bump when parsing, quantization, METERS or the cache entry's format change
+ENTRY_SUFFIX, ENTRY_MAGIC = ".parse", b"jazzP1\0\0"  # a parse cache entry (see _encode_entry)
 MIDI_SUFFIXES = (".mid", ".midi")
 FILE_TIME_LIMIT_S = 20
 
@@ -200,7 +201,8 @@ def _cached(key: str | None, want_solos: bool, index: FileIndex | None) -> tuple
 
 
 def _report_fields(report: FileReport) -> dict:
-    return {k: v for k, v in asdict(report).items() if k != "path"}
+    """The report's fields but its path (all plain values: a shallow copy, cheaper than ``asdict``)."""
+    return {k: v for k, v in vars(report).items() if k != "path"}
 
 
 def _parse(path: str, grid: int, track: str | None) -> tuple[Solo | None, FileReport]:
@@ -236,9 +238,10 @@ def _parse_one(task: tuple[str, int, str | None, str | None, bool]) -> tuple[tup
     arrays (cheap to send between processes), and only if wanted."""
     path, grid, track, key, want_solo = task
     solo, report = _parse(path, grid, track)
+    arrays = _solo_to_arrays(solo) if solo is not None else None
     if key:
-        _cache_put(key, solo, report)
-    return (_solo_to_arrays(solo) if want_solo and solo is not None else None), report
+        _cache_put(key, arrays, report)
+    return (arrays if want_solo else None), report
 
 
 def cached_or_parsed(path: str, key: str | None, grid: int = DEFAULT_GRID, track: str | None = None) -> Solo | None:
@@ -247,7 +250,7 @@ def cached_or_parsed(path: str, key: str | None, grid: int = DEFAULT_GRID, track
     if result is None:
         result = _parse(path, grid, track)
         if key:
-            _cache_put(key, *result)
+            _cache_put(key, _solo_to_arrays(result[0]) if result[0] is not None else None, result[1])
     solo = result[0]
     if solo is not None:
         solo.name = Path(path).stem
@@ -257,6 +260,8 @@ def cached_or_parsed(path: str, key: str | None, grid: int = DEFAULT_GRID, track
 def check_meters(solo: Solo) -> None:
     """Raise MidiError naming the first bar whose meter the model has no token for (bars of the solo as read,
     from the bar of its first note)."""
+    if all(meter in METERS for meter in {f"{b.numerator}/{b.denominator}" for b in solo.bars}):
+        return
     for number, bar in enumerate(solo.bars, 1):
         if bar.meter not in METERS:
             raise MidiError(f"meter {bar.meter} in bar {number} is not one the model knows "
@@ -287,7 +292,7 @@ class _time_limit:
         raise TimeoutError
 
 
-# -- the parse cache: one small .npz per file content ------------------------------------------
+# -- the parse cache: one small file per file content ------------------------------------------
 
 def cache_dir() -> Path:
     base = os.environ.get("JAZZ_CACHE_DIR") or os.path.join(
@@ -298,30 +303,60 @@ def cache_dir() -> Path:
 def _cache_get(key: str) -> tuple[Solo | None, FileReport] | None:
     """A cached parse, or None when there is none; a damaged entry (truncated, garbage, or arrays that do
     not add up) is said once and then parsed again, never read as a solo."""
-    path = cache_dir() / key[:2] / f"{key}.npz"
+    path = _entry_path(key)
     try:
-        with np.load(path, allow_pickle=False) as data:
-            text = json.loads(str(data["text"]))
-            report = FileReport(**text.pop("report"))
-            if report.status != "used":
-                return None, report
-            return _solo_from_arrays(data["ints"], text), report
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
-    except (OSError, KeyError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as error:
-        print(f"note: the parse cache entry {path} was damaged ({type(error).__name__}); parsing its file again",
-              file=sys.stderr)
-        return None
-
-
-def _cache_put(key: str, solo: Solo | None, report: FileReport) -> None:
-    ints, text = _solo_to_arrays(solo) if solo is not None else (np.zeros(3, dtype=np.int32), {})
-    buffer = io.BytesIO()
-    np.savez(buffer, ints=ints, text=np.array(json.dumps(text | {"report": asdict(report)})))
+    except OSError as error:
+        return _damaged_entry(path, error)
     try:
-        atomic_write_bytes(cache_dir() / key[:2] / f"{key}.npz", buffer.getvalue(), durable=False)
+        ints, text = _decode_entry(data)
+        report = FileReport(**text.pop("report"))
+        if report.status != "used":
+            return None, report
+        return _solo_from_arrays(ints, text), report
+    except (KeyError, ValueError, TypeError) as error:
+        return _damaged_entry(path, error)
+
+
+def _damaged_entry(path: Path, error: Exception) -> None:
+    print(f"note: the parse cache entry {path} was damaged ({type(error).__name__}); parsing its file again",
+          file=sys.stderr)
+
+
+def _entry_path(key: str) -> Path:
+    return cache_dir() / key[:2] / f"{key}{ENTRY_SUFFIX}"
+
+
+def _cache_put(key: str, arrays: tuple[np.ndarray, dict] | None, report: FileReport) -> None:
+    """Cache a parse: its arrays (``_solo_to_arrays``; None for a skipped file) and its report."""
+    ints, text = arrays or (np.zeros(3, dtype=np.int32), {})
+    try:
+        write_cache_file(_entry_path(key), _encode_entry(ints, text | {"report": asdict(report)}))
     except OSError:
         pass  # a read-only cache only costs speed
+
+
+def _encode_entry(ints: np.ndarray, text: dict) -> bytes:
+    """A cache entry's bytes: a magic number, the count of int32s, the int32s (little-endian), then the text
+    fields as JSON. Not an .npz: packing and unpacking zip archives was most of the cost of caching a parse."""
+    ints = np.asarray(ints, dtype="<i4")
+    return ENTRY_MAGIC + struct.pack("<I", len(ints)) + ints.tobytes() + json.dumps(text).encode()
+
+
+def _decode_entry(data: bytes) -> tuple[np.ndarray, dict]:
+    """The inverse of ``_encode_entry``; ValueError for bytes that are not one."""
+    start = len(ENTRY_MAGIC) + 4
+    if len(data) < start or not data.startswith(ENTRY_MAGIC):
+        raise ValueError("not a parse cache entry")
+    count = struct.unpack_from("<I", data, len(ENTRY_MAGIC))[0]
+    if len(data) < start + 4 * count:
+        raise ValueError("cut short")
+    text = json.loads(data[start + 4 * count:])
+    if not isinstance(text, dict):
+        raise ValueError("its text is not an object")
+    return np.frombuffer(data, dtype="<i4", count=count, offset=start), text
 
 
 def _solo_to_arrays(solo: Solo) -> tuple[np.ndarray, dict]:
@@ -330,7 +365,7 @@ def _solo_to_arrays(solo: Solo) -> tuple[np.ndarray, dict]:
     Not its name: the cache is keyed by content, and the name comes from the path it is read from.
     Two arrays per file rather than one per field: opening arrays is most of a warm load's time.
     """
-    notes = np.array(solo.notes, dtype=np.int32).reshape(-1, 4)
+    notes = np.fromiter(chain.from_iterable(solo.notes), dtype=np.int32, count=4 * len(solo.notes)).reshape(-1, 4)
     bars = np.array([(b.start, b.numerator, b.denominator) for b in solo.bars], dtype=np.int32).reshape(-1, 3)
     onsets = np.array([c.onset for c in solo.chords], dtype=np.int32)
     ints = np.concatenate([[len(notes), len(bars), len(onsets)], notes.ravel(), bars.ravel(), onsets])

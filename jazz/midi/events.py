@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import mido
+import numpy as np
 
 from jazz.midi.salvage import salvage, stops_early
 from jazz.midi.timing import TIMING_ID, read_shifts, shifts_of, unshift
@@ -42,10 +43,17 @@ class TrackNotes:
     name: str
     notes: list[tuple[int, int, int, int]] = field(default_factory=list)  # (start, end, pitch, velocity)
     played: list[int] = field(default_factory=list)  # each note's played start tick (jazz.midi.timing); empty: none
+    known_rows: np.ndarray | None = field(default=None, repr=False, compare=False)  # ``notes`` as a reader made them
 
     @property
     def label(self) -> str:
         return f"{self.track}:{self.name}" if self.name else str(self.track)
+
+    def rows(self) -> np.ndarray:
+        """``notes`` as an (n, 4) int64 array (the reader's own, unless ``notes`` was replaced since)."""
+        if self.known_rows is None or len(self.known_rows) != len(self.notes):
+            self.known_rows = np.array(self.notes, dtype=np.int64).reshape(-1, 4)
+        return self.known_rows
 
 
 @dataclass
@@ -123,9 +131,14 @@ def symusic_content(data: bytes, chords: TextFilter) -> MidiContent | None:
                 shifts = track_shifts(data, pos + 8, end) if bytes(TIMING_ID) in data[pos + 8:end] else None
             except IndexError:
                 return None
-            notes = [(n.time, n.time + n.duration, n.pitch, n.velocity) for n in track.notes]
-            notes, played = unshift(notes, shifts) if shifts is not None else (notes, [])
-            parts.append(TrackNotes(index, channel, track.name.strip(), notes, played))
+            columns = track.notes.numpy()
+            start = columns["time"].astype(np.int64)
+            rows = np.stack([start, start + columns["duration"], columns["pitch"], columns["velocity"]], axis=1)
+            notes = list(zip(*rows.T.tolist()))
+            if shifts is None:
+                parts.append(TrackNotes(index, channel, track.name.strip(), notes, known_rows=rows))
+            else:
+                parts.append(TrackNotes(index, channel, track.name.strip(), *unshift(notes, shifts)))
         meters += [(m.time, m.numerator, m.denominator) for m in score.time_signatures]
         tempos += [(t.time, t.mspq) for t in score.tempos]
         keys += [(k.time, (MINOR_KEYS if k.tonality else MAJOR_KEYS)[k.key + 7] + "m" * bool(k.tonality))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +68,7 @@ def read_solo(path: str | Path, grid: int = DEFAULT_GRID, track: str | None = No
             raise MidiError(f"{content.damage}; in what could be read: {error}") from None
         raise
     solo.name = Path(path).stem
-    starts = np.array([note[0] for note in part.notes], dtype=float) / content.ticks_per_beat
+    starts = part.rows()[:, 0] / content.ticks_per_beat
     return Reading(solo, part.label, content.damage, starts)
 
 
@@ -102,11 +103,12 @@ def _named_part(parts: list[TrackNotes], track: str) -> TrackNotes:
 
 def melody_score(part: TrackNotes) -> float:
     """How much a part looks like a solo line: monophonic, in a melodic range, with many notes."""
-    notes = sorted(part.notes)
-    overlapping = sum(1 for a, b in zip(notes, notes[1:]) if b[0] < a[1] - 0.25 * (a[1] - a[0]))
-    monophony = 1.0 - overlapping / len(notes)
-    melodic = sum(1 for n in notes if 52 <= n[2] <= 96) / len(notes)
-    return monophony**2 * melodic * min(len(notes), 2000) ** 0.5
+    rows = part.rows()
+    start, end, pitch = rows[np.lexsort(rows.T[::-1])].T[:3]  # in the order of sorted(part.notes)
+    overlapping = int(np.count_nonzero(start[1:] < end[:-1] - 0.25 * (end[:-1] - start[:-1])))
+    monophony = 1.0 - overlapping / len(rows)
+    melodic = int(np.count_nonzero((52 <= pitch) & (pitch <= 96))) / len(rows)
+    return monophony**2 * melodic * min(len(rows), 2000) ** 0.5
 
 
 def quantize(part: TrackNotes, content: MidiContent, grid: int = DEFAULT_GRID) -> Solo:
@@ -116,30 +118,31 @@ def quantize(part: TrackNotes, content: MidiContent, grid: int = DEFAULT_GRID) -
     def step(tick: int) -> int:
         return round(tick * grid / tpb)
 
-    raw = np.array(part.notes, dtype=np.int64).reshape(-1, 4)  # start, end, pitch, velocity
+    raw = part.rows().copy()  # start, end, pitch, velocity
     raw[:, :2] = np.rint(raw[:, :2] * grid / tpb)  # as ``step``: halves to even, as round does
     last_step = int(raw[:, 1].max())
     if last_step > MAX_BEATS * grid:
         raise MidiError(f"the melody lasts {last_step // grid} beats, more than {MAX_BEATS} (damaged delta times?)")
     bars = layout_bars(content.meters, step, grid, last_step)
     raw[:, 2] = _fold(raw[:, 2])
-    notes = monophonic(raw, grid)
+    notes = monophonic_rows(raw, grid)
     chords = chords_from_texts(content.texts, step) or accompaniment_chords(part, content, step, bars, grid)
-    solo = Solo(notes=notes, bars=bars, grid=grid, tempo=content.tempo, chords=chords, key=content.key,
-                tempi=tempo_steps(content.tempi, step), played=played_steps(raw, part.played, notes, grid / tpb))
-    return shorten_silences(solo)
+    played = played_steps(raw, part.played, notes[:, 1].tolist(), grid / tpb)
+    return shorten_silences(notes, bars, grid, chords, tempo_steps(content.tempi, step), played, tempo=content.tempo,
+                            key=content.key)
 
 
-def played_steps(raw: np.ndarray, played: list[int], notes: list[Note], scale: float) -> dict[int, float]:
-    """Where each of ``notes`` was played (fractional steps), from the played ticks of the ``raw`` rows they were
-    made from (the highest pitch at an onset, as ``monophonic`` keeps); empty for a part without played timing."""
+def played_steps(raw: np.ndarray, played: list[int], onsets: list[int], scale: float) -> dict[int, float]:
+    """Where the notes at ``onsets`` were played (fractional steps), from the played ticks of the ``raw`` rows they
+    were made from (the highest pitch at an onset, as ``monophonic`` keeps); empty for a part without played
+    timing."""
     if len(played) != len(raw):
         return {}
     where: dict[int, tuple[int, float]] = {}
     for (onset, _, pitch, _), tick in zip(raw.tolist(), played):
         if onset not in where or pitch > where[onset][0]:
             where[onset] = (pitch, round(tick * scale, 4))
-    return {n.onset: where[n.onset][1] for n in notes}
+    return {onset: where[onset][1] for onset in onsets}
 
 
 def tempo_steps(tempi: list[tuple[int, float]], step) -> list[tuple[int, float]]:
@@ -160,93 +163,114 @@ def layout_bars(meters: list[tuple[int, int, int]], step, grid: int, last_step: 
     changes = [(s, n, d) for s, n, d in changes if Bar(0, n, d).length(grid) <= 9 * grid] or [(0, 4, 4)]
     bars: list[Bar] = []
     start, (_, num, den) = 0, changes[0]
+    length = Bar(0, num, den).length(grid)
     pending = [c for c in changes if c[0] > 0]
     while start <= last_step:
-        while pending and pending[0][0] <= start:
+        while pending and pending[0][0] <= start:  # a change inside a bar takes effect at the next bar line
             _, num, den = pending.pop(0)
-        bar = Bar(start, num, den)  # a change inside a bar takes effect at the next bar line
-        bars.append(bar)
-        start += bar.length(grid)
+            length = Bar(0, num, den).length(grid)
+        bars.append(Bar(start, num, den))
+        start += length
     return bars
 
 
 def monophonic(raw, grid: int) -> list[Note]:
     """One note at a time: the top note of simultaneous onsets, each note cut at the next onset. ``raw``:
     (onset, end, pitch, velocity) rows in steps."""
+    return as_notes(monophonic_rows(raw, grid))
+
+
+def monophonic_rows(raw, grid: int) -> np.ndarray:
+    """``monophonic`` as (pitch, onset, duration, velocity) rows of an int64 array."""
     raw = np.asarray(raw, dtype=np.int64).reshape(-1, 4)
     if not len(raw):
-        return []
+        return np.zeros((0, 4), dtype=np.int64)
     raw = raw[np.lexsort((-raw[:, 2], raw[:, 0]))]  # by onset, the highest pitch first (a stable sort)
     kept = raw[np.concatenate([[True], raw[1:, 0] != raw[:-1, 0]])]
     onset, end, pitch, velocity = kept.T
     limit = np.append(onset[1:] - onset[:-1], end[-1] - onset[-1])
-    values = np.array(duration_values(grid))
+    values = _duration_array(grid)
     length = np.maximum(1, np.minimum(end - onset, limit))
     duration = values[np.maximum(np.searchsorted(values, length, side="right") - 1, 0)]  # as snap_duration
-    rows = zip(pitch.tolist(), onset.tolist(), duration.tolist(), np.clip(velocity, 1, 127).tolist())
-    return [Note(*row) for row in rows]
+    return np.stack([pitch, onset, duration, np.minimum(np.maximum(velocity, 1), 127)], axis=1)
 
 
-def shorten_silences(solo: Solo, max_empty: int = MAX_EMPTY_BARS) -> Solo:
-    """Drop empty bars before the first note, after the last, and beyond ``max_empty`` in a row."""
-    busy = _busy_bars(solo)
-    keep, run = [], 0
-    first, last = min(busy), max(busy)
-    for index in range(first, last + 1):
-        run = 0 if index in busy else run + 1
-        if run <= max_empty:
-            keep.append(index)
-    return _keep_bars(solo, keep)
+@cache
+def _duration_array(grid: int) -> np.ndarray:
+    return np.array(duration_values(grid))
 
 
-def _busy_bars(solo: Solo) -> set[int]:
-    """Bars in which a note starts or sounds."""
-    first = bar_indices(solo, [n.onset for n in solo.notes])
-    last = bar_indices(solo, [n.end - 1 for n in solo.notes])
-    covered = np.zeros(len(solo.bars) + 1, dtype=np.int64)  # +1 where a note's bars begin, -1 after they end
+def as_notes(rows: np.ndarray) -> list[Note]:
+    """(pitch, onset, duration, velocity) rows as Notes."""
+    return list(map(Note._make, rows.tolist()))
+
+
+def shorten_silences(notes: np.ndarray, bars: list[Bar], grid: int, chords: list[ChordChange],
+                     tempi: list[tuple[int, float]], played: dict[int, float], max_empty: int = MAX_EMPTY_BARS,
+                     **fields) -> Solo:
+    """The solo of ``notes`` (rows as ``monophonic_rows``; ``played``: where the note at each onset was played)
+    without the empty bars before the first note, after the last, and beyond ``max_empty`` in a row; ``fields``
+    are the rest of the Solo's."""
+    starts = np.fromiter((b.start for b in bars), dtype=np.int64, count=len(bars))
+    first = _bar_at(starts, notes[:, 1])
+    keep = _kept_bars(first, _bar_at(starts, notes[:, 1] + notes[:, 2] - 1), len(bars), max_empty)
+    lengths = np.fromiter((bars[k].length(grid) for k in keep.tolist()), dtype=np.int64, count=len(keep))
+    new_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    end = int(lengths.sum())
+    shift = np.zeros(len(bars), dtype=np.int64)
+    shift[keep] = starts[keep] - new_starts
+    onsets = notes[:, 1] - shift[first]
+    moved = np.stack([notes[:, 0], onsets, np.minimum(notes[:, 2], end - onsets), notes[:, 3]], axis=1)
+    kept_bars = [Bar(s, bars[k].numerator, bars[k].denominator) for s, k in zip(new_starts.tolist(), keep.tolist())]
+    moved_chords = [ChordChange(at, c.symbol) for at, c in _moved(chords, [c.onset for c in chords], starts, keep, shift)]
+    moved_tempi: list[tuple[int, float]] = []
+    for at, (_, bpm) in _moved(tempi, [t[0] for t in tempi], starts, keep, shift):
+        moved_tempi = [t for t in moved_tempi if t[0] < at] + [(at, bpm)]
+    by = shift[_bar_at(starts, np.fromiter(played, dtype=np.int64, count=len(played)))].tolist()
+    moved_played = {onset - s: at - s for onset, at, s in zip(played, played.values(), by)}
+    return Solo(as_notes(moved), kept_bars, grid, chords=_last_at_each_step(moved_chords), tempi=moved_tempi,
+                played=moved_played, **fields)
+
+
+def _kept_bars(first: np.ndarray, last: np.ndarray, count: int, max_empty: int) -> np.ndarray:
+    """The indices of the bars to keep, from the first and last bar of every note: from the first busy bar
+    (a note starts or sounds in it) to the last, but the empty bars beyond ``max_empty`` in a row."""
+    covered = np.zeros(count + 1, dtype=np.int64)  # +1 where a note's bars begin, -1 after they end
     np.add.at(covered, first, 1)
     np.add.at(covered, last + 1, -1)
-    return set(np.flatnonzero(np.cumsum(covered[:-1]) > 0).tolist())
+    busy = np.cumsum(covered[:-1]) > 0
+    span = np.arange(np.argmax(busy), count - np.argmax(busy[::-1]))
+    last_busy = np.maximum.accumulate(np.where(busy[span], span, -1))
+    return span[span - last_busy <= max_empty]  # how far each bar is into a run of empty ones
 
 
-def bar_indices(solo: Solo, steps: list[int]) -> np.ndarray:
-    """``solo.bar_index`` of every step at once."""
-    starts = np.fromiter((b.start for b in solo.bars), dtype=np.int64, count=len(solo.bars))
-    return np.clip(np.searchsorted(starts, np.asarray(steps, dtype=np.int64), side="right") - 1, 0, None)
+def _moved(events: list, steps: list[int], starts: np.ndarray, keep: np.ndarray, shift: np.ndarray):
+    """(new step, event) of each event in order, up to the first after the last kept bar: an event in a
+    dropped bar moves to the start of the next kept bar."""
+    if not events:
+        return []
+    steps = np.asarray(steps, dtype=np.int64)
+    at = np.searchsorted(keep, _bar_at(starts, steps))  # the first kept bar at or after the event's bar
+    inside = at < len(keep)
+    count = int(np.argmin(inside)) if not inside.all() else len(events)
+    bar = keep[at[:count]]
+    new = np.maximum(steps[:count], starts[bar]) - shift[bar]
+    return list(zip(new.tolist(), events[:count]))
 
 
-def _keep_bars(solo: Solo, keep: list[int]) -> Solo:
-    """The solo with only the bars in ``keep``, moved together so that no gap remains."""
-    shift_of: dict[int, int] = {}
-    bars, cursor = [], 0
-    for index in keep:
-        bar = solo.bars[index]
-        shift_of[index] = bar.start - cursor
-        bars.append(Bar(cursor, bar.numerator, bar.denominator))
-        cursor += bar.length(solo.grid)
-    notes = []
-    for note, index in zip(solo.notes, bar_indices(solo, [n.onset for n in solo.notes]).tolist()):
-        shift = shift_of[index]
-        notes.append(Note(note.pitch, note.onset - shift, min(note.duration, cursor - note.onset + shift), note.velocity))
-    played = {onset - shift_of[index]: at - shift_of[index] for onset, at, index in
-              zip(solo.played, solo.played.values(), bar_indices(solo, list(solo.played)).tolist())}
-    chords: list[ChordChange] = []
-    for change in solo.chords:  # a change inside a dropped bar moves to the next kept bar
-        index = next((k for k in keep if k >= solo.bar_index(change.onset)), None)
-        if index is None:
-            break
-        onset = max(change.onset, solo.bars[index].start) - shift_of[index]
-        if chords and chords[-1].onset == onset:
-            chords.pop()
-        chords.append(ChordChange(onset, change.symbol))
-    tempi = []
-    for step, bpm in solo.tempi:  # a tempo change in a dropped bar takes effect at the next kept bar
-        index = next((k for k in keep if k >= solo.bar_index(step)), None)
-        if index is None:
-            break
-        at = max(step, solo.bars[index].start) - shift_of[index]
-        tempi = [t for t in tempi if t[0] < at] + [(at, bpm)]
-    return Solo(notes, bars, solo.grid, solo.tempo, chords, solo.name, solo.key, tempi, dict(solo.labels), played)
+def _last_at_each_step(chords: list[ChordChange]) -> list[ChordChange]:
+    """Of changes moved to one step, the last."""
+    kept: list[ChordChange] = []
+    for change in chords:
+        if kept and kept[-1].onset == change.onset:
+            kept.pop()
+        kept.append(change)
+    return kept
+
+
+def _bar_at(starts: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """The index of the bar (by its start step) that holds each step; bar 0 for steps before it."""
+    return np.maximum(np.searchsorted(starts, steps, side="right") - 1, 0)
 
 
 def accompaniment_chords(melody: TrackNotes, content: MidiContent, step, bars: list[Bar], grid: int) -> list[ChordChange]:

@@ -1,6 +1,6 @@
 """Sampling: the trained model, driven one token at a time with its recurrent state carried.
 
-One compiled function runs ``CHUNK`` steps of the whole inner loop on the backend: look up the chord at
+One compiled function runs up to ``CHUNK`` steps of the whole inner loop on the backend: look up the chord at
 the grammar's moment, embed the last token, advance every recurrent cell by one step, compute logits,
 mask the tokens the grammar forbids, apply the temperature (one for pitches, one for the rhythm tokens)
 and, for pitches, the top-p (nucleus) cut, draw the next token by inverting the cumulative distribution at
@@ -223,8 +223,9 @@ class Sampler:
         return ids, ops.concatenate(new_states, axis=-1) if len(new_states) > 1 else new_states[0]
 
     def _run(self, tokens, states, grammar, history, tables, chords, rows, uniforms, forced, settings):
-        """``len(uniforms)`` steps; ``forced`` holds a token id to take instead of sampling, or -1. ``rows``:
-        the model's inputs that are constant per row (the register, the context)."""
+        """``len(uniforms)`` steps, or fewer once every row has ended; ``forced`` holds a token id to take
+        instead of sampling, or -1. ``rows``: the model's inputs that are constant per row (the register, the
+        context)."""
         def body(i, carry):
             tokens, states, grammar, history, out = carry
             condition = chord_condition(chords, grammar_time(grammar, ops), ops) if self.conditioned else None
@@ -238,8 +239,14 @@ class Sampler:
             history = history_push(history, ops.take(tables["pitch_slot"], ids), ops)
             return ids, states, grammar, history, ops.slice_update(out, [i, 0], ids[None])
 
-        out = ops.zeros(ops.shape(forced), dtype="int32")
-        return ops.fori_loop(0, forced.shape[0], body, (tokens, states, grammar, history, out))
+        def running(i, tokens, states, grammar, history, out):
+            return (i < forced.shape[0]) & ops.any(grammar["phase"] != END)
+
+        def step(i, *carry):
+            return (i + 1, *body(i, carry))
+
+        out = ops.zeros(ops.shape(forced), dtype="int32")  # the steps not run, once every row has ended, stay 0
+        return ops.while_loop(running, step, (0, tokens, states, grammar, history, out))[1:]
 
     def __call__(self, tokens, states, grammar, history, tables, chords, rows, uniforms, forced,
                  sampling: Sampling = Sampling()):
