@@ -53,9 +53,12 @@ def test_two_logical_cpu_devices_match_one_device(melodies, tmp_path, monkeypatc
     """Same seed and global batch, one epoch: the validation loss agrees within 2%."""
     monkeypatch.setenv("JAZZ_CACHE_DIR", str(tmp_path / "cache"))
     one, two = tmp_path / "one", tmp_path / "two"
-    assert main(["train", str(melodies), "--out", str(one), "--epochs", "1", *TINY]) == 0
-    finish(jazz_train([str(melodies), "--out", str(two), "--epochs", "1", "--distribute", *TINY],
-                      {"JAZZ_CPU_DEVICES": "2", "JAZZ_CACHE_DIR": str(tmp_path / "cache")}))
+    distributed = jazz_train([str(melodies), "--out", str(two), "--epochs", "1", "--distribute", *TINY],
+                             {"JAZZ_CPU_DEVICES": "2", "JAZZ_CACHE_DIR": str(tmp_path / "cache2")})
+    try:
+        assert main(["train", str(melodies), "--out", str(one), "--epochs", "1", *TINY]) == 0  # meanwhile
+    finally:
+        finish(distributed)
     assert val_losses(two)[0] == pytest.approx(val_losses(one)[0], rel=0.02)
     spread = json.loads((two / "config.json").read_text())["distribution"]
     assert spread["engine"] == "tf.distribute.MirroredStrategy"
@@ -156,18 +159,24 @@ def test_padded_batches_score_every_window_once(melodies):
 def test_tensorflow_trains_a_real_slice_with_uneven_batches(six_solos, tmp_path, monkeypatch):
     monkeypatch.setenv("JAZZ_CACHE_DIR", str(tmp_path / "cache"))
     one, two = tmp_path / "one", tmp_path / "two"
-    assert main(["train", *six_solos, "--out", str(one), *UNEVEN]) == 0
-    finish(jazz_train([*six_solos, "--out", str(two), "--distribute", *UNEVEN],
-                      {"JAZZ_CPU_DEVICES": "2", "JAZZ_CACHE_DIR": str(tmp_path / "cache")}))
+    distributed = jazz_train([*six_solos, "--out", str(two), "--distribute", *UNEVEN],
+                             {"JAZZ_CPU_DEVICES": "2", "JAZZ_CACHE_DIR": str(tmp_path / "cache2")})
+    try:
+        assert main(["train", *six_solos, "--out", str(one), *UNEVEN]) == 0  # meanwhile
+    finally:
+        finish(distributed)
     assert val_losses(two)[0] == pytest.approx(val_losses(one)[0], rel=0.02)  # as above: replicas train alike
 
 
 def test_jax_trains_a_real_slice_with_uneven_batches(six_solos, tmp_path):
     pytest.importorskip("jax", reason="the JAX backend is not installed here (pip install 'jazz[jax]')")
-    env = {"KERAS_BACKEND": "jax", "JAZZ_CACHE_DIR": str(tmp_path / "cache")}
     one, two = tmp_path / "one", tmp_path / "two"
-    finish(jazz_train([*six_solos, "--out", str(one), *UNEVEN], env))
-    finish(jazz_train([*six_solos, "--out", str(two), "--distribute", *UNEVEN], env | {"JAZZ_CPU_DEVICES": "2"}))
+    runs = [jazz_train([*six_solos, "--out", str(one), *UNEVEN],  # side by side: each compiles mostly on one core
+                       {"KERAS_BACKEND": "jax", "JAZZ_CACHE_DIR": str(tmp_path / "cache1")}),
+            jazz_train([*six_solos, "--out", str(two), "--distribute", *UNEVEN],
+                       {"KERAS_BACKEND": "jax", "JAZZ_CACHE_DIR": str(tmp_path / "cache2"), "JAZZ_CPU_DEVICES": "2"})]
+    for run in runs:
+        finish(run)
     assert json.loads((two / "config.json").read_text())["distribution"]["replicas"] == 2
     assert val_losses(two)[0] == pytest.approx(val_losses(one)[0], rel=0.002)  # the same windows, all of them
 
