@@ -53,12 +53,9 @@ def test_two_logical_cpu_devices_match_one_device(melodies, tmp_path, monkeypatc
     """Same seed and global batch, one epoch: the validation loss agrees within 2%."""
     monkeypatch.setenv("JAZZ_CACHE_DIR", str(tmp_path / "cache"))
     one, two = tmp_path / "one", tmp_path / "two"
-    distributed = jazz_train([str(melodies), "--out", str(two), "--epochs", "1", "--distribute", *TINY],
-                             {"JAZZ_CPU_DEVICES": "2", "JAZZ_CACHE_DIR": str(tmp_path / "cache2")})
-    try:
-        assert main(["train", str(melodies), "--out", str(one), "--epochs", "1", *TINY]) == 0  # meanwhile
-    finally:
-        finish(distributed)
+    assert main(["train", str(melodies), "--out", str(one), "--epochs", "1", *TINY]) == 0
+    finish(jazz_train([str(melodies), "--out", str(two), "--epochs", "1", "--distribute", *TINY],
+                      {"JAZZ_CPU_DEVICES": "2", "JAZZ_CACHE_DIR": str(tmp_path / "cache")}))
     assert val_losses(two)[0] == pytest.approx(val_losses(one)[0], rel=0.02)
     spread = json.loads((two / "config.json").read_text())["distribution"]
     assert spread["engine"] == "tf.distribute.MirroredStrategy"
@@ -159,12 +156,9 @@ def test_padded_batches_score_every_window_once(melodies):
 def test_tensorflow_trains_a_real_slice_with_uneven_batches(six_solos, tmp_path, monkeypatch):
     monkeypatch.setenv("JAZZ_CACHE_DIR", str(tmp_path / "cache"))
     one, two = tmp_path / "one", tmp_path / "two"
-    distributed = jazz_train([*six_solos, "--out", str(two), "--distribute", *UNEVEN],
-                             {"JAZZ_CPU_DEVICES": "2", "JAZZ_CACHE_DIR": str(tmp_path / "cache2")})
-    try:
-        assert main(["train", *six_solos, "--out", str(one), *UNEVEN]) == 0  # meanwhile
-    finally:
-        finish(distributed)
+    assert main(["train", *six_solos, "--out", str(one), *UNEVEN]) == 0
+    finish(jazz_train([*six_solos, "--out", str(two), "--distribute", *UNEVEN],
+                      {"JAZZ_CPU_DEVICES": "2", "JAZZ_CACHE_DIR": str(tmp_path / "cache")}))
     assert val_losses(two)[0] == pytest.approx(val_losses(one)[0], rel=0.02)  # as above: replicas train alike
 
 
