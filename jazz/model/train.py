@@ -129,6 +129,8 @@ def compile_model(model: keras.Model, cfg: TrainConfig) -> None:
         optimizer=keras.optimizers.Adam(learning_rate=cfg.lr, clipnorm=cfg.clipnorm),  # clipping: the seed's cure
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
+    # Adam's slots now, not in the first traced step: a step that makes variables is traced twice.
+    model.optimizer.build(model.trainable_variables)
 
 
 def train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cfg: TrainConfig, tokenizer: Tokenizer,
