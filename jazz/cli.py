@@ -19,7 +19,7 @@ from jazz.lessons.commands import add_lesson
 from jazz.live.command import add_live, run_live
 from jazz.music.labels import FEELS, STYLES, instrument_of_program
 from jazz.progress import import_keras_quietly
-from jazz.settings import GenerateOptions, ModelConfig, Sampling, TrainConfig, checked_label
+from jazz.settings import GenerateOptions, ModelConfig, Sampling, TrainConfig, checked_label, checked_program
 
 EXIT_USAGE = 2
 SAMPLING = tuple(f.name for f in dataclasses.fields(Sampling))  # the options evaluate shares with generate
@@ -262,10 +262,8 @@ def add_evaluate(p: Parser) -> None:
 def assumed_labels(args) -> dict[str, str]:
     """The labels evaluate gives solos that lack them (--style, --feel, --program), checked: one sentence if the
     model knows no such value."""
-    if args.program is not None and not 0 <= args.program <= 127:
-        raise UsageError("--program must be a General MIDI program number from 0 to 127")
     given = {"style": checked_label("style", args.style), "feel": checked_label("feel", args.feel),
-             "instrument": None if args.program is None else instrument_of_program(args.program)}
+             "instrument": None if args.program is None else instrument_of_program(checked_program(args.program))}
     return {kind: value for kind, value in given.items() if value is not None}
 
 

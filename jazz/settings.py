@@ -69,6 +69,13 @@ def checked_label(kind: str, value: str | None) -> str | None:
         raise UsageError(str(error)) from None
 
 
+def checked_program(program: int) -> int:
+    """A --program the user typed; one sentence if it is no General MIDI program."""
+    if not 0 <= program <= 127:
+        raise UsageError("--program must be a General MIDI program number from 0 to 127")
+    return program
+
+
 def option(default, help: str, flag: str | tuple[str, ...] | None = None, **argparse_kwargs):
     """A dataclass field that is also a command-line option (``flag`` defaults to --field-name; a boolean
     that defaults to True becomes a --no-... switch)."""
@@ -229,8 +236,7 @@ class GenerateOptions:
             raise UsageError("--top-p must be in (0, 1]")
         if self.tempo is not None and not 20 <= self.tempo <= 400:
             raise UsageError("--tempo must be between 20 and 400 beats per minute")
-        if not 0 <= self.program <= 127:
-            raise UsageError("--program must be a General MIDI program number from 0 to 127")
+        checked_program(self.program)
         if self.score:
             self.musicxml = True
         self.style = checked_label("style", self.style)

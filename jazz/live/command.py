@@ -12,7 +12,7 @@ from pathlib import Path
 from jazz.files import UsageError, check_writable, output_lock
 from jazz.music.notes import DEFAULT_GRID
 from jazz.progress import import_keras_quietly
-from jazz.settings import TEMPERATURE, Sampling, checked_label
+from jazz.settings import TEMPERATURE, Sampling, checked_label, checked_program
 
 DEFAULT_TUNE = "blues-bb"
 DEFAULT_TEMPO = 160.0
@@ -160,8 +160,7 @@ def _check(args) -> None:
         raise UsageError("--choruses must be at least 1")
     if args.temperature < 0:
         raise UsageError("--temperature must not be negative")
-    if not 0 <= args.program <= 127:
-        raise UsageError("--program must be a General MIDI program number from 0 to 127")
+    checked_program(args.program)
     if args.tempo is not None and not 20 <= args.tempo <= 400:
         raise UsageError("--tempo must be between 20 and 400 beats per minute")
     checked_label("style", args.style), checked_label("feel", args.feel)  # before the model loads

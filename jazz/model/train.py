@@ -365,7 +365,12 @@ def hardware() -> str:
 def summarize(rows: list[dict], elapsed: float, train_data: WindowData, val_data: WindowData,
               keep: str = "best") -> dict:
     """The kept epoch's figures (``keep``: "best", the lowest validation loss, or "last") and the run's."""
-    kept = rows[-1] if keep == "last" and rows else min(rows, key=lambda r: r.get("val_loss", math.inf)) if rows else {}
+    if not rows:
+        kept = {}
+    elif keep == "last":
+        kept = rows[-1]
+    else:
+        kept = min(rows, key=lambda r: r.get("val_loss", math.inf))
     return {
         "epochs_run": len(rows),
         "best_epoch": int(kept.get("epoch", -1)) + 1,  # the kept epoch
