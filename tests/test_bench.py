@@ -37,8 +37,9 @@ def test_quick_bench_writes_all_keys_without_a_corpus(tmp_path, monkeypatch, cap
     assert set(result["train_tokens_per_s"]) == {"lstm", "hand-lstm", "gru"}
     assert all(v > 0 for v in result["train_tokens_per_s"].values())
     assert set(result["train_step_ms"]) == set(result["train_tokens_per_s"])
-    assert 0 <= result["batch64_finished_share"] < 1
-    assert set(result["sample_tokens_per_s"]) == {"batch1", "batch64", "naive"}
+    assert set(result["idle_row_share"]) == {"batch64", "batch64_one_wave"}
+    assert all(0 <= share < 1 for share in result["idle_row_share"].values())
+    assert set(result["sample_tokens_per_s"]) == {"batch1", "batch64", "batch64_one_wave", "naive"}
     assert result["sample_tokens_per_s"]["batch64"] > result["sample_tokens_per_s"]["naive"]
     assert 0 < result["input_pipeline_share"] < 1
     assert result["live_answer_ms"] > 0 and result["live_answer_cpu_ms"] > 0

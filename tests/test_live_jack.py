@@ -126,7 +126,8 @@ def test_bench_reports_live_lateness(server, model):
 def format_bench_line(format_bench, live: dict) -> str:
     """format_bench's text for a result with only the live lateness measured (the rest filled with zeros)."""
     result = {"corpus": "none", "parse_files": 0, "parse_cold_s": 0.0, "parse_warm_s": 0.0, "train_tokens_per_s": {},
-              "train_step_ms": {}, "batch64_finished_share": 0.0,
+              "train_step_ms": {}, "sample_counting": "",
+              "idle_row_share": {"batch64": 0.0, "batch64_one_wave": 0.0},
               "sample_tokens_per_s": {}, "ratios": {}, "live_answer_ms": 0.0, "live_answer_cpu_ms": 0.0,
               "input_pipeline_share": 0.0, "peak_rss_mb": 0.0, "machine": {"hardware": "here"}, **live}
     return format_bench(result)

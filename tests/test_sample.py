@@ -78,18 +78,22 @@ def test_last_pitch_follows_the_grammar(wjazzd_midi):
     assert len(set(seen)) > 20
 
 
-@pytest.mark.parametrize("condition, cell", [(CONDITION_SIZE, "lstm"), (0, "hand-gru")])
-def test_sampler_takes_the_whole_models_best_token(condition, cell):
-    """Near-zero temperature: every sampled token is the argmax of the full model's allowed logits."""
+@pytest.mark.parametrize("condition, cell, slots", [(CONDITION_SIZE, "lstm", None), (0, "hand-gru", None),
+                                                    (CONDITION_SIZE, "lstm", 1)])
+def test_sampler_takes_the_whole_models_best_token(condition, cell, slots):
+    """Near-zero temperature: every sampled token is the argmax of the full model's allowed logits; with one
+    row the second solo is drawn on the row the first one left, so its state, chords and register must have
+    been replaced."""
     model = skip_model(condition, cell)
     changes = [ChordChange(0, "Dm7"), ChordChange(48, "G7"), ChordChange(96, "Cmaj7")]
+    other = [ChordChange(0, "F#7"), ChordChange(72, "Bbm7")]
     plan = ["4/4"] * 8
     greedy = Sampling(temperature=1e-6, top_p=1.0, rhythm_temperature=None, pitch_memory=0.0)
-    rows = sample(model, TOK, 2, plan, greedy, seed=3, chords=[changes, changes], register=[58, 74])
+    rows = sample(model, TOK, 2, plan, greedy, seed=3, chords=[changes, other], register=[58, 74], slots=slots)
     echoed = np.zeros(len(ECHO_ORDERS), dtype=bool)
-    for ids, centre in zip(rows, [58, 74]):
+    for ids, centre, chords in zip(rows, [58, 74], [changes, other]):
         solo = TOK.decode(ids)
-        solo = Solo(solo.notes, solo.bars, chords=changes)
+        solo = Solo(solo.notes, solo.bars, chords=chords)
         inputs = model_inputs(TOK, solo, skip_config(condition, cell))
         assert inputs["tokens"].tolist() == ids.tolist()
         inputs["register"] = np.full_like(inputs["register"], register_slot(centre))  # as sampled, not as played
@@ -284,6 +288,31 @@ def test_pitch_bands_are_intervals_from_the_last_pitch():
     for pitch, j in column.items():
         assert bands[0, j] == table[pitch - 60 + 20]
     assert not bands[1].any() and not bands[2].any()  # before the first note, or banding off: one band
+
+
+def test_a_solo_does_not_depend_on_the_row_or_the_batch_that_drew_it():
+    """Each solo draws from its own stream: sampled with 1, 2 or 5 rows (rows refilled as solos end), the
+    five solos, each over its own chords, register and tempo, come out the same."""
+    from jazz.model.context import performance_context
+
+    model, plan = skip_model(CONDITION_SIZE), ["4/4"] * 4
+    chords = [[ChordChange(0, symbol)] for symbol in ("C7", "Ebm7", "Abmaj7", "D7", "G7")]
+    context = np.stack([performance_context(bpm) for bpm in (70, 120, 160, 220, 300)])
+    drawn = {slots: sample(model, TOK, 5, plan, Sampling(top_p=0.9), seed=11, chords=chords,
+                           register=[55, 60, 65, 70, 75], context=context, slots=slots) for slots in (1, 2, 5)}
+    for ids in drawn[5]:
+        assert ids[-1] == TOK.index[EOS] and len(TOK.decode(ids).bars) == 4
+    assert len({tuple(ids) for ids in drawn[5]}) == 5
+    for slots in (1, 2):
+        assert [ids.tolist() for ids in drawn[slots]] == [ids.tolist() for ids in drawn[5]]
+
+
+def test_a_primer_starts_every_solo_also_on_refilled_rows():
+    model = skip_model(0)
+    primer = TOK.encode(Solo([Note(60, 0, 6), Note(64, 6, 6)], [Bar(0)]))[1:-1]
+    for ids in sample(model, TOK, 3, ["4/4"] * 3, Sampling(), seed=1, primer=primer, slots=2):
+        assert ids[1:1 + len(primer)].tolist() == primer.tolist()
+        assert [n.pitch for n in TOK.decode(ids).notes[:2]] == [60, 64]
 
 
 def test_banded_sampling_with_its_own_rhythm_temperature_makes_decodable_solos():

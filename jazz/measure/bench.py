@@ -80,32 +80,49 @@ def bench_train(solos, cells: tuple[str, ...], steps: int, seq_len: int = 128, b
 
 
 SAMPLE_RUNS = 3
+SAMPLE_COUNTING = ("tokens of running solos only; batch64: 64 rows drawing 256 solos, a row taking the next "
+                   "solo when its own ends; batch64_one_wave: 64 solos, the batch running until the longest ends")
 
 
-def bench_sample(model, tokenizer, quick: bool) -> tuple[dict[str, float], float]:
-    """Sampling tokens per second: the compiled stateful step at batch 1 and 64 (the best of ``SAMPLE_RUNS``
-    runs, as timeit takes the best: other work on a shared machine only ever slows a run), and the naive
-    re-feed; and the share of batch 64's steps spent on rows that had finished."""
-    from jazz.model.sample import Sampler, sample
+def bench_sample(model, tokenizer, quick: bool) -> tuple[dict[str, float], dict[str, float]]:
+    """Sampling tokens per second, counting only the tokens of solos still running (the best of
+    ``SAMPLE_RUNS`` runs, as timeit takes the best: other work on a shared machine only ever slows a run):
+    one solo; 64 rows drawing four times as many solos, each row taking the next solo when its own ends
+    (jazz.model.rows); 64 solos at once, the batch running until its longest solo ends; and the naive
+    re-feed. Also the share of row-steps spent on rows without a running solo, both ways of batch 64."""
+    from jazz.model.sample import CHUNK, REFILL_CHUNK, Sampler, sample_chunks
 
     sampler = Sampler(model, tokenizer)
     bars = 8 if quick else 32
-    rates, padding = {}, 0.0
-    for batch in (1, 64):
-        sample(model, tokenizer, batch, ["4/4"] * 2, seed=0, sampler=sampler)  # warm up
+    cases = {"batch1": (1, 1), "batch64": (64, 256), "batch64_one_wave": (64, 64)}  # rows, solos
+    rates, idle = {}, {}
+    for name, (count, solos) in cases.items():
+        _drain(sample_chunks(model, tokenizer, solos, ["4/4"] * 2, seed=0, sampler=sampler, slots=count))  # compile
         best = 0.0
         for run in range(1 if quick else SAMPLE_RUNS):
             started = time.perf_counter()
-            rows = sample(model, tokenizer, batch, ["4/4"] * bars, seed=1 + run, sampler=sampler)
+            rows, calls = _drain(sample_chunks(model, tokenizer, solos, ["4/4"] * bars, seed=1 + run,
+                                               sampler=sampler, slots=count))
             elapsed = time.perf_counter() - started
-            real = sum(len(r) - 1 for r in rows)  # tokens after <bos>, up to each row's <eos>
+            real = sum(len(r) - 1 for r in rows)  # tokens after <bos>, up to each solo's <eos>
             best = max(best, real / elapsed)
-            padding = 1 - real / (batch * (max(len(r) for r in rows) - 1))
-        rates[f"batch{batch}"] = round(best, 1)
+            idle[name] = round(max(0.0, 1 - real / (count * calls * (CHUNK if count == solos else REFILL_CHUNK))), 4)
+        rates[name] = round(best, 1)
     rates["naive"] = round(naive_tokens_per_s(model, tokenizer, 10 if quick else 30), 2)
     for name, rate in rates.items():
         say(f"  sample {name}: {rate:,.1f} tokens/s")
-    return rates, round(padding, 4)
+    return rates, {name: idle[name] for name in ("batch64", "batch64_one_wave")}
+
+
+def _drain(chunks) -> tuple[list, int]:
+    """What a ``sample_chunks`` generator returns, and how many calls of the compiled function it made."""
+    calls = 1
+    while True:
+        try:
+            next(chunks)
+            calls += 1
+        except StopIteration as finished:
+            return finished.value, calls
 
 
 def bench_live(bundle, quick: bool) -> dict[str, float]:
@@ -216,13 +233,13 @@ def run_bench(corpus: Path | None, model_dir: Path | None, quick: bool, json_pat
 
     bundle = load_bundle(model_dir)
     say(f"sampling with {bundle.path}")
-    sample_rates, padding = bench_sample(bundle.model, bundle.tokenizer, quick)
+    sample_rates, idle = bench_sample(bundle.model, bundle.tokenizer, quick)
     live = bench_live(bundle, quick)
     live.update(bench_live_lateness(model_dir, quick))
     result = {**parsed, "corpus": str(corpus), "train_tokens_per_s": train,
               "train_step_ms": {cell: round(32 * 128 / rate * 1000, 1) for cell, rate in train.items()},
-              "sample_tokens_per_s": sample_rates, "sample_counting": "tokens of running rows",
-              "batch64_finished_share": padding, **live,
+              "sample_tokens_per_s": sample_rates, "sample_counting": SAMPLE_COUNTING,
+              "idle_row_share": idle, **live,
               "ratios": {"hand-lstm/lstm": round(train["hand-lstm"] / train["lstm"], 3),
                          "gru/lstm": round(train["gru"] / train["lstm"], 3),
                          "batch1/naive": round(sample_rates["batch1"] / sample_rates["naive"], 1)},
@@ -240,8 +257,9 @@ def format_bench(result: dict) -> str:
     lines += [f"train {cell:<10} {rate:>10,.0f} tokens/s, {result['train_step_ms'][cell]:,.0f} ms a step of 32 x 128"
               for cell, rate in result["train_tokens_per_s"].items()]
     lines += [f"sample {name:<9} {rate:>10,.1f} tokens/s" for name, rate in result["sample_tokens_per_s"].items()]
-    lines.append(f"  (tokens of rows still running; {result['batch64_finished_share']:.0%} of batch 64's row-steps "
-                 "went to rows that had finished)")
+    idle = result["idle_row_share"]
+    lines.append(f"  ({result['sample_counting']}; row-steps without a running solo: batch64 {idle['batch64']:.0%}, "
+                 f"batch64_one_wave {idle['batch64_one_wave']:.0%})")
     lines += [f"ratio {name:<12} {value}" for name, value in result["ratios"].items()]
     lines.append(f"live answer: {result['live_answer_ms']:.1f} ms for 4 bars, {result['live_answer_cpu_ms']:.1f} ms "
                  "of CPU (one beat at 160 bpm is 375 ms)")

@@ -6,7 +6,7 @@ mask the tokens the grammar forbids, apply the temperature (one for pitches, one
 and, for pitches, the top-p (nucleus) cut, draw the next token by inverting the cumulative distribution at
 a uniform number supplied from NumPy (so a seed gives the same solo on every backend), and advance the
 grammar and the motif memory. Python only sees the sequences every ``CHUNK`` steps. N solos are sampled
-as one batch.
+as one batch of rows, and a row whose solo has ended takes the next waiting one (jazz.model.rows).
 
 Why the nucleus cuts pitches only: the unlikely pitches are mostly wrong notes and wild leaps, while the
 unlikely positions and durations are the rests and odd rhythms that make a line breathe. Cutting every
@@ -42,13 +42,9 @@ from keras import ops
 
 from jazz.model.context import CONTEXT_SIZE, performance_context
 from jazz.model.features import chord_condition, chord_tables, register_slot
-from jazz.model.motifs import (
-    history_echo,
-    history_pitch_classes,
-    history_push,
-    history_start,
-)
+from jazz.model.motifs import history_echo, history_pitch_classes, history_push
 from jazz.model.network import Head, recurrent_cells
+from jazz.model.rows import Rows, row_count
 from jazz.model.tokens import (
     BOS,
     END,
@@ -57,7 +53,6 @@ from jazz.model.tokens import (
     Tokenizer,
     grammar_advance,
     grammar_mask,
-    grammar_start,
     grammar_tables,
     grammar_time,
 )
@@ -66,6 +61,7 @@ from jazz.progress import Progress
 from jazz.settings import Sampling
 
 CHUNK = 64  # steps per call of the compiled function
+REFILL_CHUNK = 16  # steps per call while solos wait for a row: a row whose solo ends idles until the call ends
 NUCLEUS_ROUNDS = 20  # bisection steps for the top-p threshold
 INTERVAL_BANDS = (0, 2, 4, 7, 12)  # upper ends of the interval sizes of each band; wider intervals form the last
 BAND_COUNT = 2 * len(INTERVAL_BANDS) + 1  # unison, then each size band up and down, then wider up and down
@@ -292,7 +288,8 @@ class _ConcreteTF:
 def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], sampling: Sampling = Sampling(),
            seed: int = 0, primer: np.ndarray | None = None, chords: list[list[ChordChange]] | None = None,
            progress: bool = False, sampler: Sampler | None = None,
-           register: int | list[int | None] | None = None, context: np.ndarray | None = None) -> list[np.ndarray]:
+           register: int | list[int | None] | None = None, context: np.ndarray | None = None,
+           slots: int | None = None) -> list[np.ndarray]:
     """``n`` token sequences (from <bos> to <eos>) whose bars follow ``plan`` (a meter per bar), drawn with
     ``sampling`` (temperatures, nucleus, memories: see the module notes).
 
@@ -300,10 +297,11 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], sa
     pitch to play around (for a model with a register path), one for all rows or one per row; None leaves
     it open. ``context`` is what a model with a context path hears (jazz.model.context.performance_context:
     the tempo and labels), one row for all or one per row; None: 120 bpm, labels unknown. ``primer`` (token
-    ids after <bos>) is forced at the start of every sequence; the rest is sampled.
+    ids after <bos>) is forced at the start of every sequence; the rest is sampled. At most ``slots`` solos
+    (default jazz.model.rows.SLOTS) are drawn at once; the others wait for a row (jazz.model.rows).
     """
     chunks = sample_chunks(model, tokenizer, n, plan, sampling, seed, primer, chords, sampler, register,
-                           context=context)
+                           context=context, slots=slots)
     bar = Progress(f"sampling {n} solo{'s' * (n > 1)}, bars", len(plan), enabled=progress)
     while True:
         try:
@@ -316,11 +314,11 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], sa
 def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], sampling: Sampling = Sampling(),
                   seed: int = 0, primer: np.ndarray | None = None, chords: list[list[ChordChange]] | None = None,
                   sampler: Sampler | None = None, register: int | list[int | None] | None = None,
-                  chunk: int = CHUNK, context: np.ndarray | None = None):
-    """``sample`` as a generator: it yields the bars every row has reached after each call of the compiled
-    function (``chunk`` steps), and returns the sequences, so a caller can do other work in between."""
+                  chunk: int | None = None, context: np.ndarray | None = None, slots: int | None = None):
+    """``sample`` as a generator: it yields the bars the solos have reached on average after each call of the
+    compiled function (``chunk`` steps: by default ``CHUNK``, or ``REFILL_CHUNK`` where solos wait for rows),
+    and returns the sequences, so a caller can do other work in between."""
     sampler = sampler or Sampler(model, tokenizer)
-    rng = np.random.default_rng(seed)
     tables = grammar_tables(tokenizer, plan, plan_slots=_bucket(len(plan) + 1, 256))
     changes = chords if chords is not None else [[] for _ in range(n)]
     harmony = chord_tables(changes, slots=_bucket(max(len(c) for c in changes), 64))
@@ -328,34 +326,24 @@ def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[s
     if len(centres) != n:
         raise ValueError(f"register: {len(centres)} centres for {n} rows")
     heard = performance_context(120.0) if context is None else np.asarray(context, dtype=np.float32)
-    rows = {"register": np.array([register_slot(c) for c in centres], dtype=np.int32),
-            "context": np.ascontiguousarray(np.broadcast_to(heard.reshape(-1, CONTEXT_SIZE), (n, CONTEXT_SIZE)))}
+    given = {"register": np.array([register_slot(c) for c in centres], dtype=np.int32),
+             "context": np.ascontiguousarray(np.broadcast_to(heard.reshape(-1, CONTEXT_SIZE), (n, CONTEXT_SIZE)))}
     forced = np.asarray(primer if primer is not None else [], dtype=np.int32)
     steps = sum(int(tokenizer.bar_steps[tokenizer.bar_id(m)]) for m in plan)
     limit = len(forced) + 2 + len(plan) + 3 * steps  # at most a note per grid step
-    tokens = np.full(n, tokenizer.index[BOS], dtype=np.int32)
-    states, grammar, history, out = sampler.initial_states(n), grammar_start(n), history_start(n), [tokens]
-    for start in range(0, limit, chunk):
-        take = np.full((chunk, n), -1, dtype=np.int32)
-        primed = forced[start:start + chunk]
-        take[:len(primed)] = primed[:, None]
-        uniforms = rng.random((chunk, n), dtype=np.float32)
-        tokens, states, grammar, history, ids = sampler(tokens, states, grammar, history, tables, harmony, rows,
-                                                        uniforms, take, sampling)
-        out.append(np.asarray(ops.convert_to_numpy(ids)).T)
-        phase = np.asarray(ops.convert_to_numpy(grammar["phase"]))
-        if (phase == END).all():
-            break
-        yield int(np.asarray(ops.convert_to_numpy(grammar["bars"])).min())
-    matrix = np.concatenate([out[0][:, None]] + out[1:], axis=1)
-    return [row[: _length(row, tokenizer)] for row in matrix]
+    count = row_count(n, slots)
+    chunk = chunk or (CHUNK if count == n else REFILL_CHUNK)
+    rows = Rows(count, n, seed, tokenizer.index[BOS], sampler.initial_states(count).shape[1], harmony, given,
+                forced, limit)
+    while True:
+        uniforms, take = rows.chunk_inputs(chunk)
+        results = sampler(rows.tokens, rows.states, rows.grammar, rows.history, tables, rows.harmony, rows.given,
+                          uniforms, take, sampling)
+        if not rows.advance(*results, chunk=chunk):
+            return rows.sequences(tokenizer.index[EOS])
+        yield rows.bars_reached()
 
 
 def _bucket(size: int, least: int) -> int:
     """``size`` rounded up to a power of two (at least ``least``): most solos then share one compilation."""
     return max(least, 1 << (size - 1).bit_length())
-
-
-def _length(row: np.ndarray, tokenizer: Tokenizer) -> int:
-    ends = np.flatnonzero(row == tokenizer.index[EOS])
-    return int(ends[0]) + 1 if len(ends) else len(row)
