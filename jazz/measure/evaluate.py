@@ -157,7 +157,7 @@ def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool =
     centres = [given_register(form, bundle.config) for form in forms]
     out: list[Solo | None] = [None] * len(forms)
     for g, (plan, rows) in enumerate(plan_groups(forms)):
-        context = np.stack([given_context(forms[i]) for i in rows])
+        context = np.stack([given_context(forms[i], bundle.model_config.performers) for i in rows])
         sequences = sample(bundle.model, tok, len(rows), plan, seed=seed + g, chords=[forms[i].chords for i in rows],
                            progress=progress, sampler=sampler, register=[centres[i] for i in rows], context=context,
                            sampling=sampling)
