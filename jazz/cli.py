@@ -297,7 +297,7 @@ def run_performer_test(args) -> int:
         raise UsageError(f"--performers: the model in {folder} knows no performers (train one with "
                          "`jazz train --performers`)")
     import_keras_quietly()
-    from jazz.measure.performers import performers_command
+    from jazz.measure.evaluate import performers_command
 
     print(performers_command(args.model, args.paths, seed=args.seed, json_path=args.json, sampling=Sampling.of(args),
                              labels_file=args.labels))

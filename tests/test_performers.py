@@ -158,13 +158,20 @@ def test_a_fine_tune_from_a_model_without_performers_learns_them(tmp_path, capsy
     capsys.readouterr()
     assert main(["generate", "--model", str(base), "--out", str(tmp_path / "old"), "--like", "Miles Davis"]) == 2
     assert "knows no performers" in capsys.readouterr().err
+    assert main(["live", "--model", str(base), "--input", str(corpus / "walk_00.mid"), "--like", "Miles Davis"]) == 2
+    assert "knows no performers" in capsys.readouterr().err
     tuned = tmp_path / "tuned"
     assert main(["train", str(corpus), "--from", str(base), "--out", str(tuned), "--performers", "3",
                  "--keep", "last", *TINY]) == 0
+    assert "starting at zero: context_embedding (its new inputs), context_logits (its new inputs)" in \
+        capsys.readouterr().err
     config = json.loads((tuned / "config.json").read_text())
     assert config["model"]["performers"] == list(PLAYERS) and config["model"]["context"] == CONTEXT_SIZE + 3
     assert main(["generate", "--model", str(tuned), "--out", str(tmp_path / "like"), "--bars", "2",
                  "--like", "MILES DAVIS", "--seed", "1"]) == 0
+    capsys.readouterr()
+    assert main(["live", "--model", str(tuned), "--input", str(corpus / "walk_00.mid"), "--like", "Dizzy"]) == 2
+    assert "choose from Charlie Parker, Miles Davis" in capsys.readouterr().err
 
 
 def test_an_unknown_performer_is_refused_before_keras_loads(tmp_path):

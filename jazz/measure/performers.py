@@ -12,17 +12,12 @@ of the commonest performer's windows among the held-out ones if that is more.
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
-from pathlib import Path
-
 import numpy as np
 
-from jazz.files import UsageError, atomic_write_text
+from jazz.files import UsageError
 from jazz.measure.twosample import FEATURES, TEST_BARS, WINDOW_BARS, solo_windows
 from jazz.model.context import performer_key
 from jazz.music.notes import Solo
-from jazz.settings import Sampling
 
 REGULARIZATION = 0.1  # the logistic regression's C: on held-out WJazzD solos 0.1 told four players apart better than 1
 
@@ -109,27 +104,3 @@ def format_performer_table(result: dict) -> str:
                                           f"{result[s]['share']:>18.3f} of {result[s]['windows']:>4}" for s in sides))
     return "\n".join(lines)
 
-
-def performers_command(model: Path | None, paths: list, seed: int = 0, json_path: Path | None = None,
-                       sampling: Sampling = Sampling(), labels_file: Path | None = None, progress: bool = True) -> str:
-    """`jazz evaluate --performers`: the performer test of the model in ``model`` over the solos under ``paths``
-    (its training split trains the classifier, its validation split is held out); the table as text."""
-    from jazz.measure.evaluate import first_bars, generate_over, load_solos
-    from jazz.model.bundle import load_bundle
-
-    bundle = load_bundle(model)
-    performers = bundle.model_config.performers
-    split = bundle.config.get("split") or {}
-    solos, _ = load_solos(paths, bundle.tokenizer, progress, labels_file)
-    train = [s for s in solos if s.name in set(split.get("train") or [])]
-    held = [first_bars(s, TEST_BARS) for s in solos if s.name in set(split.get("validation") or [])
-            and performer_of(s, performers) is not None]
-    if not held:
-        raise UsageError(f"none of the model's validation solos by its performers is in {', '.join(map(str, paths))}")
-    unnamed = [replace(s, labels={k: v for k, v in s.labels.items() if k != "performer"}) for s in held]
-    generated = {"like": generate_over(bundle, held, seed, progress, sampling),
-                 "unnamed": generate_over(bundle, unnamed, seed, progress, sampling)}
-    result = performer_test(train, held, performers, generated)
-    if json_path is not None:
-        atomic_write_text(json_path, json.dumps({"performer_attribution": result}, indent=1))
-    return format_performer_table(result)

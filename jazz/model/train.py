@@ -207,8 +207,9 @@ def start_from(model: keras.Model, base: Path) -> None:
             new += [layer.name] * bool(layer.weights)
             continue
         weights = old.get_weights()
-        if layer.name in GROWN_INPUTS:
+        if layer.name in GROWN_INPUTS and [w.shape for w in weights] != [tuple(v.shape) for v in layer.weights]:
             weights = [grown(w, tuple(v.shape)) for w, v in zip(weights, layer.weights)]
+            new.append(f"{layer.name} (its new inputs)")
         if [w.shape for w in weights] != [tuple(v.shape) for v in layer.weights]:
             raise UsageError(f"the base model's layer {layer.name} does not fit this layout")
         layer.set_weights(weights)
