@@ -77,6 +77,20 @@ def test_training_windows_and_scoring_hear_the_same_performer():
     assert np.allclose(direct, via_records)
 
 
+def test_training_hides_the_performer_as_often_as_the_labels():
+    from jazz.model.context import LABEL_DROPOUT
+    from jazz.model.train import WindowData
+
+    tok = Tokenizer()
+    windows = WindowData([played_by("Miles Davis")] * 400, tok, 32, 8, augment=True, seed=0,
+                         inputs=["tokens", "context"], performers=PLAYERS)
+    heard = windows.labels[:, -1]
+    assert set(heard.tolist()) == {0, 2}
+    assert abs(np.mean(heard == 0) - LABEL_DROPOUT) < 0.06
+    x, _ = windows[0]
+    assert x["context"].shape[-1] == CONTEXT_SIZE + 3
+
+
 def test_the_performer_default_lives_in_settings():
     from jazz.cli import build_parser
 
@@ -241,3 +255,21 @@ def test_real_players_are_told_apart_on_held_out_solos(wjazzd, tmp_path):
     assert result["real"]["share"] > result["chance"] + 0.1
     assert sum(c["share"] > 0.25 for c in result["real"]["by_performer"].values()) >= 3
 
+
+
+def test_bench_and_the_sampler_give_a_performer_model_its_whole_context(tmp_path):
+    """A model that knows performers samples with every label unknown where nothing is named (jazz bench)."""
+    from jazz.measure.bench import bench_sample, naive_tokens_per_s
+    from jazz.model.context import unknown_context
+    from jazz.model.network import build_model
+
+    tok = Tokenizer()
+    layout = ModelConfig(tok.size, embedding=8, hidden=8, layers=1, first_pitch=tok.first("pitch"),
+                         context=context_size(PLAYERS), performers=PLAYERS)
+    model = build_model(layout)
+    heard = unknown_context(model)
+    assert heard.shape == (CONTEXT_SIZE + 3,) and heard[-3] == CONTEXT_GAIN and not heard[-2:].any()
+    assert np.array_equal(heard, performance_context(120.0, {}, PLAYERS))
+    rates, _ = bench_sample(model, tok, quick=True)
+    assert rates["batch1"] > 0
+    assert naive_tokens_per_s(model, tok, 4) > 0

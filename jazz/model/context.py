@@ -102,3 +102,13 @@ def performance_context(tempo: float, labels: dict[str, str] | None = None,
     """(context_size,) what a model that knows ``performers`` hears while it plays at ``tempo`` with ``labels``
     (missing: unknown; a "performer" label is heard by a model that knows that performer)."""
     return context_features(np.float32(tempo), solo_codes(labels or {}, performers), len(performers))
+
+
+def unknown_context(model, tempo: float = 120.0) -> np.ndarray | None:
+    """What ``model`` (a Keras model) hears at ``tempo`` with every label and the performer unknown, as wide as
+    its context input; None if it has none."""
+    widths = [int(t.shape[-1]) for t in model.inputs if t.name == "context"]
+    if not widths:
+        return None
+    performers = max(widths[0] - CONTEXT_SIZE - 1, 0)
+    return context_features(np.float32(tempo), (0,) * (len(LABEL_KINDS) + bool(performers)), performers)
