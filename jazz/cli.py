@@ -299,7 +299,7 @@ def run_performer_test(args) -> int:
     import_keras_quietly()
     from jazz.measure.evaluate import performers_command
 
-    print(performers_command(args.model, args.paths, seed=args.seed, json_path=args.json, sampling=Sampling.of(args),
+    print(performers_command(args.model, args.paths, n=args.n, seed=args.seed, json_path=args.json, sampling=Sampling.of(args),
                              labels_file=args.labels))
     return 0
 

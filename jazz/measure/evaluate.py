@@ -291,10 +291,11 @@ def evaluate_command(model: Path | None, paths: list, n: int = 20, seed: int = 0
     return report
 
 
-def performers_command(model: Path | None, paths: list, seed: int = 0, json_path: Path | None = None,
+def performers_command(model: Path | None, paths: list, n: int = 20, seed: int = 0, json_path: Path | None = None,
                        sampling: Sampling = Sampling(), labels_file: Path | None = None, progress: bool = True) -> str:
     """`jazz evaluate --performers`: the performer test of the model in ``model`` over the solos under ``paths``
-    (its training split trains the classifier, its validation split is held out); the table as text."""
+    (its training split trains the classifier, its validation split is held out; at least ``n`` solos are
+    generated each way, as many over every held-out solo); the table as text."""
     bundle = load_bundle(model)
     performers = bundle.model_config.performers
     split = bundle.config.get("split") or {}
@@ -304,8 +305,9 @@ def performers_command(model: Path | None, paths: list, seed: int = 0, json_path
             and performer_of(s, performers) is not None]
     if not held:
         raise UsageError(f"none of the model's validation solos by its performers is in {', '.join(map(str, paths))}")
-    unnamed = [replace(s, labels={k: v for k, v in s.labels.items() if k != "performer"}) for s in held]
-    generated = {"like": generate_over(bundle, held, seed, progress, sampling),
+    forms = held * math.ceil(n / len(held))  # more solos over few held-out ones: less sampling noise
+    unnamed = [replace(s, labels={k: v for k, v in s.labels.items() if k != "performer"}) for s in forms]
+    generated = {"like": generate_over(bundle, forms, seed, progress, sampling),
                  "unnamed": generate_over(bundle, unnamed, seed, progress, sampling)}
     result = performer_test(train, held, performers, generated)
     if json_path is not None:

@@ -66,7 +66,7 @@ def performer_test(train: list[Solo], held: list[Solo], performers: tuple[str, .
                    generated: dict[str, list[Solo]] | None = None) -> dict:
     """Train the classifier on the windows of ``train`` (real solos of ``performers``), and measure it on the
     held-out real solos ``held`` and on each list of ``generated`` solos (``generated[name][i]`` was played
-    over ``held[i]``, whose performer is the one to find)."""
+    over ``held[i % len(held)]``, whose performer is the one to find)."""
     train_who = [performer_of(s, performers) for s in train]
     train = [s for s, i in zip(train, train_who) if i is not None]
     x, y = window_rows(train, [i for i in train_who if i is not None])
@@ -83,7 +83,9 @@ def performer_test(train: list[Solo], held: list[Solo], performers: tuple[str, .
               "held_solos": len(keep), "chance": max(1.0 / len(present), float(shares.max(initial=0.0))),
               "real": attributions(model, [held[k] for k in keep], who, performers)}
     for name, solos in (generated or {}).items():
-        result[name] = attributions(model, [solos[k] for k in keep], who, performers)
+        over = [k for k in range(len(solos)) if k % len(held) in keep]
+        result[name] = attributions(model, [solos[k] for k in over], [held_who[k % len(held)] for k in over],
+                                    performers)
     return result
 
 
