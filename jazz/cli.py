@@ -224,6 +224,9 @@ def run_generate(args) -> int:
         raise UsageError("--out DIR is required (the folder for the solos)")
     opts = GenerateOptions(**option_values(GenerateOptions, args), progress=True)
     opts.check()
+    from jazz.model.bundle import checked_performer
+
+    opts.like = checked_performer(args.model, opts.like)
     from jazz.generate import generate_command  # loads Keras only once the arguments are checked
 
     written = generate_command(args.model, args.out, opts, chords=args.chords, tune=args.tune,
@@ -250,6 +253,9 @@ def add_evaluate(p: Parser) -> None:
     p.add_argument("--baseline", nargs="+", metavar="CORPUS",
                    help="the model's training solos, for the n-gram baseline (default: the corpus in config.json)")
     p.add_argument("--card", action="store_true", help="put the results table into the model's card.md")
+    p.add_argument("--performers", action="store_true",
+                   help="only the performer test: a classifier trained on the model's training solos names the "
+                        "players of its validation solos, and of solos generated over them with --like")
     labels = p.add_argument_group("what the model is told of solos the corpus does not label (its labels.csv wins)")
     labels.add_argument("--labels", type=Path, metavar="FILE.csv",
                         help="each solo's style, feel and instrument (columns file, style, feel, instrument)")
@@ -270,6 +276,8 @@ def assumed_labels(args) -> dict[str, str]:
 def run_evaluate(args) -> int:
     must_exist([*args.paths, *(args.baseline or [])] + ([args.labels] if args.labels else []))
     assumed = assumed_labels(args)
+    if args.performers:
+        return run_performer_test(args)
     import_keras_quietly()
     from jazz.measure.evaluate import evaluate_command
 
@@ -277,6 +285,22 @@ def run_evaluate(args) -> int:
     print(evaluate_command(args.model, args.paths, n=args.n, seed=args.seed, json_path=args.json,
                            plots_dir=args.plots, baseline=args.baseline, card_command=command if args.card else None,
                            split=args.split, sampling=Sampling.of(args), labels_file=args.labels, assumed=assumed))
+    return 0
+
+
+def run_performer_test(args) -> int:
+    """`jazz evaluate --performers`: refused before Keras loads if the model knows no performers."""
+    from jazz.model.bundle import default_model_dir, model_performers
+
+    folder = args.model or default_model_dir()
+    if model_performers(folder) == ():
+        raise UsageError(f"--performers: the model in {folder} knows no performers (train one with "
+                         "`jazz train --performers`)")
+    import_keras_quietly()
+    from jazz.measure.evaluate import performers_command
+
+    print(performers_command(args.model, args.paths, n=args.n, seed=args.seed, json_path=args.json, sampling=Sampling.of(args),
+                             labels_file=args.labels))
     return 0
 
 

@@ -107,7 +107,7 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
     from jazz.model.sample import Sampler, sample
 
     sampler, written = Sampler(bundle.model, tok), []
-    context = performance_context(tempo, opts.heard())
+    context = performance_context(tempo, opts.heard(), bundle.model_config.performers)
     for path, seed in zip(paths, solo_seeds(opts.seed, opts.n)):
         [ids] = sample(bundle.model, tok, 1, plan, Sampling.of(opts), seed, primer_ids, chords=[chords],
                        progress=opts.progress, sampler=sampler, register=register, context=context)

@@ -59,6 +59,8 @@ class Sampling:
 # Adam's learning rate from scratch, and when fine-tuning a trained model: a quarter, so that a few new solos
 # move the weights toward a player without washing out what the base model learnt.
 LR, FINETUNE_LR = 2e-3, 5e-4
+# `jazz train --performers` alone: the model learns to name the players with at least this many solos
+PERFORMER_SOLOS = 8
 
 
 def checked_label(kind: str, value: str | None) -> str | None:
@@ -103,8 +105,10 @@ class ModelConfig:
                         flag="--no-echo")
     context: int = 0  # width of the tempo and label features (jazz.model.context); 0: the model hears neither
     first_pitch: int = 0  # token id of the lowest pitch (the interval and register paths place scores from here)
+    performers: tuple[str, ...] = ()  # the players the context names (jazz.model.context); (): none
 
     def __post_init__(self) -> None:
+        self.performers = tuple(self.performers)
         if self.cell not in CELL_KINDS:
             raise ValueError(f"unknown cell {self.cell!r} (choose from {', '.join(CELL_KINDS)})")
         if (self.intervals or self.register or self.echo) and self.first_pitch <= 0:
@@ -153,6 +157,9 @@ class TrainConfig:
         type=float, metavar="M")
     base: str | None = option(None, "fine-tune the trained model in DIR on these solos (its tokenizer and layout win)",
                               flag="--from", type=str, metavar="DIR")
+    performers: int = option(0, "the model hears who plays: the performers with at least N solos in the corpus "
+                                f"(--performers alone: {PERFORMER_SOLOS}); 0: none", nargs="?",
+                             const=PERFORMER_SOLOS, metavar="N")
 
     def __post_init__(self) -> None:
         if self.lr is None:
@@ -166,6 +173,8 @@ class TrainConfig:
             raise UsageError("--max-minutes must be a positive number")
         if self.max_files is not None and self.max_files < 1:
             raise UsageError("--max-files must be at least 1")
+        if self.performers < 0:
+            raise UsageError("--performers must not be negative")
         for name in ("epochs", "seq_len", "batch_size", "patience"):
             if getattr(self, name) < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
@@ -197,6 +206,8 @@ class GenerateOptions:
     style: str | None = option(None, f"the style the model plays in: {', '.join(STYLES)} (default: any)", type=str)
     feel: str = option("swing", f"the rhythm feel: {', '.join(FEELS)}, or none (the model hears no feel, and the "
                                 "notes are written exactly on the grid)")
+    like: str | None = option(None, "play like this performer of the model's corpus (its card lists them), e.g. "
+                                    '"Charlie Parker"', type=str, metavar="NAME")
     meter: str | None = option(None, "time signature, e.g. 4/4 or 3/4 (default 4/4, or the tune's)", type=str)
     force: bool = option(False, "overwrite existing files")
     band: bool = option(True, "write the solo alone (no comping, bass, drums)", flag="--no-band")
@@ -220,7 +231,7 @@ class GenerateOptions:
     def heard(self) -> dict[str, str]:
         """The labels the model hears: the style and feel asked for, and the instrument of ``program``."""
         labels = {"style": self.style, "feel": None if self.feel == "none" else self.feel,
-                  "instrument": instrument_of_program(self.program)}
+                  "instrument": instrument_of_program(self.program), "performer": self.like}
         return {kind: value for kind, value in labels.items() if value}
 
     def check(self) -> None:

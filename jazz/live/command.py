@@ -59,6 +59,8 @@ def add_live(p) -> None:
                    help="stop after this many choruses (default: when stopped, or when --input ends)")
     p.add_argument("--style", help="the style jazz answers in (see jazz generate --help; default: any)")
     p.add_argument("--feel", help="the rhythm feel jazz answers in (default: swing)")
+    p.add_argument("--like", metavar="NAME", help="answer like this performer of the model's corpus (see jazz "
+                                                  "generate --help)")
     p.add_argument("--program", type=int, default=66,
                    help="General MIDI program of jazz's part, 0-127 (66: tenor sax)")
 
@@ -164,6 +166,9 @@ def _check(args) -> None:
     if args.tempo is not None and not 20 <= args.tempo <= 400:
         raise UsageError("--tempo must be between 20 and 400 beats per minute")
     checked_label("style", args.style), checked_label("feel", args.feel)  # before the model loads
+    from jazz.model.bundle import checked_performer
+
+    args.like = checked_performer(args.model, args.like)
     if args.input is not None and not args.input.is_file():
         raise UsageError(f"--input {args.input} does not exist")
     if args.input is not None and args.in_port is not None:
@@ -283,10 +288,10 @@ class Setup:
         self.trading = Trading(args.trade, args.solo)
         sampler = Sampler(bundle.model, bundle.tokenizer)
         heard = {"style": checked_label("style", args.style), "feel": checked_label("feel", args.feel),
-                 "instrument": instrument_of_program(args.program)}
+                 "instrument": instrument_of_program(args.program), "performer": args.like}
+        context = performance_context(tempo, {k: v for k, v in heard.items() if v}, bundle.model_config.performers)
         self.answerer = Answerer(bundle, sampler, sample_chunks, Sampling(temperature=args.temperature),
-                                 program=args.program,
-                                 context=performance_context(tempo, {k: v for k, v in heard.items() if v}))
+                                 program=args.program, context=context)
         self.connection = connection
         self.player = self.output = self.time = self.clock = None
 

@@ -90,19 +90,21 @@ def bench_sample(model, tokenizer, quick: bool) -> tuple[dict[str, float], dict[
     one solo; 64 rows drawing four times as many solos, each row taking the next solo when its own ends
     (jazz.model.rows); 64 solos at once, the batch running until its longest solo ends; and the naive
     re-feed. Also the share of row-steps spent on rows without a running solo, both ways of batch 64."""
+    from jazz.model.context import unknown_context
     from jazz.model.sample import CHUNK, REFILL_CHUNK, Sampler, sample_chunks
 
-    sampler = Sampler(model, tokenizer)
+    sampler, heard = Sampler(model, tokenizer), unknown_context(model)
     bars = 8 if quick else 32
     cases = {"batch1": (1, 1), "batch64": (64, 256), "batch64_one_wave": (64, 64)}  # rows, solos
     rates, idle = {}, {}
     for name, (count, solos) in cases.items():
-        _drain(sample_chunks(model, tokenizer, solos, ["4/4"] * 2, seed=0, sampler=sampler, slots=count))  # compile
+        _drain(sample_chunks(model, tokenizer, solos, ["4/4"] * 2, seed=0, sampler=sampler, slots=count,
+                             context=heard))  # compile
         best = 0.0
         for run in range(1 if quick else SAMPLE_RUNS):
             started = time.perf_counter()
             rows, calls = _drain(sample_chunks(model, tokenizer, solos, ["4/4"] * bars, seed=1 + run,
-                                               sampler=sampler, slots=count))
+                                               sampler=sampler, slots=count, context=heard))
             elapsed = time.perf_counter() - started
             real = sum(len(r) - 1 for r in rows)  # tokens after <bos>, up to each solo's <eos>
             best = max(best, real / elapsed)
@@ -171,13 +173,13 @@ def _condition_width(model) -> int:
 
 def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> float:
     """The approach of the well-known Keras jazz demos: re-feed a window to model.predict for every token."""
-    from jazz.model.context import CONTEXT_SIZE, performance_context
+    from jazz.model.context import unknown_context
     from jazz.model.features import pitch_memory
     from jazz.model.motifs import echo_inputs
 
     rng = np.random.default_rng(0)
     sequence = [tokenizer.index["<bos>"]]
-    names, width = [t.name for t in model.inputs], _condition_width(model)
+    names, width, heard = [t.name for t in model.inputs], _condition_width(model), unknown_context(model)
     started = time.perf_counter()
     for _ in range(tokens):
         x = np.array([sequence[-window:]], dtype="int32")
@@ -186,7 +188,7 @@ def naive_tokens_per_s(model, tokenizer, tokens: int, window: int = 128) -> floa
                   "last_pitch": latest[None], "previous_pitch": before[None],
                   "register": np.full_like(latest[None], 0),
                   "echo": echo_inputs(tokenizer.pitch_slots[x[0]])[None],
-                  "context": np.broadcast_to(performance_context(120.0), (1, x.shape[1], CONTEXT_SIZE))}
+                  "context": None if heard is None else np.broadcast_to(heard, (1, x.shape[1], heard.shape[-1]))}
         inputs = {name: inputs[name] for name in names} if len(names) > 1 else x
         logits = model.predict(inputs, verbose=0)[0, -1]
         probs = np.exp(logits - logits.max())

@@ -15,6 +15,9 @@ compare with real ones over the same chord changes.
 5. **Copying** (jazz.measure.copying): the longest stretch of those solos found verbatim in a training solo,
    against the same for the real solos.
 
+With ``--performers`` (``performers_command``) only the performer test runs (jazz.measure.performers): does
+`--like X` play like X, as a classifier trained on real solos hears it?
+
 The solos are every one under the given folders, or with ``split`` only those of the fixed test split
 (jazz.model.split.test_names) or of the model's validation split found there.
 """
@@ -34,6 +37,7 @@ from jazz.measure.baseline import encodable, ngram_baseline
 from jazz.measure.copying import copying
 from jazz.measure.following import following
 from jazz.measure.givens import given_context, given_register
+from jazz.measure.performers import format_performer_table, performer_of, performer_test
 from jazz.measure.likelihood import model_likelihood
 from jazz.measure.stats import compare, median, solo_stats
 from jazz.measure.twosample import TEST_BARS, two_sample_test
@@ -157,7 +161,7 @@ def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool =
     centres = [given_register(form, bundle.config) for form in forms]
     out: list[Solo | None] = [None] * len(forms)
     for g, (plan, rows) in enumerate(plan_groups(forms)):
-        context = np.stack([given_context(forms[i]) for i in rows])
+        context = np.stack([given_context(forms[i], bundle.model_config.performers) for i in rows])
         sequences = sample(bundle.model, tok, len(rows), plan, seed=seed + g, chords=[forms[i].chords for i in rows],
                            progress=progress, sampler=sampler, register=[centres[i] for i in rows], context=context,
                            sampling=sampling)
@@ -285,3 +289,27 @@ def evaluate_command(model: Path | None, paths: list, n: int = 20, seed: int = 0
         add_card_section(bundle.path, bundle.model.count_params(), "Evaluation",
                          f"```\n{report}\n```\nMeasured with `{rerunnable(card_command)}`.")
     return report
+
+
+def performers_command(model: Path | None, paths: list, n: int = 20, seed: int = 0, json_path: Path | None = None,
+                       sampling: Sampling = Sampling(), labels_file: Path | None = None, progress: bool = True) -> str:
+    """`jazz evaluate --performers`: the performer test of the model in ``model`` over the solos under ``paths``
+    (its training split trains the classifier, its validation split is held out; at least ``n`` solos are
+    generated each way, as many over every held-out solo); the table as text."""
+    bundle = load_bundle(model)
+    performers = bundle.model_config.performers
+    split = bundle.config.get("split") or {}
+    solos, _ = load_solos(paths, bundle.tokenizer, progress, labels_file)
+    train = [s for s in solos if s.name in set(split.get("train") or [])]
+    held = [first_bars(s, TEST_BARS) for s in solos if s.name in set(split.get("validation") or [])
+            and performer_of(s, performers) is not None]
+    if not held:
+        raise UsageError(f"none of the model's validation solos by its performers is in {', '.join(map(str, paths))}")
+    forms = held * math.ceil(n / len(held))  # more solos over few held-out ones: less sampling noise
+    unnamed = [replace(s, labels={k: v for k, v in s.labels.items() if k != "performer"}) for s in forms]
+    generated = {"like": generate_over(bundle, forms, seed, progress, sampling),
+                 "unnamed": generate_over(bundle, unnamed, seed, progress, sampling)}
+    result = performer_test(train, held, performers, generated)
+    if json_path is not None:
+        atomic_write_text(json_path, json.dumps({"performer_attribution": result}, indent=1))
+    return format_performer_table(result)

@@ -36,6 +36,7 @@ def given_tempo(solo: Solo) -> float:
     return float(np.median(solo.tempo_map()[1]))
 
 
-def given_context(solo: Solo) -> np.ndarray:
-    """What a model with a context path hears while it plays over ``solo``: its tempo and its labels."""
-    return performance_context(given_tempo(solo), solo.labels)
+def given_context(solo: Solo, performers: tuple[str, ...] = ()) -> np.ndarray:
+    """What a model with a context path hears while it plays over ``solo``: its tempo and its labels (its
+    performer too, for a model that knows ``performers``)."""
+    return performance_context(given_tempo(solo), solo.labels, performers)

@@ -65,3 +65,33 @@ def load_bundle(path: str | Path | None = None) -> Bundle:
     except Exception as error:  # Keras raises many kinds on a damaged archive
         raise UsageError(f"cannot load {folder / 'model.keras'} ({type(error).__name__}: {str(error)[:200]})") from None
     return Bundle(folder, model, tokenizer, config)
+
+
+def checked_performer(path: str | Path | None, name: str | None) -> str | None:
+    """The performer ``name`` (--like) as the model in ``path`` spells it, read from its config.json alone
+    (before Keras loads); one sentence listing the model's performers if it knows no such one. A folder that
+    is no model is left for load_bundle to refuse."""
+    if name is None:
+        return None
+    from jazz.model.context import performer_key
+
+    folder = Path(path) if path is not None else default_model_dir()
+    performers = model_performers(folder)
+    if performers is None:
+        return name
+    if not performers:
+        raise UsageError(f"--like {name!r}: the model in {folder} knows no performers (train one with "
+                         "`jazz train --performers`)")
+    known = {performer_key(p): p for p in performers}
+    if performer_key(name) not in known:
+        raise UsageError(f"--like {name!r} is not a performer the model knows (choose from {', '.join(performers)})")
+    return known[performer_key(name)]
+
+
+def model_performers(folder: Path) -> tuple[str, ...] | None:
+    """The performers the model in ``folder`` knows, from its config.json alone; None if it is no model."""
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        return ModelConfig.from_dict(config["model"]).performers
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -6,6 +6,10 @@ file's tempo map) and the solo's labels (jazz.music.labels). The tempo enters on
 bands (radial bumps every half octave of tempo), so that a linear map can give slow, medium and fast
 tempi their own habits. Each label kind is one-hot with a slot for "unknown"; training hides each label now
 and then (``LABEL_DROPOUT``), so that the unknown slot learns what a solo of any style sounds like.
+
+A model may also hear the performer: its own vocabulary of players (ModelConfig.performers, those with
+enough training solos), one-hot with an unknown slot, after the labels. A model without one hears the
+``CONTEXT_SIZE`` features alone.
 """
 
 from __future__ import annotations
@@ -33,19 +37,46 @@ def tempo_features(bpm) -> np.ndarray:
     return np.concatenate([octaves[..., None], bumps], axis=-1).astype(np.float32)
 
 
-def label_features(codes: np.ndarray) -> np.ndarray:
-    """(..., sum(LABEL_SIZES)) one-hot label codes (one code per kind, 0: unknown)."""
+def context_size(performers: tuple[str, ...] | list[str] = ()) -> int:
+    """The context width of a model that knows ``performers`` (none: ``CONTEXT_SIZE``)."""
+    return CONTEXT_SIZE + (1 + len(performers) if performers else 0)
+
+
+def label_features(codes: np.ndarray, performers: int = 0) -> np.ndarray:
+    """(..., sum(LABEL_SIZES) [+ 1 + performers]) one-hot label codes (one code per kind, then the performer's
+    if ``performers`` > 0; 0: unknown)."""
     codes = np.asarray(codes, dtype=np.int64)
-    parts = [np.eye(size, dtype=np.float32)[codes[..., i]] for i, size in enumerate(LABEL_SIZES)]
+    sizes = LABEL_SIZES + ((1 + performers,) if performers else ())
+    parts = [np.eye(size, dtype=np.float32)[codes[..., i]] for i, size in enumerate(sizes)]
     return np.concatenate(parts, axis=-1)
 
 
-def context_features(bpm, codes) -> np.ndarray:
-    """(..., CONTEXT_SIZE) float32: tempo features and one-hot labels, times ``CONTEXT_GAIN``; ``codes``
-    broadcasts against ``bpm``."""
+def context_features(bpm, codes, performers: int = 0) -> np.ndarray:
+    """(..., context_size) float32: tempo features and one-hot labels, times ``CONTEXT_GAIN``; ``codes``
+    (one per label kind, then the performer's for a model that knows ``performers`` > 0 of them) broadcasts
+    against ``bpm``."""
     bpm = np.asarray(bpm, dtype=np.float32)
-    labels = label_features(np.broadcast_to(np.asarray(codes), bpm.shape + (len(LABEL_KINDS),)))
+    kinds = len(LABEL_KINDS) + bool(performers)
+    labels = label_features(np.broadcast_to(np.asarray(codes), bpm.shape + (kinds,)), performers)
     return CONTEXT_GAIN * np.concatenate([tempo_features(bpm), labels], axis=-1)
+
+
+def performer_key(name: str | None) -> str:
+    """A performer's name as matched: lower case, without spaces or punctuation ("Charlie Parker" =
+    "charlieparker")."""
+    return "".join(ch for ch in (name or "").lower() if ch.isalnum())
+
+
+def performer_code(name: str | None, performers: tuple[str, ...] | list[str]) -> int:
+    """A performer's code for a model that knows ``performers``: 1 + its place there, 0 if unknown."""
+    keys = [performer_key(p) for p in performers]
+    key = performer_key(name)
+    return 1 + keys.index(key) if key and key in keys else 0
+
+
+def solo_codes(labels: dict[str, str], performers: tuple[str, ...] | list[str] = ()) -> tuple[int, ...]:
+    """A solo's label codes as a model hears them: one per kind, then its performer's if the model knows any."""
+    return codes(labels) + ((performer_code(labels.get("performer"), performers),) if performers else ())
 
 
 def local_tempo(solo: Solo, steps: np.ndarray) -> np.ndarray:
@@ -66,6 +97,18 @@ def hide_labels(codes: np.ndarray, rng: np.random.Generator, rate: float = LABEL
     return np.where(rng.random(codes.shape) < rate, 0, codes)
 
 
-def performance_context(tempo: float, labels: dict[str, str] | None = None) -> np.ndarray:
-    """(CONTEXT_SIZE,) what a model hears while it plays at ``tempo`` with ``labels`` (missing: unknown)."""
-    return context_features(np.float32(tempo), codes(labels or {}))
+def performance_context(tempo: float, labels: dict[str, str] | None = None,
+                        performers: tuple[str, ...] | list[str] = ()) -> np.ndarray:
+    """(context_size,) what a model that knows ``performers`` hears while it plays at ``tempo`` with ``labels``
+    (missing: unknown; a "performer" label is heard by a model that knows that performer)."""
+    return context_features(np.float32(tempo), solo_codes(labels or {}, performers), len(performers))
+
+
+def unknown_context(model, tempo: float = 120.0) -> np.ndarray | None:
+    """What ``model`` (a Keras model) hears at ``tempo`` with every label and the performer unknown, as wide as
+    its context input; None if it has none."""
+    widths = [int(t.shape[-1]) for t in model.inputs if t.name == "context"]
+    if not widths:
+        return None
+    performers = max(widths[0] - CONTEXT_SIZE - 1, 0)
+    return context_features(np.float32(tempo), (0,) * (len(LABEL_KINDS) + bool(performers)), performers)

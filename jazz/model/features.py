@@ -19,12 +19,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from jazz.model.context import context_features, local_tempo
+from jazz.model.context import context_features, local_tempo, solo_codes
 from jazz.model.motifs import echo_inputs
 from jazz.model.tokens import Tokenizer
 from jazz.music.chord_parse import to_chord
 from jazz.music.chords import NO_CHORD
-from jazz.music.labels import codes
 from jazz.music.notes import HIGHEST_PITCH, LOWEST_PITCH, ChordChange, Solo
 from jazz.settings import ModelConfig
 
@@ -127,7 +126,7 @@ def model_inputs(tokenizer: Tokenizer, solo: Solo, config: ModelConfig,
         memory["echo"] = echo_inputs(tokenizer.pitch_slots[inputs["tokens"]])
     if config.context:
         bpm = local_tempo(solo, token_times(tokenizer, inputs["tokens"]))
-        memory["context"] = context_features(bpm, codes(solo.labels))
+        memory["context"] = context_features(bpm, solo_codes(solo.labels, config.performers), len(config.performers))
     return inputs | {name: memory[name] for name in config.input_names if name in memory}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+from collections import Counter
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +15,7 @@ from jazz.midi.beat import off_beat_warning
 from jazz.midi.corpus import load_corpus, scan_corpus
 from jazz.model.bundle import Bundle, load_bundle
 from jazz.model.checkpoints import last_epoch
-from jazz.model.context import CONTEXT_SIZE
+from jazz.model.context import context_size
 from jazz.model.distribute import configure_cpu_devices, is_chief_process
 from jazz.model.features import CONDITION_SIZE, solo_centre
 from jazz.model.split import hold_out_end, test_names
@@ -105,6 +106,7 @@ def _fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | No
           + ("" if table else " (none: give --labels FILE.csv)"), file=sys.stderr)
     heard = {"labelled_solos": labelled, "vocabularies": {k: list(v) for k, v in VOCABULARIES.items()},
              "test_split_left_out": before - len(data)}
+    solos_by = performer_solos(data.players, cfg.performers)
     split = None
     if len(data) == 1 or base:  # a fine-tune's few solos, or one long solo, are read as solos
         keep = set(data.names)  # the solos the token corpus took (it skips what the tokenizer cannot encode)
@@ -115,13 +117,16 @@ def _fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | No
         data, split = start + end, ([0], [1])
     validation = ""  # for a fine-tune: how its validation solos were drawn
     if base:
-        model_cfg, data = base_layout(base, data, chords, cfg.lr)
+        model_cfg, data = base_layout(base, data, chords, cfg.lr, tuple(solos_by))
         if split is None:
             split, validation = outside_base(base, [s.name for s in data], cfg.val_split, cfg.seed)
     else:
-        model_cfg = new_layout(layout, tokenizer, data, chords)
+        model_cfg = new_layout(layout | {"performers": tuple(solos_by)}, tokenizer, data, chords)
     if saved:  # the checkpoint's layout, whatever today's defaults are; the card keeps its sections
         model_cfg = ModelConfig.from_dict(saved["model"])
+    if model_cfg.performers:
+        heard["vocabularies"]["performer"] = list(model_cfg.performers)
+        heard["performer_solos"] = {p: solos_by.get(p, 0) for p in model_cfg.performers}
     sections = dict(saved.get("card_sections") or {}) | ({"Notes": card_note} if card_note else {})
     extra = defaults_for_sampling(data) | {"card_sections": sections, "labels": heard}
     if base:  # a resumed fine-tune keeps the base's score before fine-tuning
@@ -194,7 +199,7 @@ def new_layout(layout: dict, tokenizer: Tokenizer, data: TokenCorpus | list[Solo
     print(f"chords: given to the model ({count} solos have them)" if with_chords else "chords: none",
           file=sys.stderr)
     return ModelConfig(**layout, vocab_size=tokenizer.size, condition=CONDITION_SIZE if with_chords else 0,
-                       first_pitch=tokenizer.first("pitch"), context=CONTEXT_SIZE)
+                       first_pitch=tokenizer.first("pitch"), context=context_size(layout.get("performers", ())))
 
 
 def load_base(folder: Path) -> Bundle:
@@ -205,11 +210,16 @@ def load_base(folder: Path) -> Bundle:
         raise UsageError(f"--from {folder} is not a model to fine-tune: {error}") from None
 
 
-def base_layout(base: Bundle, solos: list[Solo], chords: bool, lr: float) -> tuple[ModelConfig, list[Solo]]:
-    """The base model's layout (it must be, for its weights to fit), and the solos as it will hear them."""
+def base_layout(base: Bundle, solos: list[Solo], chords: bool, lr: float,
+                performers: tuple[str, ...] = ()) -> tuple[ModelConfig, list[Solo]]:
+    """The base model's layout (it must be, for its weights to fit), and the solos as it will hear them. A base
+    that never heard the tempo and labels, or the ``performers``, learns to, from zero (train.start_from)."""
     layout = base.model_config
-    if not layout.context:  # a base that never heard the tempo and labels learns to, from zero
-        layout = replace(layout, context=CONTEXT_SIZE)
+    if layout.performers and performers:
+        print(f"performers: the base model's {len(layout.performers)} (it already knows performers)", file=sys.stderr)
+    elif performers:
+        layout = replace(layout, performers=performers)
+    layout = replace(layout, context=context_size(layout.performers))
     print(f"fine-tuning {base.path.resolve().name}: its tokenizer and layout ({layout.cell}, {layout.layers} × "
           f"{layout.hidden} units), learning rate {lr}", file=sys.stderr)
     if layout.condition and not chords:  # the base hears chords; --no-chords tells it none is sounding
@@ -240,6 +250,18 @@ def describe_base(base: Bundle) -> dict:
              "weimar": uses_weimar(corpus, split.get("train", []) + split.get("validation", []))
              or bool(config.get("base_model", {}).get("weimar"))}
     return about | ({"base_model": config["base_model"]} if config.get("base_model") else {})
+
+
+def performer_solos(players: list[str], minimum: int) -> dict[str, int]:
+    """The performers a model learns to name: those with at least ``minimum`` solos (0: none), most solos first,
+    with their counts; said on stderr."""
+    counts = Counter(p for p in players if p)
+    chosen = {p: n for p, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= minimum > 0}
+    if minimum > 0:
+        print(f"performers: {len(chosen)} with at least {minimum} solos"
+              + (f" ({', '.join(f'{p} {n}' for p, n in chosen.items())})" if chosen else
+                 " (none: the labels name too few solos of any one player)"), file=sys.stderr)
+    return chosen
 
 
 def defaults_for_sampling(data: TokenCorpus | list[Solo]) -> dict:

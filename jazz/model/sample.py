@@ -40,7 +40,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from jazz.model.context import CONTEXT_SIZE, performance_context
+from jazz.model.context import performance_context
 from jazz.model.features import chord_condition, chord_tables, register_slot
 from jazz.model.motifs import history_echo, history_pitch_classes, history_push
 from jazz.model.network import Head, recurrent_cells
@@ -327,7 +327,7 @@ def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[s
         raise ValueError(f"register: {len(centres)} centres for {n} rows")
     heard = performance_context(120.0) if context is None else np.asarray(context, dtype=np.float32)
     given = {"register": np.array([register_slot(c) for c in centres], dtype=np.int32),
-             "context": np.ascontiguousarray(np.broadcast_to(heard.reshape(-1, CONTEXT_SIZE), (n, CONTEXT_SIZE)))}
+             "context": np.ascontiguousarray(np.broadcast_to(heard.reshape(-1, heard.shape[-1]), (n, heard.shape[-1])))}
     forced = np.asarray(primer if primer is not None else [], dtype=np.int32)
     steps = sum(int(tokenizer.bar_steps[tokenizer.bar_id(m)]) for m in plan)
     limit = len(forced) + 2 + len(plan) + 3 * steps  # at most a note per grid step

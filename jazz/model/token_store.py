@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from jazz.model.context import context_features, local_tempo
+from jazz.model.context import context_features, local_tempo, performer_code
 from jazz.model.features import CHORD_FEATURES, pitch_memory, solo_centre, token_times
 from jazz.model.motifs import (
     ECHO_ORDERS,
@@ -95,9 +95,11 @@ class TokenCorpus:
     their records were laid end to end.
     """
 
-    def __init__(self, records: np.ndarray, solos: np.ndarray, names: list[str], labels: np.ndarray | None = None):
+    def __init__(self, records: np.ndarray, solos: np.ndarray, names: list[str], labels: np.ndarray | None = None,
+                 players: list[str] | None = None):
         self.records, self.solos, self.names = records, solos, list(names)
         self.labels = np.zeros((len(solos), len(LABEL_KINDS)), np.int64) if labels is None else labels  # codes
+        self.players = list(players) if players is not None else [""] * len(solos)  # each solo's performer
         self.virtual_starts = np.concatenate([[0], np.cumsum(solos["length"])[:-1]]).astype(np.int64)
 
     @classmethod
@@ -107,17 +109,27 @@ class TokenCorpus:
         rows = np.array([solo_row(s, len(p), int(a)) for s, p, a in zip(solos, parts, starts)], dtype=SOLO)
         records = np.concatenate(parts) if parts else np.zeros(0, RECORD)
         labels = np.array([codes(s.labels) for s in solos], dtype=np.int64).reshape(len(solos), len(LABEL_KINDS))
-        return cls(records, rows, [s.name for s in solos], labels)
+        return cls(records, rows, [s.name for s in solos], labels, [s.labels.get("performer", "") for s in solos])
 
     def subset(self, indices) -> TokenCorpus:
         indices = list(indices)
-        return TokenCorpus(self.records, self.solos[indices], [self.names[i] for i in indices], self.labels[indices])
+        return TokenCorpus(self.records, self.solos[indices], [self.names[i] for i in indices], self.labels[indices],
+                           [self.players[i] for i in indices])
 
     def label(self, table: dict[str, dict[str, str]]) -> int:
         """Take each solo's labels from ``table`` ({name: {kind: value}}); return how many solos it labels."""
         found = [table.get(name) for name in self.names]
         self.labels = np.array([codes(row or {}) for row in found], dtype=np.int64).reshape(len(self.names), -1)
+        self.players = [(row or {}).get("performer", "") for row in found]
         return sum(row is not None for row in found)
+
+    def codes(self, performers: tuple[str, ...] = ()) -> np.ndarray:
+        """(solos, kinds [+ 1]) label codes as a model that knows ``performers`` hears them (the performer's
+        last)."""
+        if not performers:
+            return self.labels
+        heard = np.array([performer_code(p, performers) for p in self.players], dtype=np.int64).reshape(-1, 1)
+        return np.concatenate([self.labels, heard], axis=1)
 
     def __len__(self) -> int:
         return len(self.solos)
@@ -164,12 +176,13 @@ def transposed_tokens(tokenizer: Tokenizer, tokens: np.ndarray, shift: np.ndarra
 
 
 def window_inputs(tokenizer: Tokenizer, records: np.ndarray, shift: np.ndarray, centre: np.ndarray,
-                  names: list[str], labels: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                  names: list[str], labels: np.ndarray | None = None, performers: int = 0) -> dict[str, np.ndarray]:
     """The model inputs ``names`` of records moved by ``shift`` (per record); ``centre``: each record's
-    solo centre pitch (-1: none); ``labels``: each record's solo label codes (..., kinds; None: unknown)."""
+    solo centre pitch (-1: none); ``labels``: each record's solo label codes (..., kinds [+ performer, for a model
+    that knows ``performers`` > 0]; None: unknown)."""
     inputs = {"tokens": transposed_tokens(tokenizer, records["token"], shift)}
     if "context" in names:
-        inputs["context"] = context_features(records["tempo"], 0 if labels is None else labels)
+        inputs["context"] = context_features(records["tempo"], 0 if labels is None else labels, performers)
     last = np.where(records["last"] > 0, records["last"] + shift, 0).astype(np.int32)
     if "condition" in names:
         inputs["condition"] = np.concatenate([code_features(records["now"], shift),

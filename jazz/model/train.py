@@ -34,6 +34,7 @@ from jazz.report.plots import plot_history, read_history
 from jazz.settings import ModelConfig, TrainConfig
 
 LN2 = math.log(2.0)
+GROWN_INPUTS = ("context_embedding", "context_logits")  # layers whose input may be wider than the base's
 
 
 class WindowData(keras.utils.PyDataset):
@@ -51,9 +52,10 @@ class WindowData(keras.utils.PyDataset):
 
     def __init__(self, data: TokenCorpus | list[Solo], tokenizer: Tokenizer, seq_len: int, batch_size: int,
                  augment: bool, seed: int, inputs: list[str] | None = None, shard: tuple[int, int] = (0, 1),
-                 multiple: int = 1):
+                 multiple: int = 1, performers: tuple[str, ...] = ()):
         super().__init__()
         self.data = data if isinstance(data, TokenCorpus) else TokenCorpus.from_solos(tokenizer, data)
+        self.performers, self.codes = len(performers), self.data.codes(performers)
         self.tok, self.seq_len, self.batch_size, self.augment = tokenizer, seq_len, batch_size, augment
         self.inputs, self.shard, self.multiple = list(inputs or ["tokens"]), shard, multiple
         self.whole_batches = augment
@@ -65,7 +67,7 @@ class WindowData(keras.utils.PyDataset):
     def _build(self) -> None:
         """This epoch's transpositions, window offset and window order."""
         self.shifts = self.data.random_shifts(self.rng, self.tok) if self.augment else np.zeros(len(self.data), int)
-        self.labels = hide_labels(self.data.labels, self.rng) if self.augment else self.data.labels
+        self.labels = hide_labels(self.codes, self.rng) if self.augment else self.codes
         if not self.augment:  # a short validation set still gives one window
             self.seq_len = min(self.seq_len, self.tokens_total - 1)
         self.offset = int(self.rng.integers(self.seq_len)) if self.augment else 0
@@ -98,7 +100,7 @@ class WindowData(keras.utils.PyDataset):
         records, solo = self.data.gather(positions)
         shift = self.shifts[solo]
         x = window_inputs(self.tok, records[:, :-1], shift[:, :-1], self.centres[solo[:, :-1]], self.inputs,
-                          self.labels[solo[:, :-1]])
+                          self.labels[solo[:, :-1]], self.performers)
         y = transposed_tokens(self.tok, records["token"][:, 1:], shift[:, 1:])
         if self.multiple > 1:
             return (x["tokens"] if len(x) == 1 else x), y, np.repeat(weights[:, None], y.shape[1], axis=1)
@@ -156,7 +158,8 @@ def _train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cf
     data = data if isinstance(data, TokenCorpus) else TokenCorpus.from_solos(tokenizer, data)
     train_idx, val_idx = split or split_names(data.names, cfg.val_split, cfg.seed)
     windows = {"seq_len": cfg.seq_len, "batch_size": cfg.batch_size, "seed": cfg.seed,
-               "inputs": model_cfg.input_names, "shard": plan.shard, "multiple": plan.replicas}
+               "inputs": model_cfg.input_names, "shard": plan.shard, "multiple": plan.replicas,
+               "performers": model_cfg.performers}
     train_data = WindowData(data.subset(train_idx), tokenizer, augment=cfg.augment, **windows)
     val_data = WindowData(data.subset(val_idx), tokenizer, augment=False, **windows)
     out.mkdir(parents=True, exist_ok=True)
@@ -191,7 +194,8 @@ def _train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cf
 
 def start_from(model: keras.Model, base: Path) -> None:
     """Give ``model`` the weights of the trained model in ``base``, layer by layer by name; layers the base
-    lacks (a path it was trained without) keep their initial weights, which start at zero."""
+    lacks (a path it was trained without) keep their initial weights, which start at zero, and so do the rows
+    of context inputs it lacks (the performers: ``grown``)."""
     import jazz.model.cells  # noqa: F401  (registers the hand-built cells for deserialization)
     import jazz.model.paths  # noqa: F401  (and the output layers)
 
@@ -202,11 +206,22 @@ def start_from(model: keras.Model, base: Path) -> None:
         if old is None or not layer.weights:
             new += [layer.name] * bool(layer.weights)
             continue
-        if [w.shape for w in old.weights] != [w.shape for w in layer.weights]:
+        weights = old.get_weights()
+        if layer.name in GROWN_INPUTS and [w.shape for w in weights] != [tuple(v.shape) for v in layer.weights]:
+            weights = [grown(w, tuple(v.shape)) for w, v in zip(weights, layer.weights)]
+            new.append(f"{layer.name} (its new inputs)")
+        if [w.shape for w in weights] != [tuple(v.shape) for v in layer.weights]:
             raise UsageError(f"the base model's layer {layer.name} does not fit this layout")
-        layer.set_weights(old.get_weights())
+        layer.set_weights(weights)
     if new:
         print(f"new paths, starting at zero: {', '.join(new)}", file=sys.stderr)
+
+
+def grown(weight: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A base's input kernel with zero rows appended up to ``shape`` (new inputs that change nothing yet)."""
+    if weight.ndim != 2 or len(shape) != 2 or shape[1] != weight.shape[1] or shape[0] < weight.shape[0]:
+        return weight
+    return np.concatenate([weight, np.zeros((shape[0] - weight.shape[0], shape[1]), weight.dtype)])
 
 
 def _score_base(model: keras.Model, val_data: WindowData, out: Path) -> None:

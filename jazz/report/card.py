@@ -133,13 +133,23 @@ def _heard(model: dict, labels: dict) -> str:
     """The context a model plays from: the tempo and which labels, with how many training solos had them."""
     if not model.get("context"):
         return "nothing else (no tempo, style, feel or instrument)"
-    kinds = "; ".join(f"{kind} ({', '.join(values)})" for kind, values in labels.get("vocabularies", {}).items())
+    kinds = "; ".join(f"{kind} ({', '.join(values)})" for kind, values in labels.get("vocabularies", {}).items()
+                      if kind != "performer")
     told = labels.get("labelled_solos")
     source = f" ({told} of the corpus's solos had labels; unknown for the rest)" if told is not None else ""
     held = labels.get("test_split_left_out")
     test = f". The {held} solos of the fixed test split were left out of training and validation" if held else ""
     return (f"the tempo at every step (from the tempo map, on a log scale), and each solo's {kinds or 'labels'}"
-            f"{source}; generation names them with --tempo, --style, --feel and --program{test}")
+            f"{source}; generation names them with --tempo, --style, --feel and --program{test}"
+            + _performers(labels.get("performer_solos") or {}))
+
+
+def _performers(solos: dict[str, int]) -> str:
+    """The players a model knows (--like), with how many solos of each it trained on."""
+    if not solos:
+        return ""
+    named = ", ".join(f"{name} ({count} solos)" for name, count in solos.items())
+    return f". It also hears who plays, and `jazz generate --like NAME` names one of its {len(solos)} performers: {named}"
 
 
 def _skips(model: dict) -> str:
