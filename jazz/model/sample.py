@@ -61,7 +61,7 @@ from jazz.progress import Progress
 from jazz.settings import Sampling
 
 CHUNK = 64  # steps per call of the compiled function
-REFILL_CHUNK = 16  # steps per call while solos wait for a row: a row whose solo ends idles until the call ends
+REFILL_CHUNK = 32  # steps per call while solos wait for a row: shorter calls cost more than the idle steps they save
 NUCLEUS_ROUNDS = 20  # bisection steps for the top-p threshold
 INTERVAL_BANDS = (0, 2, 4, 7, 12)  # upper ends of the interval sizes of each band; wider intervals form the last
 BAND_COUNT = 2 * len(INTERVAL_BANDS) + 1  # unison, then each size band up and down, then wider up and down
