@@ -273,3 +273,7 @@ def test_bench_and_the_sampler_give_a_performer_model_its_whole_context(tmp_path
     rates, _ = bench_sample(model, tok, quick=True)
     assert rates["batch1"] > 0
     assert naive_tokens_per_s(model, tok, 4) > 0
+    from jazz.model.sample import sample
+
+    [ids] = sample(model, tok, 1, ["4/4"] * 2, seed=0)  # no context named: the model's own width, all unknown
+    assert len(tok.decode(ids).bars) == 2

@@ -40,7 +40,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from jazz.model.context import performance_context
+from jazz.model.context import performance_context, unknown_context
 from jazz.model.features import chord_condition, chord_tables, register_slot
 from jazz.model.motifs import history_echo, history_pitch_classes, history_push
 from jazz.model.network import Head, recurrent_cells
@@ -296,8 +296,8 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], sa
     ``chords`` gives every row its chord changes (for a chord-aware model). ``register`` is the centre
     pitch to play around (for a model with a register path), one for all rows or one per row; None leaves
     it open. ``context`` is what a model with a context path hears (jazz.model.context.performance_context:
-    the tempo and labels), one row for all or one per row; None: 120 bpm, labels unknown. ``primer`` (token
-    ids after <bos>) is forced at the start of every sequence; the rest is sampled. At most ``slots`` solos
+    the tempo and labels), one row for all or one per row; None: 120 bpm, labels and performer unknown.
+    ``primer`` (token ids after <bos>) is forced at the start of every sequence; the rest is sampled. At most ``slots`` solos
     (default jazz.model.rows.SLOTS) are drawn at once; the others wait for a row (jazz.model.rows).
     """
     chunks = sample_chunks(model, tokenizer, n, plan, sampling, seed, primer, chords, sampler, register,
@@ -325,6 +325,8 @@ def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[s
     centres = list(register) if isinstance(register, (list, tuple, np.ndarray)) else [register] * n
     if len(centres) != n:
         raise ValueError(f"register: {len(centres)} centres for {n} rows")
+    if context is None:  # every label unknown, as wide as the model's context (performers included)
+        context = unknown_context(model)
     heard = performance_context(120.0) if context is None else np.asarray(context, dtype=np.float32)
     given = {"register": np.array([register_slot(c) for c in centres], dtype=np.int32),
              "context": np.ascontiguousarray(np.broadcast_to(heard.reshape(-1, heard.shape[-1]), (n, heard.shape[-1])))}
