@@ -219,8 +219,15 @@ def test_the_performer_test_runs_on_a_model_with_performers(tmp_path, capsys):
     assert result["held_solos"] == len([n for n in validation if n != "walk_10"])
     assert result["like"]["windows"] > 0 and 0 <= result["like"]["share"] <= 1
     assert result["chance"] >= 0.5
-    assert main(["evaluate", str(corpus), "--performers"]) == 2  # the bundled model knows no performers
+    plain = tmp_path / "plain"  # a model without performers: refused from its config.json, before Keras
+    plain.mkdir()
+    tok = Tokenizer()
+    (plain / "config.json").write_text(json.dumps({"model": ModelConfig(tok.size, first_pitch=tok.first("pitch"),
+                                                                         context=CONTEXT_SIZE).to_dict()}))
+    assert main(["evaluate", str(corpus), "--model", str(plain), "--performers"]) == 2
     assert "knows no performers" in capsys.readouterr().err
+    assert main(["evaluate", str(corpus), "--performers"]) == 2  # the bundled model's players made none of these
+    assert "none of the model's validation solos by its performers" in capsys.readouterr().err
 
 
 def test_real_players_are_told_apart_on_held_out_solos(wjazzd, tmp_path):
