@@ -91,6 +91,7 @@ def bench_sample(model, tokenizer, quick: bool) -> tuple[dict[str, float], dict[
     (jazz.model.rows); 64 solos at once, the batch running until its longest solo ends; and the naive
     re-feed. Also the share of row-steps spent on rows without a running solo, both ways of batch 64."""
     from jazz.model.context import unknown_context
+    from jazz.model.rows import steps_per_call
     from jazz.model.sample import CHUNK, REFILL_CHUNK, Sampler, sample_chunks
 
     sampler, heard = Sampler(model, tokenizer), unknown_context(model)
@@ -108,7 +109,8 @@ def bench_sample(model, tokenizer, quick: bool) -> tuple[dict[str, float], dict[
             elapsed = time.perf_counter() - started
             real = sum(len(r) - 1 for r in rows)  # tokens after <bos>, up to each solo's <eos>
             best = max(best, real / elapsed)
-            idle[name] = round(max(0.0, 1 - real / (count * calls * (CHUNK if count == solos else REFILL_CHUNK))), 4)
+            steps = steps_per_call(count, solos, CHUNK, REFILL_CHUNK)
+            idle[name] = round(max(0.0, 1 - real / (count * calls * steps)), 4)
         rates[name] = round(best, 1)
     rates["naive"] = round(naive_tokens_per_s(model, tokenizer, 10 if quick else 30), 2)
     for name, rate in rates.items():

@@ -300,9 +300,9 @@ def performers_command(model: Path | None, paths: list, n: int = 20, seed: int =
     performers = bundle.model_config.performers
     split = bundle.config.get("split") or {}
     solos, _ = load_solos(paths, bundle.tokenizer, progress, labels_file)
-    train = [s for s in solos if s.name in set(split.get("train") or [])]
-    held = [first_bars(s, TEST_BARS) for s in solos if s.name in set(split.get("validation") or [])
-            and performer_of(s, performers) is not None]
+    trained, validation = set(split.get("train") or []), set(split.get("validation") or [])
+    train = [s for s in solos if s.name in trained]
+    held = [first_bars(s, TEST_BARS) for s in solos if s.name in validation and performer_of(s, performers) is not None]
     if not held:
         raise UsageError(f"none of the model's validation solos by its performers is in {', '.join(map(str, paths))}")
     forms = held * math.ceil(n / len(held))  # more solos over few held-out ones: less sampling noise

@@ -22,13 +22,14 @@ SLOTS = 64  # most rows in one batch: solos beyond it wait for a row
 
 
 class Rows:
-    """``count`` rows drawing ``n`` solos. Per solo: the chord tables ``harmony`` and the per-row model inputs
-    ``given`` (arrays with one row per solo). ``forced`` (token ids) starts every solo; ``limit`` is the most
-    steps a solo may take."""
+    """Rows drawing ``n`` solos, one per row of the recurrent ``states`` (zeros) at a time. Per solo: the chord
+    tables ``harmony`` and the per-row model inputs ``given`` (arrays with one row per solo). ``forced`` (token
+    ids) starts every solo; ``limit`` is the most steps a solo may take."""
 
-    def __init__(self, count: int, n: int, seed: int, bos: int, state_width: int, harmony: dict, given: dict,
+    def __init__(self, states: np.ndarray, n: int, seed: int, bos: int, harmony: dict, given: dict,
                  forced: np.ndarray, limit: int):
         self.n, self.bos, self.forced, self.limit = n, bos, forced, limit
+        count = len(states)
         self.harmony_all, self.given_all = harmony, given
         self.streams = [np.random.default_rng([seed, k]) for k in range(n)]
         self.solo = np.arange(count)  # the solo each row draws (an idle row keeps its last one)
@@ -38,7 +39,7 @@ class Rows:
         self.pieces: list[list[np.ndarray]] = [[np.array([bos], dtype=np.int32)] for _ in range(n)]
         self.bars_done = np.zeros(n, dtype=np.int64)
         self.tokens = np.full(count, bos, dtype=np.int32)
-        self.states = np.zeros((count, state_width), dtype="float32")
+        self.states = states
         self.grammar, self.history = grammar_start(count), history_start(count)
         self._select()
 
@@ -113,4 +114,10 @@ class Rows:
 def row_count(n: int, slots: int | None = None) -> int:
     """Rows for ``n`` solos: all of them, up to ``slots`` (default ``SLOTS``)."""
     return max(1, min(n, slots or SLOTS))
+
+
+def steps_per_call(rows: int, n: int, whole: int, refilling: int) -> int:
+    """Steps per call of the compiled function: ``whole`` when every solo has its row, else ``refilling``
+    (shorter, so a row whose solo has ended soon takes the next)."""
+    return whole if rows >= n else refilling
 

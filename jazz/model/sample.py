@@ -44,7 +44,7 @@ from jazz.model.context import performance_context, unknown_context
 from jazz.model.features import chord_condition, chord_tables, register_slot
 from jazz.model.motifs import history_echo, history_pitch_classes, history_push
 from jazz.model.network import Head, recurrent_cells
-from jazz.model.rows import Rows, row_count
+from jazz.model.rows import Rows, row_count, steps_per_call
 from jazz.model.tokens import (
     BOS,
     END,
@@ -297,8 +297,9 @@ def sample(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[str], sa
     pitch to play around (for a model with a register path), one for all rows or one per row; None leaves
     it open. ``context`` is what a model with a context path hears (jazz.model.context.performance_context:
     the tempo and labels), one row for all or one per row; None: 120 bpm, labels and performer unknown.
-    ``primer`` (token ids after <bos>) is forced at the start of every sequence; the rest is sampled. At most ``slots`` solos
-    (default jazz.model.rows.SLOTS) are drawn at once; the others wait for a row (jazz.model.rows).
+    ``primer`` (token ids after <bos>) is forced at the start of every sequence; the rest is sampled. At most
+    ``slots`` solos (default jazz.model.rows.SLOTS) are drawn at once; the others wait for a row
+    (jazz.model.rows).
     """
     chunks = sample_chunks(model, tokenizer, n, plan, sampling, seed, primer, chords, sampler, register,
                            context=context, slots=slots)
@@ -334,9 +335,8 @@ def sample_chunks(model: keras.Model, tokenizer: Tokenizer, n: int, plan: list[s
     steps = sum(int(tokenizer.bar_steps[tokenizer.bar_id(m)]) for m in plan)
     limit = len(forced) + 2 + len(plan) + 3 * steps  # at most a note per grid step
     count = row_count(n, slots)
-    chunk = chunk or (CHUNK if count == n else REFILL_CHUNK)
-    rows = Rows(count, n, seed, tokenizer.index[BOS], sampler.initial_states(count).shape[1], harmony, given,
-                forced, limit)
+    chunk = chunk or steps_per_call(count, n, CHUNK, REFILL_CHUNK)
+    rows = Rows(sampler.initial_states(count), n, seed, tokenizer.index[BOS], harmony, given, forced, limit)
     while True:
         uniforms, take = rows.chunk_inputs(chunk)
         results = sampler(rows.tokens, rows.states, rows.grammar, rows.history, tables, rows.harmony, rows.given,
