@@ -147,6 +147,8 @@ class TrainConfig:
     keep: str = option("best", "which epoch's weights the model keeps: best (lowest validation loss) or last (for a "
                                "fine-tune whose validation solos its base already learned, where that loss misleads)",
                        choices=("best", "last"))
+    decay: bool = option(False, "let the learning rate fall along a cosine to zero by the last of --epochs (for a run "
+                                "of a set length, such as a fine-tune with --keep last)")
     clipnorm: float = 1.0
     augment: bool = option(True, "do not transpose solos during training", flag="--no-augment")
     max_files: int | None = option(None, "use only the first N usable files", type=int)

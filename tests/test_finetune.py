@@ -160,3 +160,18 @@ def test_keep_best_is_the_default_and_stops_early():
     data = type("Data", (), {"data": [], "notes": 0})()
     assert summarize(rows, 1.0, data, data)["best_epoch"] == 2
     assert summarize(rows, 1.0, data, data, keep="last")["best_epoch"] == 3
+
+
+def test_decay_lets_the_learning_rate_fall_to_zero_by_the_last_epoch(base, finetuned, new_solos, tmp_path):
+    """--decay: the rate each epoch ends at falls along a cosine from --lr to zero at the end of --epochs, and the
+    history records it; without it the rate stays at --lr (no column)."""
+    out = tmp_path / "decayed"
+    argv = ["train", str(new_solos), "--from", str(base), "--out", str(out), "--epochs", "3", "--keep", "last",
+            "--lr", "0.004", "--seq-len", "32", "--batch-size", "8", "--decay"]
+    assert main(argv) == 0
+    rates = [row["learning_rate"] for row in read_history(out / "history.csv")]
+    assert len(rates) == 3 and 0.004 > rates[0] > rates[1] > rates[2]
+    assert rates[0] == pytest.approx(0.004 * (1 + np.cos(np.pi / 3)) / 2, rel=0.1)  # a third of the way down
+    assert rates[2] < 1e-6
+    assert config_of(out)["train"]["decay"] is True
+    assert "learning_rate" not in read_history(finetuned / "history.csv")[0]

@@ -70,7 +70,7 @@ def test_nan_loss_stops_with_a_clear_message(melodies, tmp_path, monkeypatch, ca
 
     monkeypatch.setenv("JAZZ_CACHE_DIR", str(tmp_path / "cache"))
 
-    def poisoned(model, cfg):  # a loss that is NaN from the first batch
+    def poisoned(model, cfg, steps_per_epoch=1):  # a loss that is NaN from the first batch
         sparse = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         model.compile(optimizer="adam", loss=lambda y, p: sparse(y, p) * keras.ops.log(-1.0))
 

@@ -112,11 +112,12 @@ class WindowData(keras.utils.PyDataset):
 
 
 class BitsPerNote(keras.callbacks.Callback):
-    """Adds loss in bits per note (and per token) to the epoch logs, before they are logged."""
+    """Adds loss in bits per note (and per token) to the epoch logs, before they are logged; with ``rate``, also
+    the learning rate the epoch ended at (a --decay run's history shows its schedule)."""
 
-    def __init__(self, train_ratio: float, val_ratio: float):
+    def __init__(self, train_ratio: float, val_ratio: float, rate: bool = False):
         super().__init__()
-        self.ratios = {"": train_ratio, "val_": val_ratio}
+        self.ratios, self.rate = {"": train_ratio, "val_": val_ratio}, rate
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is None:
@@ -124,11 +125,22 @@ class BitsPerNote(keras.callbacks.Callback):
         for prefix, ratio in self.ratios.items():
             if f"{prefix}loss" in logs:
                 logs[f"{prefix}bits_per_note"] = float(logs[f"{prefix}loss"]) / LN2 * ratio
+        if self.rate:
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
 
-def compile_model(model: keras.Model, cfg: TrainConfig) -> None:
+def learning_rate(cfg: TrainConfig, steps_per_epoch: int) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """Adam's learning rate: ``cfg.lr`` throughout, or with ``cfg.decay`` falling along a cosine to zero by the
+    end of ``cfg.epochs`` (the schedule reads the optimizer's step count, which a resumed run restores)."""
+    if not cfg.decay:
+        return cfg.lr
+    return keras.optimizers.schedules.CosineDecay(cfg.lr, decay_steps=max(1, cfg.epochs * steps_per_epoch))
+
+
+def compile_model(model: keras.Model, cfg: TrainConfig, steps_per_epoch: int = 1) -> None:
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=cfg.lr, clipnorm=cfg.clipnorm),  # clipping: the seed's cure
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate(cfg, steps_per_epoch),
+                                        clipnorm=cfg.clipnorm),  # clipping: the seed's cure
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
     # Adam's slots now, not in the first traced step: a step that makes variables is traced twice.
@@ -173,7 +185,7 @@ def _train(data: TokenCorpus | list[Solo], out: Path, model_cfg: ModelConfig, cf
 
     with plan.scope():
         model = build_model(model_cfg)
-        compile_model(model, cfg)
+        compile_model(model, cfg, len(train_data))
         if base_weights is not None:  # fine-tuning: BackupAndRestore loads the run's own checkpoint over these
             start_from(model, base_weights)
     plan.prepare(model)
@@ -250,7 +262,7 @@ def make_callbacks(out: Path, cfg: TrainConfig, train_data: WindowData, val_data
     best_so_far = _best_val_loss(out / "history.csv") if resume else None
     keep_best = cfg.keep == "best"  # else every epoch replaces the kept weights, and nothing stops the run early
     callbacks = [
-        BitsPerNote(train_data.tokens_per_note, val_data.tokens_per_note),
+        BitsPerNote(train_data.tokens_per_note, val_data.tokens_per_note, rate=cfg.decay),
         Backup(str(backup), delete_checkpoint=False),  # kept: --resume can extend a run
         BestCheckpoint(str(out / "checkpoints" / "best.weights.h5"), monitor="val_loss", save_best_only=keep_best,
                        save_weights_only=True, initial_value_threshold=best_so_far if keep_best else None),
