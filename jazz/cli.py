@@ -19,7 +19,8 @@ from jazz.lessons.commands import add_lesson
 from jazz.live.command import add_live, run_live
 from jazz.music.labels import FEELS, STYLES, instrument_of_program
 from jazz.progress import import_keras_quietly
-from jazz.settings import GenerateOptions, ModelConfig, Sampling, TrainConfig, checked_label, checked_program
+from jazz.settings import (GenerateOptions, ModelConfig, Sampling, TrainConfig, checked_label, checked_program,
+                           checked_strength)
 
 EXIT_USAGE = 2
 SAMPLING = tuple(f.name for f in dataclasses.fields(Sampling))  # the options evaluate shares with generate
@@ -256,6 +257,9 @@ def add_evaluate(p: Parser) -> None:
     p.add_argument("--performers", action="store_true",
                    help="only the performer test: a classifier trained on the model's training solos names the "
                         "players of its validation solos, and of solos generated over them with --like")
+    p.add_argument("--like-strength", type=float, metavar="W",
+                   help="with --performers: how far the solos generated --like their player are pulled toward them "
+                        "(as in jazz generate)")
     labels = p.add_argument_group("what the model is told of solos the corpus does not label (its labels.csv wins)")
     labels.add_argument("--labels", type=Path, metavar="FILE.csv",
                         help="each solo's style, feel and instrument (columns file, style, feel, instrument)")
@@ -276,6 +280,8 @@ def assumed_labels(args) -> dict[str, str]:
 def run_evaluate(args) -> int:
     must_exist([*args.paths, *(args.baseline or [])] + ([args.labels] if args.labels else []))
     assumed = assumed_labels(args)
+    if args.like_strength is not None and not args.performers:
+        raise UsageError("--like-strength goes with --performers (the test of solos generated --like their player)")
     if args.performers:
         return run_performer_test(args)
     import_keras_quietly()
@@ -293,6 +299,7 @@ def run_performer_test(args) -> int:
     from jazz.model.bundle import default_model_dir, model_performers
 
     folder = args.model or default_model_dir()
+    strength = checked_strength(args.like_strength, "each held-out solo's player")
     if model_performers(folder) == ():
         raise UsageError(f"--performers: the model in {folder} knows no performers (train one with "
                          "`jazz train --performers`)")
@@ -300,7 +307,7 @@ def run_performer_test(args) -> int:
     from jazz.measure.evaluate import performers_command
 
     print(performers_command(args.model, args.paths, n=args.n, seed=args.seed, json_path=args.json, sampling=Sampling.of(args),
-                             labels_file=args.labels))
+                             labels_file=args.labels, strength=strength))
     return 0
 
 

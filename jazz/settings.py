@@ -61,6 +61,9 @@ class Sampling:
 LR, FINETUNE_LR = 2e-3, 5e-4
 # `jazz train --performers` alone: the model learns to name the players with at least this many solos
 PERFORMER_SOLOS = 8
+# --like: how far the player's input is pulled past what training gave it (jazz.model.context.guided), chosen on the
+# validation split with `jazz evaluate --performers --like-strength W` and the two-sample test (docs/evaluation.md)
+LIKE_STRENGTH = 3.0
 
 
 def checked_label(kind: str, value: str | None) -> str | None:
@@ -76,6 +79,18 @@ def checked_program(program: int) -> int:
     if not 0 <= program <= 127:
         raise UsageError("--program must be a General MIDI program number from 0 to 127")
     return program
+
+
+def checked_strength(strength: float | None, like: str | None) -> float:
+    """A --like-strength the user typed (None: not given, ``LIKE_STRENGTH``); one sentence if it is out of range or
+    comes without a player to pull toward."""
+    if strength is None:
+        return LIKE_STRENGTH
+    if not 0 <= strength <= 10:
+        raise UsageError("--like-strength must be between 0 and 10 (1: as the model learned the player)")
+    if not like:
+        raise UsageError("--like-strength needs --like NAME: the player to pull toward")
+    return strength
 
 
 def option(default, help: str, flag: str | tuple[str, ...] | None = None, **argparse_kwargs):
@@ -210,6 +225,10 @@ class GenerateOptions:
                                 "notes are written exactly on the grid)")
     like: str | None = option(None, "play like this performer of the model's corpus (its card lists them), e.g. "
                                     '"Charlie Parker"', type=str, metavar="NAME")
+    like_strength: float | None = option(None, "how far --like pulls toward the player: 1 as the model learned it, "
+                                                "more goes further (guidance on the performer input; default "
+                                                f"{LIKE_STRENGTH:g}; docs/evaluation.md measures it)", type=float,
+                                         metavar="W")
     meter: str | None = option(None, "time signature, e.g. 4/4 or 3/4 (default 4/4, or the tune's)", type=str)
     force: bool = option(False, "overwrite existing files")
     band: bool = option(True, "write the solo alone (no comping, bass, drums)", flag="--no-band")
@@ -250,6 +269,7 @@ class GenerateOptions:
         if self.tempo is not None and not 20 <= self.tempo <= 400:
             raise UsageError("--tempo must be between 20 and 400 beats per minute")
         checked_program(self.program)
+        checked_strength(self.like_strength, self.like)
         if self.score:
             self.musicxml = True
         self.style = checked_label("style", self.style)

@@ -284,3 +284,50 @@ def test_bench_and_the_sampler_give_a_performer_model_its_whole_context(tmp_path
 
     [ids] = sample(model, tok, 1, ["4/4"] * 2, seed=0)  # no context named: the model's own width, all unknown
     assert len(tok.decode(ids).bars) == 2
+
+
+def test_like_strength_weighs_the_named_performer_and_nothing_else():
+    """--like-strength W: the player's slot at W and "unknown" at 1 - W (times the gain), everything else as heard
+    at strength 1; a context that names no player, or a model that knows none, is left alone."""
+    plain = performance_context(180.0, {"style": "bebop", "performer": "Miles Davis"}, PLAYERS)
+    pulled = performance_context(180.0, {"style": "bebop", "performer": "Miles Davis"}, PLAYERS, strength=3.0)
+    np.testing.assert_array_equal(pulled[:-3], plain[:-3])
+    np.testing.assert_allclose(pulled[-3:], CONTEXT_GAIN * np.array([-2.0, 0.0, 3.0]))
+    anyone = performance_context(180.0, {"style": "bebop"}, PLAYERS)
+    np.testing.assert_array_equal(performance_context(180.0, {"style": "bebop"}, PLAYERS, strength=3.0), anyone)
+    no_players = performance_context(180.0, {"performer": "Miles Davis"})
+    np.testing.assert_array_equal(performance_context(180.0, {"performer": "Miles Davis"}, strength=3.0), no_players)
+
+
+def test_like_strength_moves_the_direct_scores_that_many_times_as_far():
+    """On the bundled model's direct path from the context to the scores (a linear map), the step from "unknown"
+    to a player at strength W is W times the step at strength 1."""
+    from jazz.model.bundle import load_bundle
+
+    bundle = load_bundle(ROOT / "models" / "default")
+    players, direct = bundle.model_config.performers, bundle.model.get_layer("context_logits")
+    labels = {"style": "hardbop", "instrument": "ts"}
+    scores = {w: np.asarray(direct(performance_context(150.0, labels | {"performer": players[0]}, players, w)[None]))
+              for w in (1.0, 2.5)}
+    unknown = np.asarray(direct(performance_context(150.0, labels, players)[None]))
+    assert np.abs(scores[1.0] - unknown).max() > 1e-3  # the player moves the scores at all
+    np.testing.assert_allclose(scores[2.5] - unknown, 2.5 * (scores[1.0] - unknown), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["generate", "--like-strength", "2", "--out", "{tmp}"], "--like-strength needs --like NAME"),
+    (["generate", "--like", "Miles Davis", "--like-strength", "-1", "--out", "{tmp}"], "between 0 and 10"),
+    (["live", "--like-strength", "2"], "--like-strength needs --like NAME"),
+    (["evaluate", "{tmp}", "--like-strength", "2"], "goes with --performers"),
+])
+def test_a_like_strength_without_a_player_or_out_of_range_is_one_sentence(argv, message, tmp_path, capsys):
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_like_pulls_at_the_settings_strength_unless_told():
+    from jazz.settings import LIKE_STRENGTH, checked_strength
+
+    assert checked_strength(None, "Miles Davis") == LIKE_STRENGTH and checked_strength(None, None) == LIKE_STRENGTH
+    assert checked_strength(1.0, "Miles Davis") == 1.0

@@ -12,7 +12,7 @@ from pathlib import Path
 from jazz.files import UsageError, check_writable, output_lock
 from jazz.music.notes import DEFAULT_GRID
 from jazz.progress import import_keras_quietly
-from jazz.settings import TEMPERATURE, Sampling, checked_label, checked_program
+from jazz.settings import TEMPERATURE, Sampling, checked_label, checked_program, checked_strength
 
 DEFAULT_TUNE = "blues-bb"
 DEFAULT_TEMPO = 160.0
@@ -61,6 +61,8 @@ def add_live(p) -> None:
     p.add_argument("--feel", help="the rhythm feel jazz answers in (default: swing)")
     p.add_argument("--like", metavar="NAME", help="answer like this performer of the model's corpus (see jazz "
                                                   "generate --help)")
+    p.add_argument("--like-strength", type=float, metavar="W",
+                   help="how far --like pulls toward the player (see jazz generate --help)")
     p.add_argument("--program", type=int, default=66,
                    help="General MIDI program of jazz's part, 0-127 (66: tenor sax)")
 
@@ -169,6 +171,7 @@ def _check(args) -> None:
     from jazz.model.bundle import checked_performer
 
     args.like = checked_performer(args.model, args.like)
+    checked_strength(args.like_strength, args.like)
     if args.input is not None and not args.input.is_file():
         raise UsageError(f"--input {args.input} does not exist")
     if args.input is not None and args.in_port is not None:
@@ -289,7 +292,8 @@ class Setup:
         sampler = Sampler(bundle.model, bundle.tokenizer)
         heard = {"style": checked_label("style", args.style), "feel": checked_label("feel", args.feel),
                  "instrument": instrument_of_program(args.program), "performer": args.like}
-        context = performance_context(tempo, {k: v for k, v in heard.items() if v}, bundle.model_config.performers)
+        context = performance_context(tempo, {k: v for k, v in heard.items() if v}, bundle.model_config.performers,
+                                      checked_strength(args.like_strength, args.like))
         self.answerer = Answerer(bundle, sampler, sample_chunks, Sampling(temperature=args.temperature),
                                  program=args.program, context=context)
         self.connection = connection

@@ -153,15 +153,16 @@ def plan_groups(forms: list[Solo]) -> list[tuple[list[str], list[int]]]:
 
 
 def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool = False,
-                  sampling: Sampling = Sampling()) -> list[Solo]:
+                  sampling: Sampling = Sampling(), strength: float = 1.0) -> list[Solo]:
     """One sampled solo over each form's meters (and chords), batched by shared meters (``plan_groups``); in
     the register its instrument gives (jazz.measure.givens: what scoring is given too), at its tempo and with its
-    labels (what a model with a context path hears), drawn with ``sampling``."""
+    labels (what a model with a context path hears; its performer at --like-strength ``strength``), drawn with
+    ``sampling``."""
     tok, sampler = bundle.tokenizer, Sampler(bundle.model, bundle.tokenizer)
     centres = [given_register(form, bundle.config) for form in forms]
     out: list[Solo | None] = [None] * len(forms)
     for g, (plan, rows) in enumerate(plan_groups(forms)):
-        context = np.stack([given_context(forms[i], bundle.model_config.performers) for i in rows])
+        context = np.stack([given_context(forms[i], bundle.model_config.performers, strength) for i in rows])
         sequences = sample(bundle.model, tok, len(rows), plan, seed=seed + g, chords=[forms[i].chords for i in rows],
                            progress=progress, sampler=sampler, register=[centres[i] for i in rows], context=context,
                            sampling=sampling)
@@ -292,10 +293,11 @@ def evaluate_command(model: Path | None, paths: list, n: int = 20, seed: int = 0
 
 
 def performers_command(model: Path | None, paths: list, n: int = 20, seed: int = 0, json_path: Path | None = None,
-                       sampling: Sampling = Sampling(), labels_file: Path | None = None, progress: bool = True) -> str:
+                       sampling: Sampling = Sampling(), labels_file: Path | None = None, progress: bool = True,
+                       strength: float = 1.0) -> str:
     """`jazz evaluate --performers`: the performer test of the model in ``model`` over the solos under ``paths``
     (its training split trains the classifier, its validation split is held out; at least ``n`` solos are
-    generated each way, as many over every held-out solo); the table as text."""
+    generated each way, as many over every held-out solo, the --like ones at ``strength``); the table as text."""
     bundle = load_bundle(model)
     performers = bundle.model_config.performers
     split = bundle.config.get("split") or {}
@@ -307,9 +309,9 @@ def performers_command(model: Path | None, paths: list, n: int = 20, seed: int =
         raise UsageError(f"none of the model's validation solos by its performers is in {', '.join(map(str, paths))}")
     forms = held * math.ceil(n / len(held))  # more solos over few held-out ones: less sampling noise
     unnamed = [replace(s, labels={k: v for k, v in s.labels.items() if k != "performer"}) for s in forms]
-    generated = {"like": generate_over(bundle, forms, seed, progress, sampling),
+    generated = {"like": generate_over(bundle, forms, seed, progress, sampling, strength),
                  "unnamed": generate_over(bundle, unnamed, seed, progress, sampling)}
-    result = performer_test(train, held, performers, generated)
+    result = performer_test(train, held, performers, generated) | {"like_strength": strength}
     if json_path is not None:
         atomic_write_text(json_path, json.dumps({"performer_attribution": result}, indent=1))
     return format_performer_table(result)

@@ -36,7 +36,7 @@ def given_tempo(solo: Solo) -> float:
     return float(np.median(solo.tempo_map()[1]))
 
 
-def given_context(solo: Solo, performers: tuple[str, ...] = ()) -> np.ndarray:
+def given_context(solo: Solo, performers: tuple[str, ...] = (), strength: float = 1.0) -> np.ndarray:
     """What a model with a context path hears while it plays over ``solo``: its tempo and its labels (its
-    performer too, for a model that knows ``performers``)."""
-    return performance_context(given_tempo(solo), solo.labels, performers)
+    performer too, for a model that knows ``performers``, pulled ``strength`` times as far as trained)."""
+    return performance_context(given_tempo(solo), solo.labels, performers, strength)

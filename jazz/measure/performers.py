@@ -92,7 +92,9 @@ def performer_test(train: list[Solo], held: list[Solo], performers: tuple[str, .
 def format_performer_table(result: dict) -> str:
     """The test as a small table: per performer, the share of windows attributed to them."""
     sides = [name for name in ("real", "like", "unnamed") if name in result]
-    heads = {"real": "real held-out", "like": "generated --like X", "unnamed": "generated, no performer"}
+    strength = result.get("like_strength", 1.0)
+    heads = {"real": "real held-out", "like": "generated --like X" + (f" ({strength:g})" if strength != 1.0 else ""),
+             "unnamed": "generated, no performer"}
     lines = [f"performer attribution of 8-bar windows: trained on {result['train_solos']} real solos "
              f"({result['train_windows']} windows), tested on {result['held_solos']} held-out solos; "
              f"chance {result['chance']:.3f}",

@@ -98,10 +98,27 @@ def hide_labels(codes: np.ndarray, rng: np.random.Generator, rate: float = LABEL
 
 
 def performance_context(tempo: float, labels: dict[str, str] | None = None,
-                        performers: tuple[str, ...] | list[str] = ()) -> np.ndarray:
+                        performers: tuple[str, ...] | list[str] = (), strength: float = 1.0) -> np.ndarray:
     """(context_size,) what a model that knows ``performers`` hears while it plays at ``tempo`` with ``labels``
-    (missing: unknown; a "performer" label is heard by a model that knows that performer)."""
-    return context_features(np.float32(tempo), solo_codes(labels or {}, performers), len(performers))
+    (missing: unknown; a "performer" label is heard by a model that knows that performer), its performer pulled
+    ``strength`` times as far as trained (``guided``)."""
+    heard = context_features(np.float32(tempo), solo_codes(labels or {}, performers), len(performers))
+    return guided(heard, len(performers), strength)
+
+
+def guided(context: np.ndarray, performers: int, strength: float) -> np.ndarray:
+    """``context`` (..., context_size) with its named performer weighted ``strength`` and the unknown slot
+    1 - ``strength`` (times ``CONTEXT_GAIN``): guidance. Where the context reaches the scores linearly, a step
+    from "unknown" to the player then moves them ``strength`` times as far as training taught; 1: as trained.
+    Rows that name no performer, and models that know none, are unchanged."""
+    if not performers or strength == 1.0:
+        return context
+    out = np.array(context, dtype=np.float32)
+    block = out[..., -(1 + performers):]  # a view: the performer one-hot, unknown first
+    named = block[..., 0] == 0
+    block[named] = np.where(block[named] > 0, strength, 0.0) * CONTEXT_GAIN
+    block[named, 0] = (1.0 - strength) * CONTEXT_GAIN
+    return out
 
 
 def unknown_context(model, tempo: float = 120.0) -> np.ndarray | None:
