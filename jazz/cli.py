@@ -299,7 +299,7 @@ def run_performer_test(args) -> int:
     from jazz.model.bundle import default_model_dir, model_performers
 
     folder = args.model or default_model_dir()
-    strength = checked_strength(args.like_strength, "each held-out solo's player")
+    strength = checked_strength(args.like_strength, True)  # each held-out solo names its player
     if model_performers(folder) == ():
         raise UsageError(f"--performers: the model in {folder} knows no performers (train one with "
                          "`jazz train --performers`)")

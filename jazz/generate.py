@@ -22,7 +22,7 @@ from jazz.music.performance import add_velocities, timing_shifts
 from jazz.music.registers import default_centre
 from jazz.progress import import_keras_quietly
 from jazz.report.audio import Renderer, find_renderer, render_wav
-from jazz.settings import LIKE_STRENGTH, GenerateOptions, Sampling
+from jazz.settings import GenerateOptions, Sampling, checked_strength
 
 
 SOLO_NAME = re.compile(r"solo_(\d+)$")
@@ -108,7 +108,7 @@ def generate(bundle: Bundle, out: Path, opts: GenerateOptions, form: Form | None
 
     sampler, written = Sampler(bundle.model, tok), []
     context = performance_context(tempo, opts.heard(), bundle.model_config.performers,
-                                  LIKE_STRENGTH if opts.like_strength is None else opts.like_strength)
+                                  checked_strength(opts.like_strength, opts.like))
     for path, seed in zip(paths, solo_seeds(opts.seed, opts.n)):
         [ids] = sample(bundle.model, tok, 1, plan, Sampling.of(opts), seed, primer_ids, chords=[chords],
                        progress=opts.progress, sampler=sampler, register=register, context=context)

@@ -81,9 +81,9 @@ def checked_program(program: int) -> int:
     return program
 
 
-def checked_strength(strength: float | None, like: str | None) -> float:
-    """A --like-strength the user typed (None: not given, ``LIKE_STRENGTH``); one sentence if it is out of range or
-    comes without a player to pull toward."""
+def checked_strength(strength: float | None, like: str | bool | None) -> float:
+    """The --like-strength to play at: the one the user typed, else ``LIKE_STRENGTH``; one sentence if it is out of
+    range or comes without a player to pull toward (``like``: the --like name, or True where every solo names one)."""
     if strength is None:
         return LIKE_STRENGTH
     if not 0 <= strength <= 10:
