@@ -19,8 +19,8 @@ from jazz.lessons.commands import add_lesson
 from jazz.live.command import add_live, run_live
 from jazz.music.labels import FEELS, STYLES, instrument_of_program
 from jazz.progress import import_keras_quietly
-from jazz.settings import (GenerateOptions, ModelConfig, Sampling, TrainConfig, checked_label, checked_program,
-                           checked_strength)
+from jazz.settings import (EVALUATE_DRAWS, GenerateOptions, ModelConfig, Sampling, TrainConfig, checked_label,
+                           checked_program, checked_strength)
 
 EXIT_USAGE = 2
 SAMPLING = tuple(f.name for f in dataclasses.fields(Sampling))  # the options evaluate shares with generate
@@ -245,6 +245,9 @@ def add_evaluate(p: Parser) -> None:
     p.add_argument("--model", type=Path, help="model folder (default: the bundled models/default)")
     p.add_argument("-n", type=positive_int, default=20, help="solos to generate for the statistics (default 20)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--draws", type=positive_int, default=EVALUATE_DRAWS, metavar="K",
+                   help=f"solos generated over every real one for the two-sample test and the rhythm by tempo band, "
+                        f"each draw tested on its own and the verdicts pooled (default {EVALUATE_DRAWS})")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the numbers as JSON")
     p.add_argument("--plots", type=Path, metavar="DIR", help="write PNG plots here")
     p.add_argument("--split", choices=("test", "validation"),
@@ -290,7 +293,8 @@ def run_evaluate(args) -> int:
     command = shlex.join(["jazz"] + sys.argv[1:]) if sys.argv[1:2] == ["evaluate"] else "jazz evaluate"
     print(evaluate_command(args.model, args.paths, n=args.n, seed=args.seed, json_path=args.json,
                            plots_dir=args.plots, baseline=args.baseline, card_command=command if args.card else None,
-                           split=args.split, sampling=Sampling.of(args), labels_file=args.labels, assumed=assumed))
+                           split=args.split, sampling=Sampling.of(args), labels_file=args.labels, assumed=assumed,
+                           draws=args.draws))
     return 0
 
 

@@ -101,7 +101,7 @@ def test_breakdown_rows_follow_the_band_order_and_skip_unlabelled_pairs():
     busy = Solo([Note(60, 3 * k, 3) for k in range(64)], bars(4))
     sparse = Solo([Note(60, 24 * k, 12) for k in range(8)], bars(4))
     by_test = {"fast": {"accuracy": 0.75, "windows": 4, "silent_share": {"real": 0.0, "generated": 0.5}}}
-    rows = breakdown([busy, busy, sparse], [sparse, sparse, busy], ["fast", "slow", None], by_test,
+    rows = breakdown([busy, busy, sparse], [[sparse, sparse, busy]], ["fast", "slow", None], by_test,
                      ("slow", "medium", "fast"))
     assert list(rows) == ["slow", "medium", "fast"]
     assert rows["medium"]["solos"] == 0 and rows["medium"]["notes_per_beat"] == {"real": None, "generated": None}
@@ -157,12 +157,20 @@ def test_scoring_a_solos_start_does_not_see_its_end(tmp_path):
     assert not np.allclose(first, second)
 
 
+def test_the_generated_side_pools_every_draw_and_the_real_side_counts_once():
+    busy = Solo([Note(60, 3 * k, 3) for k in range(64)], bars(4))
+    sparse = Solo([Note(60, 24 * k, 12) for k in range(8)], bars(4))
+    rows = breakdown([busy], [[sparse], [busy]], ["fast"], {})
+    assert rows["fast"]["solos"] == 1
+    assert rows["fast"]["notes_per_beat"] == {"real": 4.0, "generated": (8 + 64) / 32}
+
+
 def test_the_report_table_has_a_row_per_band_with_both_sides():
     from jazz.report.evaluation import format_breakdown
 
     busy = Solo([Note(60, 3 * k, 3) for k in range(64)], bars(4))
     sparse = Solo([Note(60, 24 * k, 12) for k in range(8)], bars(4))
     by_test = {"bebop": {"accuracy": 0.8125, "windows": 4, "silent_share": {"real": 0.0, "generated": 0.25}}}
-    lines = format_breakdown(breakdown([busy], [sparse], ["bebop"], by_test))
+    lines = format_breakdown(breakdown([busy], [[sparse]], ["bebop"], by_test))
     row = next(line for line in lines if line.strip().startswith("bebop"))
     assert row.split() == ["bebop", "1", "4.00", "0.50", "1.00", "0.00", "-", "-", "0.812", "0.00", "0.25"]

@@ -59,6 +59,7 @@ def run(argv: list[str]) -> int:
     (["evaluate", "--model", "{model}", "{tmp}", "--split", "test"], "none of the 41 solos of the split is in"),
     (["evaluate", "--model", "{model}", "{tmp}", "--split", "validation"], "names no validation split"),
     (["evaluate", "--model", "{model}", "{tmp}", "--split", "train"], "invalid choice: 'train'"),
+    (["evaluate", "--model", "{model}", "{tmp}", "--draws", "0"], "must be at least 1"),
 ])
 def test_user_errors_exit_2_with_one_sentence(argv, message, model, tmp_path, capsys):
     (tmp_path / "file.txt").write_text("not a folder")

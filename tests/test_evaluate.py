@@ -40,6 +40,7 @@ from jazz.music.notes import Bar, ChordChange, Note, Part, Solo
 from jazz.report.evaluation import format_report
 from jazz.settings import (
     BANDED,
+    EVALUATE_DRAWS,
     MOTIF_MEMORY,
     PITCH_MEMORY,
     RHYTHM_TEMPERATURE,
@@ -154,6 +155,9 @@ def test_evaluate_writes_every_key_and_plot(corpora, tmp_path, cache):
     assert "two-sample test" in report and "a classifier tells them apart" in report
     assert written["split"] is None and "every one under the given folders" in report
     assert set(test["silent_share"]) == {"real", "generated"} and "near-silent windows" in report
+    assert test["draws"] == EVALUATE_DRAWS and len(test["by_draw"]) == EVALUATE_DRAWS > 1
+    assert min(test["by_draw"]) <= test["accuracy"] <= max(test["by_draw"])
+    assert f"{EVALUATE_DRAWS} draws over each solo" in report and f"{EVALUATE_DRAWS} draws pooled" in report
     bands = written["tempo_bands"]
     assert list(bands) == ["slow", "medium", "fast"] and sum(row["solos"] for row in bands.values()) == 4
     for row in bands.values():

@@ -12,6 +12,7 @@ from jazz.measure.twosample import (
     FEATURES,
     feature_table,
     grouped_folds,
+    two_sample_draws,
     two_sample_test,
     window_bounds,
     window_features,
@@ -142,3 +143,24 @@ def test_a_generator_silent_half_the_time_is_caught(real_solos):
     by = result["by"]["half"]
     assert set(by) == {"a", "b"} and by["a"]["windows"] + by["b"]["windows"] == half * 8
     assert by["a"]["silent_share"]["generated"] == pytest.approx(0.5)
+
+
+def test_draws_are_tested_one_by_one_and_their_verdicts_pooled(real_solos):
+    """A draw like the real solos and a draw of shuffled pitches: each keeps its own accuracy, and the pooled one
+    lies between them, over the windows of one draw each side."""
+    half = SOLOS // 2
+    rng = np.random.default_rng(1)
+    garbage = []
+    for solo in real_solos[half:]:
+        pitches = rng.permutation([n.pitch for n in solo.notes])
+        garbage.append(Solo([n._replace(pitch=int(p)) for n, p in zip(solo.notes, pitches)], solo.bars))
+    alone = two_sample_test(real_solos[:half], garbage)
+    pooled = two_sample_draws(real_solos[:half], [real_solos[half:], garbage], partitions={"all": ["x"] * half})
+    assert pooled["draws"] == 2 and pooled["windows"] == alone["windows"] == 2 * half * 8
+    honest, shuffled = pooled["by_draw"]
+    assert shuffled == alone["accuracy"] > 0.85 and honest <= 0.75  # real against real: chance, give or take
+    assert pooled["accuracy"] == pytest.approx((honest + shuffled) / 2)  # as many windows in each draw
+    assert pooled["interval"][0] <= pooled["accuracy"] <= pooled["interval"][1]
+    everything = pooled["by"]["all"]["x"]
+    assert everything["windows"] == half * 8 and everything["accuracy"] == pooled["accuracy"]
+    assert alone["draws"] == 1 and alone["by_draw"] == [alone["accuracy"]]

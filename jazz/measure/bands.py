@@ -13,6 +13,7 @@ the generated solos are compared on three figures of their rhythm, pooled over t
 * ``eighth_pairs``: how many pairs that median is taken over (a band's ratio from a few dozen pairs moves by tenths);
 
 and on the two-sample accuracy of their windows (jazz.measure.twosample, ``by``) with each side's silent share.
+With several draws of generated solos over the same real ones, the generated side pools them all.
 """
 
 from __future__ import annotations
@@ -92,16 +93,18 @@ def rhythm_figures(solos: list[Solo]) -> dict[str, float | None]:
             "eighth_ratio": median(ratios) if ratios else None, "eighth_pairs": len(ratios)}
 
 
-def breakdown(real: list[Solo], generated: list[Solo], labels: list[str | None], by_test: dict,
+def breakdown(real: list[Solo], draws: list[list[Solo]], labels: list[str | None], by_test: dict,
               order: tuple[str, ...] = ()) -> dict[str, dict]:
-    """Per label (of each pair ``real[i]``, ``generated[i]``; None left out), every one of ``order`` (with no solos:
-    no figures) then the others as found: solos, each figure of ``FIGURES`` for both sides, and the two-sample
+    """Per label (of each real solo ``real[i]`` and the solos ``draw[i]`` generated over it, for every draw of
+    ``draws``; None left out), every one of ``order`` (with no solos: no figures) then the others as found: solos,
+    each figure of ``FIGURES`` for both sides (the generated side pooled over the draws), and the two-sample
     accuracy, windows and silent shares that ``by_test`` (a partition of jazz.measure.twosample's ``by``) gives."""
     found = [label for label in dict.fromkeys([*order, *labels]) if label is not None]
     out = {}
     for label in found:
         rows = [i for i, x in enumerate(labels) if x == label]
-        ours, theirs = rhythm_figures([real[i] for i in rows]), rhythm_figures([generated[i] for i in rows])
+        ours = rhythm_figures([real[i] for i in rows])
+        theirs = rhythm_figures([draw[i] for draw in draws for i in rows])
         test = by_test.get(label, {})
         out[label] = {"solos": len(rows), **{key: {"real": ours[key], "generated": theirs[key]} for key in FIGURES},
                       "accuracy": test.get("accuracy"), "windows": test.get("windows", 0),

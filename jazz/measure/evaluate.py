@@ -8,11 +8,11 @@ compare with real ones over the same chord changes.
    chord-aware model, their chords, and for a model with a register path, their instrument's register), compared
    statistic by statistic (jazz.measure.stats) with those real bars. A chord-aware model also plays
    ``TUNE_SOLOS`` solos over each built-in tune; their chord-tone share on beats is reported per tune.
-4. **Two-sample test** (jazz.measure.twosample): one solo sampled over the first ``TEST_BARS`` bars of
+4. **Two-sample test** (jazz.measure.twosample): ``draws`` solos sampled over the first ``TEST_BARS`` bars of
    every real solo (its meters, chords, tempo, and the register its instrument gives); can a classifier tell
-   their 8-bar windows apart? Overall, by tempo band and by style (jazz.measure.bands), beside rhythm figures
+   their 8-bar windows apart? Each draw is tested on its own and the verdicts pooled. Overall, by tempo band and by style (jazz.measure.bands), beside rhythm figures
    of both sides, the eighth-pair ratio as played (a generated solo played as `jazz generate` plays it).
-5. **Copying** (jazz.measure.copying): the longest stretch of those solos found verbatim in a training solo,
+5. **Copying** (jazz.measure.copying): the longest stretch of the first draw's solos found verbatim in a training solo,
    against the same for the real solos.
 
 With ``--performers`` (``performers_command``) only the performer test runs (jazz.measure.performers): does
@@ -40,7 +40,7 @@ from jazz.measure.givens import given_context, given_register
 from jazz.measure.performers import format_performer_table, performer_of, performer_test
 from jazz.measure.likelihood import model_likelihood
 from jazz.measure.stats import compare, median, solo_stats
-from jazz.measure.twosample import TEST_BARS, two_sample_test
+from jazz.measure.twosample import TEST_BARS, two_sample_draws
 from jazz.midi.beat import off_beat_warning
 from jazz.midi.corpus import Corpus, find_midi_files, load_corpus
 from jazz.midi.labels import corpus_labels
@@ -51,7 +51,7 @@ from jazz.model.tokens import Tokenizer
 from jazz.music.notes import Solo
 from jazz.report.card import add_card_section, rerunnable, uses_weimar
 from jazz.report.evaluation import MAX_BARS, TUNE_SOLOS, format_report, write_plots
-from jazz.settings import Sampling
+from jazz.settings import EVALUATE_DRAWS, Sampling
 
 LN2 = math.log(2.0)
 SPLITS = ("test", "validation")
@@ -172,6 +172,16 @@ def generate_over(bundle: Bundle, forms: list[Solo], seed: int, progress: bool =
     return out
 
 
+def generated_draws(bundle: Bundle, forms: list[Solo], draws: int, seed: int, progress: bool = False,
+                    sampling: Sampling = Sampling()) -> list[list[Solo]]:
+    """``draws`` lists of one solo generated over each form (sampled together, one batch per meter plan), each
+    played as `jazz generate` plays it at the form's tempo and feel (jazz.measure.bands.performed)."""
+    solos = generate_over(bundle, forms * draws, seed, progress, sampling)
+    played = [performed(solo, solo_tempo(form), form.labels.get("feel"), seed + i)
+              for i, (solo, form) in enumerate(zip(solos, forms * draws))]
+    return [played[k * len(forms):(k + 1) * len(forms)] for k in range(draws)]
+
+
 def tune_forms(grid: int, bars: int = MAX_BARS) -> list[Solo]:
     """Every built-in tune as an empty solo of ``bars`` bars: its changes, repeated as needed."""
     from jazz.music.form import chord_form
@@ -201,13 +211,14 @@ def over_tunes(bundle: Bundle, seed: int, progress: bool = False,
 def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path: str | Path | None = None,
              plots_dir: str | Path | None = None, progress: bool = True, sampling: Sampling = Sampling(),
              baseline_paths: list | None = None, split: str | None = None, labels_file: str | Path | None = None,
-             assumed: dict[str, str] | None = None) -> dict:
+             assumed: dict[str, str] | None = None, draws: int = EVALUATE_DRAWS) -> dict:
     """Measure ``bundle`` on the solos under ``paths`` (with ``split``, only those of the test or the model's
-    validation split); optionally write JSON and plots. Returns the result. The likelihood is scored with the
+    validation split), with ``draws`` solos generated over each for the two-sample test and the rhythm figures;
+    optionally write JSON and plots. Returns the result. The likelihood is scored with the
     pitch-class and motif memories the solos are sampled with; ``baseline_paths`` name where the model's
     training solos are, for the n-gram baseline; ``labels_file`` and ``assumed`` label the solos (``load_solos``)."""
-    if n < 1:
-        raise UsageError("-n must be at least 1")
+    if n < 1 or draws < 1:
+        raise UsageError("-n and --draws must be at least 1")
     tok = bundle.tokenizer
     chosen = split_names(bundle, split) if split else None
     files = split_files(paths, chosen) if chosen else list(find_midi_files(paths)) or paths
@@ -225,10 +236,9 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
     generated = generate_over(bundle, pick_forms(real, n), seed, progress, sampling)
     real_stats, generated_stats = [solo_stats(s) for s in real], [solo_stats(s) for s in generated]
     tested = [first_bars(s, TEST_BARS) for s in solos]
-    over_tested = [performed(solo, solo_tempo(form), form.labels.get("feel"), seed + i) for i, (solo, form)
-                   in enumerate(zip(generate_over(bundle, tested, seed, progress, sampling), tested))]
+    over_tested = generated_draws(bundle, tested, draws, seed, progress, sampling)
     bands, styles = band_labels(solos), style_labels(solos)
-    two_sample = two_sample_test(tested, over_tested, seed, {"tempo_bands": bands, "styles": styles})
+    two_sample = two_sample_draws(tested, over_tested, seed, {"tempo_bands": bands, "styles": styles})
     by_test = two_sample.get("by", {})
     train_names = set((bundle.config.get("split") or {}).get("train") or [])
     result = {
@@ -257,7 +267,7 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
                                  tuple(name for name, _ in TEMPO_BANDS)),
         "following": following(tested, over_tested),
         "styles": breakdown(tested, over_tested, styles, by_test.get("styles", {})),
-        "copying": copying(over_tested, tested, train) if train else None,
+        "copying": copying(over_tested[0], tested, train) if train else None,
         "off_beat_files": [r.path for r in corpus.off_beat],
     }
     if json_path is not None:
@@ -274,7 +284,7 @@ def _per(bits: float | None, count: int) -> float | None:
 def evaluate_command(model: Path | None, paths: list, n: int = 20, seed: int = 0, json_path: Path | None = None,
                      plots_dir: Path | None = None, baseline: list | None = None, card_command: str | None = None,
                      split: str | None = None, sampling: Sampling = Sampling(), labels_file: Path | None = None,
-                     assumed: dict[str, str] | None = None) -> str:
+                     assumed: dict[str, str] | None = None, draws: int = EVALUATE_DRAWS) -> str:
     """`jazz evaluate`: the report as text; with ``card_command`` also a section of the model card."""
     for path in [*paths, *(baseline or [])]:
         if not Path(path).exists():
@@ -282,7 +292,7 @@ def evaluate_command(model: Path | None, paths: list, n: int = 20, seed: int = 0
     bundle = load_bundle(model)
     result = evaluate(bundle, paths, n=n, seed=seed, json_path=json_path, plots_dir=plots_dir,
                       baseline_paths=baseline, split=split, sampling=sampling, labels_file=labels_file,
-                      assumed=assumed)
+                      assumed=assumed, draws=draws)
     report = format_report(result)
     warning = off_beat_warning(result["off_beat_files"], result["solos"])
     report += f"\n{warning}" if warning else ""

@@ -20,12 +20,12 @@ from jazz.music.notes import Solo
 MIN_PAIRS = 3  # fewer pairs than this give no correlation or slope
 
 
-def following(real: list[Solo], generated: list[Solo]) -> dict | None:
-    """Solo-by-solo figures of ``generated[i]`` against ``real[i]`` (None with fewer than ``MIN_PAIRS`` pairs
-    that have notes and gaps)."""
+def following(real: list[Solo], draws: list[list[Solo]]) -> dict | None:
+    """Solo-by-solo figures of the solos generated over ``real[i]`` (``draw[i]`` of every draw in ``draws``, pooled)
+    against ``real[i]`` (None with fewer than ``MIN_PAIRS`` pairs that have notes and gaps)."""
     rows = []
-    for ours, theirs in zip(real, generated):
-        a, b = rhythm_figures([ours]), rhythm_figures([theirs])
+    for i, ours in enumerate(real):
+        a, b = rhythm_figures([ours]), rhythm_figures([draw[i] for draw in draws])
         if ours.notes and None not in (a["notes_per_beat"], a["fast_gap_share"], b["notes_per_beat"],
                                        b["fast_gap_share"]):
             rows.append((solo_tempo(ours), a["notes_per_beat"], b["notes_per_beat"], a["fast_gap_share"],

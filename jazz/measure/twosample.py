@@ -14,6 +14,9 @@ accuracy, not windows. Only their density and rests are measured (the ``silent``
 share, longest rest, phrases per beat); their melodic features are missing and imputed, and the share of such
 windows on each side is reported beside the accuracy.
 
+Several draws of generated solos over the same real ones (``two_sample_draws``) are each tested on their own and
+their verdicts pooled: one draw's accuracy moves by a few hundredths with the sampling seed alone.
+
 The "giveaways" are the features whose means differ most between the sides, in pooled standard deviations.
 """
 
@@ -240,34 +243,52 @@ def silent_share(x: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
 
 def two_sample_test(real: list[Solo], generated: list[Solo], seed: int = 0,
                     partitions: dict[str, list[str | None]] | None = None) -> dict:
-    """How well a classifier tells windows of ``generated[i]`` from windows of ``real[i]`` (see the module
-    notes): accuracy, its 95% interval, the share of near-silent windows of each side, the giveaways and the
-    target features. Accuracy is None with fewer than two groups that have windows on both sides.
+    """How well a classifier tells windows of ``generated[i]`` from windows of ``real[i]``: ``two_sample_draws``
+    with one draw."""
+    return two_sample_draws(real, [generated], seed, partitions)
+
+
+def two_sample_draws(real: list[Solo], draws: list[list[Solo]], seed: int = 0,
+                     partitions: dict[str, list[str | None]] | None = None) -> dict:
+    """How well a classifier tells generated windows from real ones (see the module notes), where ``draws`` holds
+    one or more draws of solos generated over the real ones (``draw[i]`` over ``real[i]``): accuracy, its 95%
+    interval, the share of near-silent windows of each side, the giveaways and the target features. Accuracy is
+    None with fewer than two groups that have windows on both sides.
+
+    Each draw is tested against the real solos on its own (its own classifier, balanced as one draw is), and the
+    accuracy pools their out-of-fold verdicts: the same figure a single draw estimates, with the sampling noise
+    of the generated side averaged out. ``by_draw`` gives each draw's own accuracy, and the interval resamples
+    whole real solos with every draw over them, so it keeps the noise of which real solos were chosen.
 
     ``partitions`` name a label for every pair (e.g. its tempo band; None: unlabelled); ``by`` then gives, per
-    partition and label, the accuracy of the one classifier on that label's windows and their silent shares."""
+    partition and label, the accuracy on that label's windows and their silent shares."""
     import warnings
 
-    x, y, groups = feature_table(real, generated)
-    result = {"accuracy": None, "interval": None, "windows": len(y), "solos": len(np.unique(groups)),
-              "window_bars": WINDOW_BARS, "folds": 0, "silent_share": silent_share(x, y)}
+    tables = [feature_table(real, draw) for draw in draws]
+    x, y, groups = (np.concatenate(parts) for parts in zip(*tables))
+    result = {"accuracy": None, "interval": None, "windows": len(y) // len(draws), "solos": len(np.unique(groups)),
+              "window_bars": WINDOW_BARS, "folds": 0, "draws": len(draws), "silent_share": silent_share(x, y)}
     if result["solos"] < 2:
-        return {**result, "giveaways": {}, "targets": {}, "by": {}}
+        return {**result, "by_draw": [], "giveaways": {}, "targets": {}, "by": {}}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns of tiny samples
-        correct = out_of_fold_correct(x, y, groups)
+        verdicts = [out_of_fold_correct(*table) for table in tables]
+        correct = np.concatenate(verdicts)
         low, high = group_interval(correct, groups, seed)
-        by = {name: accuracy_by_label(x, y, correct, np.array(labels, dtype=object)[groups])
+        by = {name: accuracy_by_label(x, y, correct, np.array(labels, dtype=object)[groups], len(draws))
               for name, labels in (partitions or {}).items()}
         return {**result, "accuracy": float(correct.mean()), "interval": [low, high], "by": by,
-                "folds": len(grouped_folds(groups)), "giveaways": giveaways(x, y), "targets": targets(x, y)}
+                "by_draw": [float(v.mean()) for v in verdicts], "folds": len(grouped_folds(groups)),
+                "giveaways": giveaways(x, y), "targets": targets(x, y)}
 
 
-def accuracy_by_label(x: np.ndarray, y: np.ndarray, correct: np.ndarray, labels: np.ndarray) -> dict[str, dict]:
-    """Per label (of each window's pair; None left out): accuracy, windows of each side and silent shares."""
+def accuracy_by_label(x: np.ndarray, y: np.ndarray, correct: np.ndarray, labels: np.ndarray,
+                      draws: int = 1) -> dict[str, dict]:
+    """Per label (of each window's pair; None left out): accuracy, windows of each side (per draw of ``draws``)
+    and silent shares."""
     out = {}
     for label in dict.fromkeys(v for v in labels if v is not None):
         rows = labels == label
-        out[label] = {"accuracy": float(correct[rows].mean()), "windows": int(rows.sum()) // 2,
+        out[label] = {"accuracy": float(correct[rows].mean()), "windows": int(rows.sum()) // 2 // draws,
                       "silent_share": silent_share(x[rows], y[rows])}
     return out

@@ -62,10 +62,12 @@ def format_report(result: dict) -> str:
     if result.get("two_sample"):
         lines += ["", *format_two_sample(result["two_sample"], result.get("sampling", {}))]
     if result.get("tempo_bands"):
-        lines += ["", "by tempo band (slow: under 140 bpm, medium: 140-220, fast: 220 and over), the same solos:",
+        pooled = _pooled(result.get("two_sample"))
+        lines += ["", "by tempo band (slow: under 140 bpm, medium: 140-220, fast: 220 and over), the same solos"
+                      f"{pooled}:",
                   *format_breakdown(result["tempo_bands"])]
     if result.get("following"):
-        lines += ["", *format_following(result["following"])]
+        lines += ["", *format_following(result["following"], _pooled(result.get("two_sample")))]
     if result.get("styles"):
         lines += ["", "by style (as the corpus labels the solos), the same solos:", *format_breakdown(result["styles"])]
     if result.get("copying"):
@@ -101,10 +103,10 @@ def format_breakdown(rows: dict[str, dict]) -> list[str]:
                     f"`jazz generate` plays them; silent: share of windows with under {MIN_NOTES} notes)"]
 
 
-def format_following(figures: dict) -> list[str]:
+def format_following(figures: dict, pooled: str = "") -> list[str]:
     """Solo by solo (jazz.measure.following): how the generated density follows each real solo and the tempo."""
     correlation, slope = figures["correlation"], figures["tempo_slope"]
-    return [f"solo by solo, the same {figures['solos']} solos and the solos generated over them:",
+    return [f"solo by solo, the same {figures['solos']} solos and the solos generated over them{pooled}:",
             (f"  correlation of real and generated: notes per beat {_number(correlation['notes_per_beat'], 2)}, "
              f"fast-gap share {_number(correlation['fast_gap_share'], 2)}"),
             (f"  notes per beat per doubling of tempo: real {_number(slope['real'], 2)}, "
@@ -124,7 +126,7 @@ def format_two_sample(test: dict, sampling: dict) -> list[str]:
     lines += [(f"  a classifier tells them apart {test['accuracy']:.3f} of the time "
                f"(95% interval {low:.3f}-{high:.3f}; 0.5: indistinguishable)"),
               (f"  {test['windows'] // 2} windows of each side from {test['solos']} solos, {test['folds']} folds "
-               "grouped by solo"),
+               "grouped by solo" + _draws(test)),
               (f"  near-silent windows (under {MIN_NOTES} notes, kept in the test): real {_number(silent.get('real'), 2)}, "
                f"generated {_number(silent.get('generated'), 2)}"),
               f"  {'giveaway':<28}{'real':>10}{'generated':>12}{'effect':>9}"]
@@ -135,6 +137,20 @@ def format_two_sample(test: dict, sampling: dict) -> list[str]:
     lines += [f"  {key:<28}{_number(row['real']):>10}{_number(row['generated']):>12}{_percent(row['relative']):>9}"
               f"{'  met' if row['met'] else ''}" for key, row in test["targets"].items()]
     return lines
+
+
+def _draws(test: dict) -> str:
+    """How many draws of generated solos the test pooled, and each one's accuracy (nothing for one draw)."""
+    accuracies = test.get("by_draw") or []
+    if len(accuracies) < 2:
+        return ""
+    return f"; {len(accuracies)} draws over each solo, each on its own " + " ".join(f"{a:.3f}" for a in accuracies)
+
+
+def _pooled(test: dict | None) -> str:
+    """Where the generated side pools several draws, a few words saying so."""
+    draws = (test or {}).get("draws", 1)
+    return f" (generated: {draws} draws pooled)" if draws > 1 else ""
 
 
 def _percent(value: float | None) -> str:
