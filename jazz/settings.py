@@ -69,10 +69,11 @@ LIKE_STRENGTH = 3.0
 EVALUATE_DRAWS = 5
 
 
-def checked_label(kind: str, value: str | None) -> str | None:
-    """A --style, --feel or --instrument the user typed, normalized; one sentence if the model knows no such one."""
+def checked_label(kind: str, value: str | None, extra: tuple[str, ...] = ()) -> str | None:
+    """A --style, --feel or --instrument the user typed, normalized; one sentence if the model knows no such one
+    (listing the known ones and the command's ``extra`` ones)."""
     try:
-        return checked(kind, value)
+        return checked(kind, value, extra)
     except ValueError as error:
         raise UsageError(str(error)) from None
 
@@ -277,6 +278,6 @@ class GenerateOptions:
             self.musicxml = True
         self.style = checked_label("style", self.style)
         if self.feel != "none":
-            self.feel = checked_label("feel", self.feel) or "swing"
+            self.feel = checked_label("feel", self.feel, ("none (on the grid)",)) or "swing"
         if self.soundfont is not None and not Path(self.soundfont).is_file():
             raise UsageError(f"--soundfont {self.soundfont} is not a file")

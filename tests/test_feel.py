@@ -123,7 +123,9 @@ def test_unknown_feel_exits_2(tmp_path, capsys):
     from jazz.cli import main
 
     assert main(["generate", "--model", str(tmp_path), "--feel", "bossa", "--out", str(tmp_path / "o")]) == 2
-    assert "--feel 'bossa' is not one the model knows" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "--feel 'bossa' is not one the model knows" in error
+    assert "ballad, none (on the grid))" in error  # generate's own --feel none is offered too
 
 
 # --------------------------------------------------------------------------------------------- the playing

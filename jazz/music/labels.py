@@ -48,14 +48,14 @@ def codes(labels: dict[str, str]) -> tuple[int, ...]:
     return tuple(code(kind, labels.get(kind)) for kind in LABEL_KINDS)
 
 
-def checked(kind: str, value: str | None) -> str | None:
+def checked(kind: str, value: str | None, extra: tuple[str, ...] = ()) -> str | None:
     """A label the user typed, normalized (None for none or "unknown"); ValueError with one sentence listing
-    the known values if it is not one of them."""
+    the known values (and the command's own ``extra`` ones) if it is not one of them."""
     if value is None or value.strip().lower() == UNKNOWN:
         return None
     label = normalize(kind, value)
     if label == UNKNOWN:
-        known = ", ".join(VOCABULARIES[kind])
+        known = ", ".join([*VOCABULARIES[kind], *extra])
         raise ValueError(f"--{kind} {value!r} is not one the model knows (choose from {known})")
     return label
 
