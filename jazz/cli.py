@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import shlex
 import sys
@@ -100,15 +101,24 @@ def add_corpus(p: Parser) -> None:
     p.add_argument("--grid", type=positive_int, default=12, help="quantization steps per beat (default 12)")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
     p.add_argument("--no-cache", action="store_true", help="parse every file again")
+    p.add_argument("--labels", type=Path, metavar="FILE.csv",
+                   help="each solo's style, feel and instrument (columns file, style, feel, instrument), after any "
+                        "labels.csv in the corpus folders: what train would tell the model")
 
 
 def run_corpus(args) -> int:
     from jazz.midi.corpus import load_corpus
+    from jazz.midi.labels import corpus_labels, heard, labels_summary
 
+    must_exist([args.labels] if args.labels else [])
+    table = corpus_labels(args.paths, args.labels)  # a bad labels file is refused before the parse
     corpus = load_corpus(args.paths, grid=args.grid, track=args.track, cache=not args.no_cache, progress=True)
+    names = [solo.name for solo in corpus.solos]
     print(corpus.table())
+    print("\n".join(labels_summary(table, names)))
     if args.json:
-        atomic_write_text(args.json, corpus.to_json())
+        report = json.loads(corpus.to_json()) | {"labels": {name: heard(table.get(name, {})) for name in names}}
+        atomic_write_text(args.json, json.dumps(report, indent=1))
     if not corpus.solos:
         raise UsageError("no usable MIDI file found")
     return 0

@@ -13,7 +13,7 @@ from midi_factory import make_midi, random_walks
 
 from jazz.cli import main
 from jazz.files import UsageError
-from jazz.midi.labels import corpus_labels, read_labels
+from jazz.midi.labels import corpus_labels, labels_summary, read_labels
 from jazz.midi.read import read_midi
 from jazz.model.context import (
     CONTEXT_GAIN,
@@ -36,7 +36,8 @@ from jazz.settings import ModelConfig
 @pytest.mark.parametrize("kind, value, label", [
     ("style", "POSTBOP", "postbop"), ("style", "Hard-Bop", "hardbop"), ("feel", "TWOBEAT", "two-beat"),
     ("feel", "LATIN/FUNK", "latin"), ("instrument", "cor", "tp"), ("instrument", "bcl", "cl"),
-    ("style", "polka", "unknown"), ("feel", "", "unknown"), ("instrument", None, "unknown")])
+    ("style", "polka", "unknown"), ("feel", "", "unknown"), ("instrument", None, "unknown"),
+    ("instrument", "Tenor Sax", "ts"), ("instrument", "alto saxophone", "as"), ("instrument", "violin", "unknown")])
 def test_labels_are_spelt_as_the_vocabulary_spells_them(kind, value, label):
     assert normalize(kind, value) == label
 
@@ -68,6 +69,37 @@ def test_a_labels_file_is_read_by_stem_and_a_bad_one_is_one_sentence(tmp_path):
     (tmp_path / "bad.csv").write_text("name,style\na,BEBOP\n")
     with pytest.raises(UsageError, match="no 'file' column"):
         read_labels(tmp_path / "bad.csv")
+
+
+def test_a_spreadsheets_labels_file_is_read_and_what_it_says_is_summed_up(tmp_path):
+    """A byte-order mark, capitals and spaces around the column names (as spreadsheets and README-style headers
+    write them) still find the columns; the summary counts what the model will hear and names what it won't."""
+    path = tmp_path / "sheet.csv"
+    path.write_bytes("\ufeffFile, Style , feel,instrument\na.mid, bopp, swing, tenor sax\nb.mid,bebop,,\n"
+                     "gone.mid,cool,,\n".encode("utf-8"))
+    table = read_labels(path)
+    assert table == {"a": {"style": "bopp", "feel": "swing", "instrument": "tenor sax"}, "b": {"style": "bebop"},
+                     "gone": {"style": "cool"}}
+    lines = labels_summary(table, ["a", "b", "c"])
+    assert lines[0] == "labels: 2 of 3 solos say their style, feel or instrument"
+    assert "  style: bebop 1, unknown 2" in lines and "  instrument: ts 1, unknown 2" in lines
+    assert "  1 row of the labels names no solo here: gone" in lines
+    assert any(line.startswith("  style 'bopp': not one the model knows") for line in lines)
+    assert labels_summary({}, ["a"]) == ["labels: 0 of 1 solos say their style, feel or instrument "
+                                         "(none: give --labels FILE.csv)"]
+
+
+def test_jazz_corpus_says_what_the_labels_tell_the_model(tmp_path, capsys):
+    (tmp_path / "corpus").mkdir()
+    corpus = random_walks(tmp_path / "corpus", 3, 40)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("file,style,feel,instrument\nwalk_00.mid,bebop,ballad,as\n")
+    assert main(["corpus", str(corpus), "--labels", str(labels), "--json", str(tmp_path / "c.json")]) == 0
+    out = capsys.readouterr().out
+    assert "labels: 1 of 3 solos say their style" in out and "feel: ballad 1, unknown 2" in out
+    heard = json.loads((tmp_path / "c.json").read_text())["labels"]
+    assert heard["walk_00"] == {"style": "bebop", "feel": "ballad", "instrument": "as"} and heard["walk_01"] == {}
+    assert main(["corpus", str(corpus), "--labels", str(tmp_path / "none.csv")]) == 2
 
 
 def test_tempo_features_are_log_tempo_then_overlapping_bands():
@@ -177,12 +209,13 @@ def test_training_hears_the_labels_and_leaves_out_the_test_split(tmp_path, capsy
     assert main(["train", str(corpus), "--out", str(out), "--epochs", "1", "--seq-len", "32", "--batch-size", "4",
                  "--hidden", "8", "--embedding", "8", "--layers", "1"]) == 0
     err = capsys.readouterr().err
-    assert "1 solos of the fixed test split are left out" in err and "labels: 2 of 5 solos" in err
+    assert "1 solo of the fixed test split left out" in err and "labels: 2 of 5 solos" in err
+    assert "style: bebop 1, cool 1, unknown 3" in err
     config = json.loads((out / "config.json").read_text())
     assert config["model"]["context"] == CONTEXT_SIZE
     assert held not in config["split"]["train"] + config["split"]["validation"]
     card = (out / "card.md").read_text()
-    assert "tempo" in card and "style" in card
+    assert "tempo" in card and "style" in card and "One solo of the fixed test split was left out" in card
     assert main(["generate", "--model", str(out), "--out", str(tmp_path / "solos"), "--bars", "2", "--tempo", "70",
                  "--style", "cool", "--feel", "ballad", "--program", "56"]) == 0
     assert (tmp_path / "solos" / "solo_001.mid").exists()

@@ -10,10 +10,11 @@ compare with real ones over the same chord changes.
    ``TUNE_SOLOS`` solos over each built-in tune; their chord-tone share on beats is reported per tune.
 4. **Two-sample test** (jazz.measure.twosample): ``draws`` solos sampled over the first ``TEST_BARS`` bars of
    every real solo (its meters, chords, tempo, and the register its instrument gives); can a classifier tell
-   their 8-bar windows apart? Each draw is tested on its own and the verdicts pooled. Overall, by tempo band and by style (jazz.measure.bands), beside rhythm figures
-   of both sides, the eighth-pair ratio as played (a generated solo played as `jazz generate` plays it).
-5. **Copying** (jazz.measure.copying): the longest stretch of the first draw's solos found verbatim in a training solo,
-   against the same for the real solos.
+   their 8-bar windows apart? Each draw is tested on its own and the verdicts pooled. Overall, by tempo band
+   and by style (jazz.measure.bands), beside rhythm figures of both sides, the eighth-pair ratio as played (a
+   generated solo played as `jazz generate` plays it).
+5. **Copying** (jazz.measure.copying): the longest stretch of the first draw's solos found verbatim in a
+   training solo, against the same for the real solos.
 
 With ``--performers`` (``performers_command``) only the performer test runs (jazz.measure.performers): does
 `--like X` play like X, as a classifier trained on real solos hears it?
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -43,7 +45,7 @@ from jazz.measure.stats import compare, median, solo_stats
 from jazz.measure.twosample import TEST_BARS, two_sample_draws
 from jazz.midi.beat import off_beat_warning
 from jazz.midi.corpus import Corpus, find_midi_files, load_corpus
-from jazz.midi.labels import corpus_labels
+from jazz.midi.labels import corpus_labels, labels_summary
 from jazz.model.bundle import Bundle, load_bundle
 from jazz.model.sample import Sampler, sample
 from jazz.model.split import test_names
@@ -91,6 +93,9 @@ def load_solos(paths: list, tokenizer: Tokenizer, progress: bool = False, labels
              for s in corpus.solos if s.notes and encodable(tokenizer, s)]
     if not solos:
         raise UsageError(f"none of the {len(corpus.reports)} MIDI files has a solo this model can read")
+    if progress:
+        heard = table | {s.name: s.labels for s in solos}  # with the assumed labels
+        print("\n".join(labels_summary(heard, [s.name for s in solos])), file=sys.stderr)
     return solos, corpus
 
 

@@ -8,22 +8,29 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from pathlib import Path
 
 from jazz.files import UsageError, atomic_write_text
-from jazz.music.labels import LABEL_KINDS
+from jazz.music.labels import LABEL_KINDS, UNKNOWN, VOCABULARIES, normalize
 
 
 def read_labels(path: str | Path) -> dict[str, dict[str, str]]:
-    """A labels CSV as {file stem: {kind: value}}; one sentence if it cannot be read or lacks a ``file`` column."""
+    """A labels CSV as {file stem: {kind: value}}; one sentence if it cannot be read or lacks a ``file`` column.
+    Column names are read without case or surrounding spaces, and a byte-order mark (spreadsheets write one) is
+    skipped."""
     path = Path(path)
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = [name.strip().lower() for name in next(reader, [])]
+            rows = [dict(zip(header, row)) for row in reader]
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise UsageError(f"cannot read the labels file {path}: {error}") from None
-    if rows and "file" not in rows[0]:
-        raise UsageError(f"the labels file {path} has no 'file' column (columns: file, style, feel, instrument)")
+    if "file" not in header:
+        found = ", ".join(name for name in header if name) or "none"
+        raise UsageError(f"the labels file {path} has no 'file' column (it has: {found}; "
+                         "expected: file, style, feel, instrument)")
     table = {}
     for row in rows:
         name = Path((row.get("file") or "").strip()).stem
@@ -31,6 +38,45 @@ def read_labels(path: str | Path) -> dict[str, dict[str, str]]:
             table[name] = {k: (v or "").strip() for k, v in row.items()
                            if k in (*LABEL_KINDS, "performer") and (v or "").strip()}
     return table
+
+
+def labels_summary(table: dict[str, dict[str, str]], names: list[str]) -> list[str]:
+    """What a labels table says of the solos ``names``, as lines for the user: how many solos it labels with a
+    value the model knows and the counts of each kind's values, then (where there are any) the rows that name no
+    solo here and the values the model does not know (heard as "unknown")."""
+    here = set(names)
+    known = [name for name in names if any(normalize(k, v) != UNKNOWN for k, v in table.get(name, {}).items()
+                                           if k in LABEL_KINDS)]
+    lines = [f"labels: {len(known)} of {len(names)} solos say their style, feel or instrument"
+             + ("" if table else " (none: give --labels FILE.csv)")]
+    for kind in LABEL_KINDS:
+        counts = Counter(normalize(kind, table.get(name, {}).get(kind)) for name in names)
+        if set(counts) - {UNKNOWN}:
+            ranked = sorted(counts.items(), key=lambda item: (item[0] == UNKNOWN, -item[1]))  # unknown last
+            lines.append(f"  {kind}: " + ", ".join(f"{value} {n}" for value, n in ranked))
+    strays = sorted(set(table) - here)
+    if strays and here:
+        rows = "1 row of the labels names" if len(strays) == 1 else f"{len(strays)} rows of the labels name"
+        lines.append(f"  {rows} no solo here: {_listed(strays)}")
+    for kind in LABEL_KINDS:
+        odd = Counter(v for name in names for k, v in table.get(name, {}).items()
+                      if k == kind and normalize(k, v) == UNKNOWN)
+        if odd:
+            values = _listed([f"{v!r}" + (f" ({n} solos)" if n > 1 else "") for v, n in odd.most_common()])
+            lines.append(f"  {kind} {values}: not one the model knows, heard as unknown "
+                         f"(known: {', '.join(VOCABULARIES[kind])})")
+    return lines
+
+
+def heard(row: dict[str, str]) -> dict[str, str]:
+    """A solo's labels as the model hears them (each kind in its vocabulary's spelling, or "unknown")."""
+    return {kind: normalize(kind, value) if kind in LABEL_KINDS else value for kind, value in row.items()}
+
+
+def _listed(items: list[str], most: int = 5) -> str:
+    """The first ``most`` items, and how many more."""
+    more = f" and {len(items) - most} more" if len(items) > most else ""
+    return ", ".join(items[:most]) + more
 
 
 def corpus_labels(paths: list[str | Path], extra: str | Path | None = None) -> dict[str, dict[str, str]]:

@@ -23,7 +23,7 @@ from jazz.model.token_cache import load_token_corpus
 from jazz.model.token_store import TokenCorpus
 from jazz.model.tokens import Tokenizer
 from jazz.model.train import train
-from jazz.midi.labels import corpus_labels
+from jazz.midi.labels import corpus_labels, labels_summary
 from jazz.music.labels import VOCABULARIES
 from jazz.music.notes import Solo
 from jazz.settings import ModelConfig, TrainConfig
@@ -102,8 +102,7 @@ def _fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | No
     data = leave_out_test_split(data)
     table = corpus_labels(cfg.corpus, labels)
     labelled = data.label(table)
-    print(f"labels: {labelled} of {len(data)} solos say their style, feel or instrument"
-          + ("" if table else " (none: give --labels FILE.csv)"), file=sys.stderr)
+    print("\n".join(labels_summary(table, list(data.names))), file=sys.stderr)
     heard = {"labelled_solos": labelled, "vocabularies": {k: list(v) for k, v in VOCABULARIES.items()},
              "test_split_left_out": before - len(data)}
     solos_by = performer_solos(data.players, cfg.performers)
@@ -187,7 +186,8 @@ def leave_out_test_split(data: TokenCorpus) -> TokenCorpus:
     keep = [i for i, name in enumerate(data.names) if name not in held]
     if len(keep) in (0, len(data)):
         return data
-    print(f"test split: {len(data) - len(keep)} solos of the fixed test split are left out of training and "
+    left = len(data) - len(keep)
+    print(f"test split: {left} {'solo' if left == 1 else 'solos'} of the fixed test split left out of training and "
           f"validation", file=sys.stderr)
     return data.subset(keep)
 

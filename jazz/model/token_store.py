@@ -117,11 +117,12 @@ class TokenCorpus:
                            [self.players[i] for i in indices])
 
     def label(self, table: dict[str, dict[str, str]]) -> int:
-        """Take each solo's labels from ``table`` ({name: {kind: value}}); return how many solos it labels."""
+        """Take each solo's labels from ``table`` ({name: {kind: value}}); return how many solos it labels with a
+        value the model knows."""
         found = [table.get(name) for name in self.names]
         self.labels = np.array([codes(row or {}) for row in found], dtype=np.int64).reshape(len(self.names), -1)
         self.players = [(row or {}).get("performer", "") for row in found]
-        return sum(row is not None for row in found)
+        return int((self.labels > 0).any(axis=1).sum())
 
     def codes(self, performers: tuple[str, ...] = ()) -> np.ndarray:
         """(solos, kinds [+ 1]) label codes as a model that knows ``performers`` hears them (the performer's

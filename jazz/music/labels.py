@@ -19,6 +19,8 @@ SAME_AS = {"twobeat": "two-beat", "2-beat": "two-beat", "hard-bop": "hardbop", "
            "trad": "traditional", "cor": "tp", "bcl": "cl", "ts-c": "ts", "tenor": "ts", "alto": "as",
            "soprano": "ss", "baritone": "bs", "trumpet": "tp", "cornet": "tp", "trombone": "tb",
            "clarinet": "cl", "vibraphone": "vib", "vibes": "vib", "piano": "p", "guitar": "g"}
+SAME_AS |= {f"{name.replace(' ', '-')}{ending}": short for short, name in INSTRUMENT_NAMES.items()
+            for ending in ("", "ophone") if ending == "" or name.endswith("sax")}  # "tenor sax", "alto saxophone"
 # General MIDI programs (from 0) of the instruments (a cornet plays as a trumpet, a bass clarinet as a clarinet and
 # a C-melody sax as a tenor: GM has none of them; the guitar is the electric jazz guitar), and the nearest
 # instrument of other programs

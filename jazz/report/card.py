@@ -138,7 +138,8 @@ def _heard(model: dict, labels: dict) -> str:
     told = labels.get("labelled_solos")
     source = f" ({told} of the corpus's solos had labels; unknown for the rest)" if told is not None else ""
     held = labels.get("test_split_left_out")
-    test = f". The {held} solos of the fixed test split were left out of training and validation" if held else ""
+    test = (f". {'One solo' if held == 1 else f'The {held} solos'} of the fixed test split "
+            f"{'was' if held == 1 else 'were'} left out of training and validation") if held else ""
     return (f"the tempo at every step (from the tempo map, on a log scale), and each solo's {kinds or 'labels'}"
             f"{source}; generation names them with --tempo, --style, --feel and --program{test}"
             + _performers(labels.get("performer_solos") or {}))
