@@ -225,8 +225,8 @@ class GenerateOptions:
     program: int = option(TENOR_SAX, "General MIDI program of the solo, 0-127 (tenor sax); the model hears it as the "
                                      "instrument")
     style: str | None = option(None, f"the style the model plays in: {', '.join(STYLES)} (default: any)", type=str)
-    feel: str = option("swing", f"the rhythm feel: {', '.join(FEELS)}, or none (the model hears no feel, and the "
-                                "notes are written exactly on the grid)")
+    feel: str = option("swing", f"the rhythm feel: {', '.join(FEELS)}, or none (the notes of the default swing, "
+                                "written exactly on the grid: the same notes as --feel swing at the same --seed)")
     like: str | None = option(None, "play like this performer of the model's corpus (its card lists them), e.g. "
                                     '"Charlie Parker"', type=str, metavar="NAME")
     like_strength: float | None = option(None, "how far --like pulls toward the player: 1 as the model learned it, "
@@ -254,8 +254,9 @@ class GenerateOptions:
     register: int | None = None  # centre pitch; None: the primer's, else typical for the program
 
     def heard(self) -> dict[str, str]:
-        """The labels the model hears: the style and feel asked for, and the instrument of ``program``."""
-        labels = {"style": self.style, "feel": None if self.feel == "none" else self.feel,
+        """The labels the model hears: the style and feel asked for (``none``: swing, whose notes it writes on the
+        grid), and the instrument of ``program``."""
+        labels = {"style": self.style, "feel": "swing" if self.feel == "none" else self.feel,
                   "instrument": instrument_of_program(self.program), "performer": self.like}
         return {kind: value for kind, value in labels.items() if value}
 

@@ -139,6 +139,23 @@ def test_feel_none_writes_every_note_on_the_grid(tmp_path):
     assert all(t % 40 == 0 for t in ride)
 
 
+def test_feel_none_writes_the_notes_of_the_default_swing_on_the_grid(tmp_path):
+    """With the bundled model (which hears the feel), --feel none at a seed is the grid of the swing solo at that
+    seed: read back, the played file lands on its twin's grid steps, and the twin's file is on the grid."""
+    from jazz.cli import main
+
+    common = ["generate", "--tune", "blues-f", "--tempo", "160", "--choruses", "1", "--seed", "5", "--no-band"]
+    assert main([*common, "--out", str(tmp_path / "swing")]) == 0
+    assert main([*common, "--feel", "none", "--out", str(tmp_path / "none")]) == 0
+    played, _ = read_midi(tmp_path / "swing" / "solo_001.mid")
+    grid, _ = read_midi(tmp_path / "none" / "solo_001.mid")
+    assert len(grid.notes) > 20
+    assert [(n.pitch, n.onset) for n in played.notes] == [(n.pitch, n.onset) for n in grid.notes]
+    ticks = note_on_ticks(tmp_path / "none" / "solo_001.mid", "Solo")
+    assert ticks == [n.onset * 40 for n in grid.notes]  # exactly on the grid (40 ticks a step)
+    assert note_on_ticks(tmp_path / "swing" / "solo_001.mid", "Solo") != ticks  # the twin is played off it
+
+
 @pytest.mark.parametrize("tempo", [70, 100, 160, 280])
 def test_played_solo_swings_at_the_data_ratio(tmp_path, tempo):
     path = write(tmp_path, line_solo(tempo, choruses=4), "swing")

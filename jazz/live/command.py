@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jazz.files import UsageError, check_writable, output_lock
+from jazz.music.labels import FEELS, STYLES
 from jazz.music.notes import DEFAULT_GRID
 from jazz.progress import import_keras_quietly
 from jazz.settings import TEMPERATURE, Sampling, checked_label, checked_program, checked_strength
@@ -57,8 +58,10 @@ def add_live(p) -> None:
                    help=f"sampling temperature of the pitches; lower is safer (default {TEMPERATURE})")
     p.add_argument("--choruses", type=int,
                    help="stop after this many choruses (default: when stopped, or when --input ends)")
-    p.add_argument("--style", help="the style jazz answers in (see jazz generate --help; default: any)")
-    p.add_argument("--feel", help="the rhythm feel jazz answers in (default: swing)")
+    p.add_argument("--style", help=f"the style jazz answers in: {', '.join(STYLES)} (default: any)")
+    p.add_argument("--feel", default="swing",
+                   help=f"the rhythm feel jazz answers in and the band plays: {', '.join(FEELS)}, or none (swing's "
+                        "notes, jazz and the band on the grid) (default swing)")
     p.add_argument("--like", metavar="NAME", help="answer like this performer of the model's corpus (see jazz "
                                                   "generate --help)")
     p.add_argument("--like-strength", type=float, metavar="W",
@@ -167,7 +170,9 @@ def _check(args) -> None:
     checked_program(args.program)
     if args.tempo is not None and not 20 <= args.tempo <= 400:
         raise UsageError("--tempo must be between 20 and 400 beats per minute")
-    checked_label("style", args.style), checked_label("feel", args.feel)  # before the model loads
+    checked_label("style", args.style)  # before the model loads
+    if args.feel != "none":
+        args.feel = checked_label("feel", args.feel, ("none (on the grid)",)) or "swing"
     from jazz.model.bundle import checked_performer
 
     args.like = checked_performer(args.model, args.like)
@@ -273,7 +278,7 @@ def timing_line(outcome) -> str:
         return f"timing: no notes {where}"
     p99 = late[min(len(late) - 1, round(0.99 * (len(late) - 1)))]
     return (f"timing: {len(late)} notes {where}: median {statistics.median(late):.1f} ms late, p99 {p99:.1f}, "
-            f"max {late[-1]:.1f}, the furthest {max(abs(x) for x in late):.1f} ms from the grid")
+            f"max {late[-1]:.1f}, the furthest {max(abs(x) for x in late):.1f} ms from when it was due")
 
 
 class Setup:
@@ -290,7 +295,7 @@ class Setup:
         self.args, self.timeline, self.tempo, self.performance, self.ports = args, timeline, tempo, performance, ports
         self.trading = Trading(args.trade, args.solo)
         sampler = Sampler(bundle.model, bundle.tokenizer)
-        heard = {"style": checked_label("style", args.style), "feel": checked_label("feel", args.feel),
+        heard = {"style": checked_label("style", args.style), "feel": "swing" if args.feel == "none" else args.feel,
                  "instrument": instrument_of_program(args.program), "performer": args.like}
         context = performance_context(tempo, {k: v for k, v in heard.items() if v}, bundle.model_config.performers,
                                       checked_strength(args.like_strength, args.like))
@@ -313,7 +318,8 @@ class Setup:
 
         session = Session(self.timeline, self.answerer, self.trading, band=not self.args.no_band, seed=self.args.seed,
                           program=self.args.program, end_bar=self.end_bar(),
-                          count_in=self.performance is None and not self.args.clock)
+                          count_in=self.performance is None and not self.args.clock, tempo=self.tempo,
+                          feel=self.args.feel)
         session.prepare()
         quiet_collector()  # before the clock starts: the first full collection takes a while
         if self.time is None:

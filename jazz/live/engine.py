@@ -10,6 +10,10 @@ sends every event that is due and then does any work that has fallen due, which 
   sampler runs a few milliseconds per step, and events that fall due in between go out in between.
 * **The band.** Each chorus of comping, bass and drums is made at the downbeat of the chorus before.
 
+Given the session's ``tempo``, jazz's answers and the band are played as `jazz generate` plays them: jazz's notes
+placed against the beat as the recordings place them (jazz.music.performance, at ``feel``), the band's eighths at the
+ratio of that tempo and feel (jazz.music.feel.band_ratio). Feel ``none``, or no tempo, keeps everything on the grid.
+
 ``silence`` ends every sounding note and sends All Notes Off on every channel used.
 """
 
@@ -26,8 +30,11 @@ import mido
 from jazz.live.record import JAZZ, PLAYER
 from jazz.live.timeline import Timeline, Trading
 from jazz.midi.read import monophonic
+from jazz.midi.write import TICKS_PER_BEAT, played_ticks
 from jazz.music.band import DRUM_CHANNEL, HIHAT_PEDAL, band_parts, bar_beats
-from jazz.music.notes import TENOR_SAX, Bar, ChordChange, Note
+from jazz.music.feel import band_ratio
+from jazz.music.notes import TENOR_SAX, Bar, ChordChange, Note, Part, Solo
+from jazz.music.performance import timing_shifts
 
 JAZZ_CHANNEL = 3  # channel 4: leaves channel 1 to the player's keyboard; the band has 2, 3 and 10
 ALL_NOTES_OFF = 123
@@ -64,6 +71,7 @@ class AnswerLog:
 class _Thinking:
     steps: Generator  # jazz.live.answer.Answerer.steps
     log: AnswerLog
+    bars: list[Bar] = field(default_factory=list)  # the bars the answer fills
 
 
 @dataclass
@@ -84,6 +92,8 @@ class Session:
     program: int = TENOR_SAX
     end_bar: int | None = None  # None: until stopped
     count_in: bool = False
+    tempo: float | None = None  # bpm: jazz and the band play with the feel of this tempo (None: on the grid)
+    feel: str = "swing"  # as `jazz generate --feel`; "none": on the grid
 
     def __post_init__(self) -> None:
         self.queue: list[tuple[float, int, int, str, mido.Message]] = []
@@ -186,12 +196,21 @@ class Session:
             self.sequence += 1
             heapq.heappush(self.queue, (beat, order, self.sequence, track, message))
 
-    def _schedule_notes(self, track: str, channel: int, notes: list[Note]) -> None:
-        for note in notes:
-            self._schedule(self.beat_of(note.onset), track,
+    def _schedule_notes(self, track: str, channel: int, notes: list[Note], shifts: list[float] | None = None) -> None:
+        """Queue the notes, each played ``shifts`` steps off its grid onset (as a MIDI file plays them:
+        jazz.midi.write.played_ticks, so a shifted line stays monophonic)."""
+        scale = TICKS_PER_BEAT // self.timeline.grid
+        played = played_ticks(Part(track, notes, channel, shifts=list(shifts or [])), scale)
+        for note, (on, off, _) in zip(notes, played):
+            self._schedule(on / TICKS_PER_BEAT, track,
                            [mido.Message("note_on", channel=channel, note=note.pitch, velocity=note.velocity)])
-            self._schedule(self.beat_of(note.end), track,
+            self._schedule(off / TICKS_PER_BEAT, track,
                            [mido.Message("note_off", channel=channel, note=note.pitch, velocity=0)])
+
+    @property
+    def played_feel(self) -> bool:
+        """Whether jazz and the band play with a feel (a tempo is given and the feel is not ``none``)."""
+        return self.tempo is not None and self.feel != "none"
 
     def _dispatch(self, due: float, track: str, message: mido.Message, send: Send) -> None:
         if hasattr(message, "channel"):
@@ -229,11 +248,12 @@ class Session:
         bars = self.timeline.span(chorus * size, count)
         end = self.timeline.end(chorus * size + count - 1)
         chords = self.timeline.chords_between(bars[0].start, end)
-        for part in band_parts(bars, chords, self.timeline.grid, seed=self.seed * 1000 + chorus):
+        ratio = band_ratio(self.tempo, self.feel) if self.played_feel else None
+        for part in band_parts(bars, chords, self.timeline.grid, seed=self.seed * 1000 + chorus, ratio=ratio):
             if part.program is not None:
                 self._schedule(self.beat_of(bars[0].start), part.name, [
                     mido.Message("program_change", channel=part.channel, program=part.program)])
-            self._schedule_notes(part.name, part.channel, part.notes)
+            self._schedule_notes(part.name, part.channel, part.notes, part.shifts)
         self.next_chorus += 1
 
     # -- jazz ------------------------------------------------------------------------------------
@@ -256,7 +276,7 @@ class Session:
         else:
             heard = self._call(window, self.last_beat(first - 1))
         steps = self.answerer.steps(heard, window, bars, chords, self.seed * 1000 + block, not trading.solo)
-        self.thinking = _Thinking(steps, AnswerLog(block, self.now, self.now, self.beat_of(bars[0].start)))
+        self.thinking = _Thinking(steps, AnswerLog(block, self.now, self.now, self.beat_of(bars[0].start)), bars)
         self._think()
 
     def _think(self) -> None:
@@ -266,12 +286,19 @@ class Session:
             next(thinking.steps)
         except StopIteration as finished:
             self.played[thinking.log.block] = finished.value
-            self._schedule_notes(JAZZ, JAZZ_CHANNEL, finished.value)
+            self._schedule_notes(JAZZ, JAZZ_CHANNEL, finished.value, self._shifts(finished.value, thinking))
             thinking.log.ready, thinking.log.notes = self.now, len(finished.value)
             self.answers.append(thinking.log)
             self.thinking = None
             self.next_block += 1 if self.trading.solo else 2
         thinking.log.ms += (time.perf_counter() - started) * 1000
+
+    def _shifts(self, notes: list[Note], thinking: _Thinking) -> list[float]:
+        """Where jazz plays each note of an answer against the beat (none on the grid)."""
+        if not self.played_feel or not notes:
+            return []
+        answer = Solo(notes=notes, bars=thinking.bars, grid=self.timeline.grid, tempo=self.tempo)
+        return timing_shifts(answer, self.feel, self.seed * 1000 + thinking.log.block)
 
     def _call(self, window: list, cut: int) -> list[Note]:
         """The player's notes in ``window`` before ``cut`` (its last beat), on the grid, one at a time."""

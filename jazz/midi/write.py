@@ -100,13 +100,14 @@ def part_track(part: Part, scale: int) -> mido.MidiTrack:
 
 def played_ticks(part: Part, scale: int) -> list[tuple[int, int, int]]:
     """(note-on tick, note-off tick, shift in ticks) of each note, moved by its shift (at most
-    MAX_SHIFT_TICKS, never before tick 0); a shifted note ends by the time the next note of its pitch starts, and
-    by the time any note written after its end starts (a line written monophonic stays monophonic), and no later
-    than the part's last written note end (so the file keeps its length)."""
+    MAX_SHIFT_TICKS, never before tick 0, and a late note still starts before its written end); a shifted note
+    ends by the time the next note of its pitch starts, and by the time any note written after its end starts (a
+    line written monophonic stays monophonic), and no later than the part's last written note end (so the file
+    keeps its length)."""
     if part.shifts and len(part.shifts) != len(part.notes):
         raise ValueError(f"part {part.name!r} has {len(part.shifts)} shifts for {len(part.notes)} notes")
-    shifts = [max(-MAX_SHIFT_TICKS, -n.onset * scale, min(MAX_SHIFT_TICKS, round(s * scale)))
-              for n, s in zip(part.notes, part.shifts)]  # nothing is played before the file starts
+    shifts = [max(-MAX_SHIFT_TICKS, -n.onset * scale, min(MAX_SHIFT_TICKS, round(s * scale), n.duration * scale - 1))
+              for n, s in zip(part.notes, part.shifts)]  # nothing before the file starts, or after the written end
     ticks = [(n.onset * scale + s, n.end * scale + s, s) for n, s in zip(part.notes, shifts or [0] * len(part.notes))]
     following: dict[int, int] = {}  # pitch -> the on tick of the next note of that pitch
     last = max((n.end * scale for n in part.notes), default=0)  # a played part ends no later than written
