@@ -139,6 +139,24 @@ def test_feel_none_writes_every_note_on_the_grid(tmp_path):
     assert all(t % 40 == 0 for t in ride)
 
 
+def test_the_swing_measure_names_a_missing_track_and_goes_on(tmp_path, capsys):
+    from jazz.measure.swing import main as swing_main
+    from jazz.midi.write import write_midi
+
+    solo = line_solo(160)
+    lead = tmp_path / "lead.mid"
+    write_midi(lead, solo, [Part("Lead", solo.notes)])
+    played = write(tmp_path, solo, "swing")
+    assert swing_main([str(lead), str(played), str(tmp_path / "none.mid")]) == 0  # the others are still measured
+    captured = capsys.readouterr()
+    assert "lead.mid: skipped: no track named 'Solo' or 'jazz' (its tracks: " in captured.err
+    assert "'Lead'" in captured.err and "choose one with --track" in captured.err
+    assert "none.mid: skipped" in captured.err
+    assert "swing_160.mid: 160 bpm (medium)" in captured.out
+    assert swing_main([str(lead)]) == 2
+    assert swing_main([str(lead), "--track", "Lead"]) == 0 and "lead.mid: 160 bpm" in capsys.readouterr().out
+
+
 def test_feel_none_writes_the_notes_of_the_default_swing_on_the_grid(tmp_path):
     """With the bundled model (which hears the feel), --feel none at a seed is the grid of the swing solo at that
     seed: read back, the played file lands on its twin's grid steps, and the twin's file is on the grid."""

@@ -1,8 +1,9 @@
 """How a written MIDI file swings: the beat-upbeat ratio of the solo's eighth pairs, from its played onsets.
 
-    python -m jazz.measure.swing FILE.mid ...
+    python -m jazz.measure.swing FILE.mid ... [--track NAME]
 
-The played onsets are the note-on ticks of the "Solo" track; the grid they were played from comes from the
+The played onsets are the note-on ticks of the solo's track ("Solo", as `jazz generate` and `jazz import-weimar`
+name it, or "jazz" in a `jazz live` recording; ``--track`` names another); the grid they were played from comes from the
 track's timing event (jazz.midi.timing), or is the played ticks themselves for a file without one. An eighth
 pair is three notes in a row, on a beat, on its "and" and on the next beat (by the grid); its ratio is the first
 played gap over the second (:func:`jazz.music.feel.eighth_pair_ratios`, as the fit measures real solos).
@@ -10,6 +11,7 @@ played gap over the second (:func:`jazz.music.feel.eighth_pair_ratios`, as the f
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -22,12 +24,20 @@ from jazz.music.feel import eighth_pair_ratios as feel_pair_ratios
 from jazz.music.notes import DEFAULT_GRID
 
 
-def solo_onsets(path: str | Path, track: str = "Solo") -> tuple[list[int], list[int], int]:
-    """(grid ticks, played ticks, ticks per beat) of the note-ons of ``track``, in played order."""
+SOLO_TRACKS = ("Solo", "jazz")  # generate's and import-weimar's solo track, and jazz's part in a live recording
+
+
+def solo_onsets(path: str | Path, track: str | None = None) -> tuple[list[int], list[int], int]:
+    """(grid ticks, played ticks, ticks per beat) of the note-ons of ``track`` (None: the first of
+    ``SOLO_TRACKS`` the file has), in played order. ValueError with one sentence if the file has no such track."""
     midi = mido.MidiFile(path)
-    chosen = next((t for t in midi.tracks if t.name.strip() == track), None)
+    names = [t.name.strip() for t in midi.tracks]
+    wanted = [track] if track else list(SOLO_TRACKS)
+    chosen = next((midi.tracks[names.index(name)] for name in wanted if name in names), None)
     if chosen is None:
-        raise ValueError(f"{path} has no track named {track!r}")
+        listed = ", ".join(repr(n) for n in names if n) or "none named"
+        raise ValueError(f"no track named {' or '.join(map(repr, wanted))} (its tracks: {listed}; "
+                         "choose one with --track)")
     played, shifts, tick = [], None, 0
     for message in chosen:
         tick += message.time
@@ -46,8 +56,8 @@ def eighth_pair_ratios(grid_ticks: list[int], played_ticks: list[int], ticks_per
     return feel_pair_ratios(np.asarray(grid_ticks) / ticks_per_beat, np.asarray(played_ticks))
 
 
-def file_ratios(path: str | Path) -> np.ndarray:
-    return eighth_pair_ratios(*solo_onsets(path))
+def file_ratios(path: str | Path, track: str | None = None) -> np.ndarray:
+    return eighth_pair_ratios(*solo_onsets(path, track))
 
 
 def file_tempo(path: str | Path) -> float:
@@ -60,13 +70,19 @@ def file_tempo(path: str | Path) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    paths = argv if argv is not None else sys.argv[1:]
-    if not paths:
-        print("usage: python -m jazz.measure.swing FILE.mid ...", file=sys.stderr)
-        return 2
+    parser = argparse.ArgumentParser(prog="python -m jazz.measure.swing",
+                                     description="the played beat-upbeat ratio of the eighth pairs of MIDI solos, "
+                                                 "per file and per tempo band")
+    parser.add_argument("paths", nargs="+", metavar="FILE.mid")
+    parser.add_argument("--track", help=f"the solo's track by name (default: {' or '.join(SOLO_TRACKS)})")
+    args = parser.parse_args(argv)
     bands: dict[str, list[np.ndarray]] = {}
-    for path in paths:
-        ratios, tempo = file_ratios(path), file_tempo(path)
+    for path in args.paths:
+        try:
+            ratios, tempo = file_ratios(path, args.track), file_tempo(path)
+        except (OSError, EOFError, ValueError, KeyError, IndexError) as error:  # what mido raises on broken files
+            print(f"{path}: skipped: {error}", file=sys.stderr)
+            continue
         bands.setdefault(band_of(tempo), []).append(ratios)
         median = f"{np.median(ratios):.3f}" if len(ratios) else "-"
         print(f"{path}: {tempo:.0f} bpm ({band_of(tempo)}), {len(ratios)} eighth pairs, median ratio {median}")
@@ -74,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         pooled = np.concatenate(groups)
         if len(pooled):
             print(f"{band}: {len(groups)} files, {len(pooled)} eighth pairs, median ratio {np.median(pooled):.3f}")
-    return 0
+    return 0 if bands else 2
 
 
 if __name__ == "__main__":
