@@ -215,7 +215,8 @@ def test_without_the_training_solos_the_ngram_is_cross_fitted(corpora, tmp_path,
     assert result["baseline_data"].startswith("cross-fitted")
     assert "give their folder with --baseline CORPUS" in result["baseline_data"]  # what to do about it
     assert result["bits_per_note"]["ngram"] > 0 and result["ngram_order"] >= 1
-    assert "cross-fitted" in report and "--baseline" in report
+    assert "n-gram baseline: cross-fitted on the evaluated solos" in report and "--baseline" in report
+    assert result["copying"] is None and "copying: not measured, since the model's training solos were not" in report
     # the database's own MIDI files are off their beat, and snapping one to a grid of twelfths does not mend it
     assert sorted(Path(p).stem for p in result["off_beat_files"]) == sorted([*EVALUATED, "WithChords"])
     assert "4 of 4 files are off the beat" in report and "jazz import-weimar" in report
@@ -236,7 +237,7 @@ def test_baseline_option_finds_the_training_solos_elsewhere(corpora, tmp_path, c
     folder = model_folder(tmp_path / "model", {"train": list(TRAINING)}, ["/elsewhere/train"], condition=0)
     bundle = load_bundle(folder)
     result = evaluate(bundle, [evaluated], n=1, progress=False, baseline_paths=[training])
-    assert result["baseline_data"].startswith(f"the model's training split ({len(TRAINING)} of its")
+    assert result["baseline_data"].startswith(f"trained on the model's training split ({len(TRAINING)} of its")
     assert evaluate(bundle, [evaluated], n=1, progress=False)["baseline_data"].startswith("cross-fitted")
 
 

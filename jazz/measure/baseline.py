@@ -44,7 +44,7 @@ def ngram_baseline(tok: Tokenizer, solos: list[Solo], train: list[Solo], named: 
     if len(train) >= 2:
         model, bits = fit_ngram(tok, train, seed)
         nats = -model.token_logprobs([tok.encode(s) for s in solos]).sum()
-        data = f"the model's training split ({len(train)} of its {named} training solos found)"
+        data = f"trained on the model's training split ({len(train)} of its {named} training solos found)"
         return {"nats": float(nats), "order": model.order, "validation_bits": bits, "data": data}
     if len(solos) < 3:
         return {"nats": None, "order": None, "validation_bits": {},

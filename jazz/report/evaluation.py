@@ -43,7 +43,7 @@ def format_report(result: dict) -> str:
     if result["improvement_over_ngram"] is not None:
         change = result["improvement_over_ngram"]
         lines.append(f"the model needs {abs(change):.1%} {'fewer' if change >= 0 else 'more'} bits than the n-gram")
-    lines.append(f"n-gram trained on {result['baseline_data']}")
+    lines.append(f"n-gram baseline: {result['baseline_data']}")
     if result["solos_in_training_split"]:
         lines.append(f"note: {result['solos_in_training_split']} of these solos were in the model's training split")
     lines += ["", "teacher-forced (true context), share of notes:", f"{'':<28}{'model':>12}{'real':>12}"]
@@ -70,6 +70,9 @@ def format_report(result: dict) -> str:
         lines += ["", *format_following(result["following"], _pooled(result.get("two_sample")))]
     if result.get("styles"):
         lines += ["", "by style (as the corpus labels the solos), the same solos:", *format_breakdown(result["styles"])]
+    if "copying" in result and result["copying"] is None:
+        lines += ["", "copying: not measured, since the model's training solos were not found "
+                      "(name them with --baseline)"]
     if result.get("copying"):
         found = result["copying"]
         lines += ["", (f"copying: the longest stretch found verbatim (intervals and onset gaps, any key) in one of "
