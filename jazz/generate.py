@@ -136,16 +136,18 @@ def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int,
 
         write_lead_sheet(path.with_suffix(".musicxml"), solo, title=opts.title or path.stem, composer=opts.composer,
                          program=opts.program, transpose=opts.transpose)
-        if opts.score:
-            from jazz.report.score import render_score
+    pages = []
+    if opts.musicxml and opts.score:
+        from jazz.report.score import render_score
 
-            render_score(path.with_suffix(".musicxml"), opts.score)
+        pages = render_score(path.with_suffix(".musicxml"), opts.score)
     if opts.png:
         from jazz.report.plots import plot_piano_roll
 
         plot_piano_roll(solo, path.with_suffix(".png"), title=" · ".join(filter(None, (path.stem, opts.title))))
     rendered = renderer is not None and render_wav(renderer, path, path.with_suffix(".wav"))
     made = [path.with_suffix(s) for s in (".mid", *files_beside(opts)) if s != ".wav" or rendered]
+    made = [page for p in made for page in (pages if p.name.endswith(f".sheet.{opts.score}") else [p])]  # PNG: pages
     return [p for p in made if p.exists()]  # an engraving MuseScore could not make is not listed
 
 

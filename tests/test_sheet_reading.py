@@ -393,3 +393,15 @@ def test_a_primers_chord_roots_go_through_generation_as_written(tmp_path: Path, 
     markers = [m.text for m in mido.MidiFile(tmp_path / "out" / "solo_001.mid").tracks[0] if m.type == "marker"]
     solo, _ = read_midi(tmp_path / "out" / "solo_001.mid")
     assert markers == [c.symbol for c in solo.chords] == WRITTEN + ["D#m7", "G#7"]
+
+
+@pytest.mark.skipif(MSCORE is None, reason="MuseScore 3 (mscore3) is not installed")
+def test_generate_lists_the_pages_it_engraved(tmp_path: Path, tiny_model: Path, capsys) -> None:
+    from jazz.cli import main
+
+    assert main(["generate", "--model", str(tiny_model), "--tune", "blues-f", "--choruses", "1", "--score", "png",
+                 "--out", str(tmp_path / "out")]) == 0
+    listed = capsys.readouterr().out
+    pages = sorted((tmp_path / "out").glob("solo_001.sheet-*.png"))
+    assert pages and all(page.name in listed for page in pages)
+    assert "solo_001.sheet.png" not in listed  # MuseScore numbers PNG pages; no such file is named
