@@ -18,6 +18,7 @@ from jazz.model.features import solo_centre
 from jazz.music.form import Form, chord_form, plain_form
 from jazz.music.notes import ChordChange, Part, Solo
 from jazz.music.feel import band_ratio
+from jazz.music.labels import UNKNOWN
 from jazz.music.performance import add_velocities, timing_shifts
 from jazz.music.registers import default_centre
 from jazz.progress import import_keras_quietly
@@ -246,6 +247,9 @@ def _say_what_the_model_ignores(bundle: Bundle, opts: GenerateOptions, progressi
     if (opts.style or opts.feel not in ("swing", "none")) and not bundle.model_config.context:
         print("note: this model was trained without styles and feels; --style and --feel do not change its solos",
               file=sys.stderr)
+    if bundle.model_config.context and opts.heard().get("instrument", UNKNOWN) == UNKNOWN:
+        print(f"note: General MIDI program {opts.program} is none of the corpus's instruments; the model plays as "
+              "for an unknown one", file=sys.stderr)
     if progression is not None and not bundle.conditioned:
         print("note: this model was trained without chords; the changes go into the file and the band only",
               file=sys.stderr)

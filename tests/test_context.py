@@ -219,6 +219,10 @@ def test_training_hears_the_labels_and_leaves_out_the_test_split(tmp_path, capsy
     assert main(["generate", "--model", str(out), "--out", str(tmp_path / "solos"), "--bars", "2", "--tempo", "70",
                  "--style", "cool", "--feel", "ballad", "--program", "56"]) == 0
     assert (tmp_path / "solos" / "solo_001.mid").exists()
+    assert "none of the corpus's instruments" not in capsys.readouterr().err
+    violin = ["generate", "--model", str(out), "--out", str(tmp_path / "violin"), "--bars", "2", "--program", "40"]
+    assert main(violin) == 0
+    assert "program 40 is none of the corpus's instruments" in capsys.readouterr().err
 
 
 def test_the_weimar_import_writes_the_labels_beside_its_files(tmp_path):
