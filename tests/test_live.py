@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import mido
+import numpy as np
 import pytest
 
 from jazz.cli import main
@@ -319,6 +320,14 @@ def test_jazz_and_the_band_play_with_the_feel_of_the_tempo(tmp_path, model_dir, 
     jazz = [beat * GRID for beat, _ in notes_of(midi.tracks[2], tpb)]
     off_grid = [abs(step - round(step)) > 0.05 for step in jazz]
     assert jazz and (not any(off_grid) if feel == "none" else sum(off_grid) > len(jazz) / 2)
+    from jazz.measure.swing import file_ratios
+    from jazz.midi.read import read_midi
+
+    if feel != "none":  # (with none the ride is written swung, at 2/3 of the beat: it has no straight eighths)
+        ratios = file_ratios(out, "Drums")  # the recording carries the grid it was played from, as a generated file
+        assert len(ratios) > 10 and np.median(ratios) == pytest.approx(expected / (1 - expected), abs=0.03)
+    answer, _ = read_midi(out, track="jazz")
+    assert len(answer.notes) == len(jazz) and bool(answer.played) == (feel != "none")
 
 
 def test_live_feel_none_and_an_unknown_feel(tmp_path, model_dir, player_file, shared_sampler, capsys):

@@ -102,6 +102,7 @@ class Session:
         self.sounding: set[tuple[int, int]] = set()
         self.channels: dict[int, str] = {}
         self.log: list[tuple[float, str, mido.Message]] = []  # everything heard and sent, for the recording
+        self.shift_ticks: dict[int, int] = {}  # id of a note-on played off the grid -> its shift (TICKS_PER_BEAT)
         self.heard: list[_Heard] = []
         self.open: dict[tuple[int, int], _Heard] = {}
         self.played: dict[int, list[Note]] = {}  # jazz's notes per block
@@ -201,9 +202,11 @@ class Session:
         jazz.midi.write.played_ticks, so a shifted line stays monophonic)."""
         scale = TICKS_PER_BEAT // self.timeline.grid
         played = played_ticks(Part(track, notes, channel, shifts=list(shifts or [])), scale)
-        for note, (on, off, _) in zip(notes, played):
-            self._schedule(on / TICKS_PER_BEAT, track,
-                           [mido.Message("note_on", channel=channel, note=note.pitch, velocity=note.velocity)])
+        for note, (on, off, shift) in zip(notes, played):
+            start = mido.Message("note_on", channel=channel, note=note.pitch, velocity=note.velocity)
+            if shifts:
+                self.shift_ticks[id(start)] = shift  # the recording tells jazz's reader the grid (jazz.midi.timing)
+            self._schedule(on / TICKS_PER_BEAT, track, [start])
             self._schedule(off / TICKS_PER_BEAT, track,
                            [mido.Message("note_off", channel=channel, note=note.pitch, velocity=0)])
 

@@ -1,5 +1,6 @@
 """A session's log → a type 1 MIDI file: the conductor track (tempo, meters, chord markers), then the
-player, jazz and the band, each message at the beat it was heard or due."""
+player, jazz and the band, each message at the beat it was heard or due (and where jazz played its notes off the
+grid, the timing event that puts them back on it)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import mido
 
 from jazz.files import atomic_write_bytes
+from jazz.midi.timing import timing_event
 from jazz.midi.write import TICKS_PER_BEAT, conductor_track
 from jazz.music.notes import Solo
 
@@ -28,7 +30,7 @@ def session_midi(session, tempo: float, title: str = "jazz live") -> mido.MidiFi
     midi.tracks.append(conductor_track(Solo([], bars, timeline.grid, tempo, chords), title))
     for name in TRACKS:
         events = [(beat, message) for beat, track, message in session.log if track == name]
-        midi.tracks.append(_track(name, events))
+        midi.tracks.append(_track(name, events, getattr(session, "shift_ticks", {})))
     return midi
 
 
@@ -38,11 +40,17 @@ def write_session(path: str | Path, session, tempo: float, title: str = "jazz li
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def _track(name: str, events: list[tuple[float, mido.Message]]) -> mido.MidiTrack:
-    """One track from (beat, message) pairs; note-offs go before note-ons at the same tick."""
+def _track(name: str, events: list[tuple[float, mido.Message]], shift_ticks: dict[int, int]) -> mido.MidiTrack:
+    """One track from (beat, message) pairs; note-offs go before note-ons at the same tick. Where jazz played notes
+    of it off the grid (``shift_ticks``: by the id of their note-on), the track carries the timing event that
+    puts them back (jazz.midi.timing), so jazz's reader and `python -m jazz.measure.swing` find the grid."""
     track = mido.MidiTrack([mido.MetaMessage("track_name", name=name)])
     timed = sorted(((round(beat * TICKS_PER_BEAT), message) for beat, message in events),
                    key=lambda e: (e[0], e[1].type == "note_on" and e[1].velocity > 0))
+    starts = sorted((tick, m.note, shift_ticks.get(id(m), 0)) for tick, m in timed
+                    if m.type == "note_on" and m.velocity > 0)
+    if any(shift for *_, shift in starts):
+        track.append(timing_event([shift for *_, shift in starts]))
     now = 0
     for tick, message in timed:
         track.append(message.copy(time=max(tick - now, 0)))
