@@ -15,7 +15,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from jazz.files import UsageError, atomic_write_text
+from jazz.files import UsageError, atomic_write_text, reader_gone
 from jazz.lessons.commands import add_lesson
 from jazz.live.command import add_live, run_live
 from jazz.music.labels import FEELS, STYLES, instrument_of_program
@@ -108,17 +108,18 @@ def add_corpus(p: Parser) -> None:
 
 def run_corpus(args) -> int:
     from jazz.midi.corpus import load_corpus
-    from jazz.midi.labels import corpus_labels, heard, labels_summary
+    from jazz.midi.labels import corpus_labels, format_labels, heard, labels_report
 
     must_exist([args.labels] if args.labels else [])
     table = corpus_labels(args.paths, args.labels)  # a bad labels file is refused before the parse
     corpus = load_corpus(args.paths, grid=args.grid, track=args.track, cache=not args.no_cache, progress=True)
     names = [solo.name for solo in corpus.solos]
+    labels = labels_report(table, names, [Path(r.path).stem for r in corpus.reports])
     print(corpus.table())
-    print("\n".join(labels_summary(table, names)))
+    print("\n".join(format_labels(labels)))
     if args.json:
-        report = json.loads(corpus.to_json()) | {"labels": {name: heard(table.get(name, {})) for name in names}}
-        atomic_write_text(args.json, json.dumps(report, indent=1))
+        labels["heard"] = {name: heard(table.get(name, {})) for name in names}
+        atomic_write_text(args.json, json.dumps(json.loads(corpus.to_json()) | {"labels": labels}, indent=1))
     if not corpus.solos:
         raise UsageError("no usable MIDI file found")
     return 0
@@ -381,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"jazz {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        return reader_gone()
     except OSError as error:  # a path the user named that cannot be read or written
         where = f" {error.filename}" if error.filename else ""
         print(f"jazz {args.command}: cannot use{where}: {error.strerror or error}", file=sys.stderr)

@@ -7,6 +7,7 @@ import errno
 import fcntl
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from contextlib import contextmanager, suppress
@@ -204,3 +205,10 @@ def _take(lock: Path, path: Path) -> int:
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
             return fd
         os.close(fd)  # the holder removed it as we opened it: take the new one
+
+
+def reader_gone() -> int:
+    """Standard output's reader stopped early (``jazz corpus DIR | head``): nothing is wrong, so point standard
+    output at the null device (the flush at exit stays quiet) and return 0 for the exit status."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0

@@ -75,30 +75,50 @@ def test_a_spreadsheets_labels_file_is_read_and_what_it_says_is_summed_up(tmp_pa
     """A byte-order mark, capitals and spaces around the column names (as spreadsheets and README-style headers
     write them) still find the columns; the summary counts what the model will hear and names what it won't."""
     path = tmp_path / "sheet.csv"
-    path.write_bytes("\ufeffFile, Style , feel,instrument\na.mid, bopp, swing, tenor sax\nb.mid,bebop,,\n"
-                     "gone.mid,cool,,\n".encode("utf-8"))
+    path.write_bytes("\ufeffFile, Style , feel,instrument\r\na.mid, bopp, swing, tenor sax\r\nb.mid,bebop,,\r\n"
+                     "gone.mid,cool,,\r\nheld.mid,,ballad\r\nb.mid,,,as\r\n".encode("utf-8"))
     table = read_labels(path)
-    assert table == {"a": {"style": "bopp", "feel": "swing", "instrument": "tenor sax"}, "b": {"style": "bebop"},
-                     "gone": {"style": "cool"}}
-    lines = labels_summary(table, ["a", "b", "c"])
+    assert table == {"a": {"style": "bopp", "feel": "swing", "instrument": "tenor sax"},
+                     "b": {"style": "bebop", "instrument": "as"},  # a second row adds to the first, field by field
+                     "gone": {"style": "cool"}, "held": {"feel": "ballad"}}
+    lines = labels_summary(table, ["a", "b", "c"], found=["a", "b", "c", "held"])  # held: left out by a split
     assert lines[0] == "labels: 2 of 3 solos say their style, feel or instrument"
-    assert "  style: bebop 1, unknown 2" in lines and "  instrument: ts 1, unknown 2" in lines
-    assert "  1 row of the labels names no solo here: gone" in lines
+    assert "  style: bebop 1, unknown 2" in lines and "  instrument: ts 1, as 1, unknown 1" in lines
+    assert "  1 row of the labels names no file found here: gone" in lines  # not the held-out solo
     assert any(line.startswith("  style 'bopp': not one the model knows") for line in lines)
+    assert "  named in more than one row (the last row's values count): b" in lines
     assert labels_summary({}, ["a"]) == ["labels: 0 of 1 solos say their style, feel or instrument "
-                                         "(none: give --labels FILE.csv)"]
+                                         "(no labels file: give --labels FILE.csv)"]
+    (tmp_path / "header.csv").write_text("file,style\n")
+    assert labels_summary(read_labels(tmp_path / "header.csv"), ["a"])[0].endswith("instrument")  # a file was given
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(UsageError, match="empty.csv is empty"):
+        read_labels(tmp_path / "empty.csv")
+
+
+def test_labels_files_below_the_corpus_folder_are_found_and_the_nearest_wins(tmp_path):
+    (tmp_path / "import" / "sub").mkdir(parents=True)
+    (tmp_path / "labels.csv").write_text("file,style,instrument\na.mid,cool,tp\nb.mid,swing,\n")
+    (tmp_path / "import" / "sub" / "labels.csv").write_text("file,style\na.mid,bebop\n")
+    (tmp_path / "extra.csv").write_text("file,feel\nb.mid,ballad\n")
+    table = corpus_labels([tmp_path], tmp_path / "extra.csv")
+    assert table == {"a": {"style": "bebop", "instrument": "tp"}, "b": {"style": "swing", "feel": "ballad"}}
+    assert [Path(f).name for f in table.files] == ["labels.csv", "labels.csv", "extra.csv"]
 
 
 def test_jazz_corpus_says_what_the_labels_tell_the_model(tmp_path, capsys):
     (tmp_path / "corpus").mkdir()
     corpus = random_walks(tmp_path / "corpus", 3, 40)
     labels = tmp_path / "labels.csv"
-    labels.write_text("file,style,feel,instrument\nwalk_00.mid,bebop,ballad,as\n")
+    labels.write_text("file,style,feel,instrument\nwalk_00.mid,bebop,ballad,as\nwalk_01.mid,grunge,,\n")
     assert main(["corpus", str(corpus), "--labels", str(labels), "--json", str(tmp_path / "c.json")]) == 0
     out = capsys.readouterr().out
     assert "labels: 1 of 3 solos say their style" in out and "feel: ballad 1, unknown 2" in out
-    heard = json.loads((tmp_path / "c.json").read_text())["labels"]
-    assert heard["walk_00"] == {"style": "bebop", "feel": "ballad", "instrument": "as"} and heard["walk_01"] == {}
+    report = json.loads((tmp_path / "c.json").read_text())["labels"]
+    heard = report["heard"]
+    assert heard["walk_00"] == {"style": "bebop", "feel": "ballad", "instrument": "as"} and heard["walk_02"] == {}
+    assert report["unknown_values"] == {"style": {"grunge": 1}} and report["labelled"] == 1 and report["solos"] == 3
+    assert report["counts"]["feel"] == {"ballad": 1, "unknown": 2} and report["files"] == [str(labels)]
     assert main(["corpus", str(corpus), "--labels", str(tmp_path / "none.csv")]) == 2
 
 

@@ -205,6 +205,17 @@ def test_a_split_picks_its_solos_from_the_folder_by_name(corpora, tmp_path, cach
     assert report in card and "by tempo band" in card and "jazz evaluate --split validation" in card
 
 
+def test_a_split_finds_the_training_solos_in_the_folder_it_was_given(corpora, tmp_path, cache):
+    """The recorded training corpus is not on this machine, but the folder given to evaluate holds the training
+    solos beside the validation one: --split leaves them out of the evaluation, not out of the baseline."""
+    evaluated, _ = corpora
+    split = {"train": [EVALUATED[0], EVALUATED[2]], "validation": [EVALUATED[1]]}
+    folder = model_folder(tmp_path / "model", split, [str(tmp_path / "gone")], condition=0)
+    result = evaluate(load_bundle(folder), [evaluated], n=1, split="validation", progress=False, draws=1)
+    assert result["solos"] == 1 and result["baseline_data"].startswith("trained on the model's training split (2 of")
+    assert result["copying"]["training_solos"] == 2
+
+
 def test_without_the_training_solos_the_ngram_is_cross_fitted(corpora, tmp_path, cache):
     evaluated, _ = corpora
     folder = model_folder(tmp_path / "model", {"train": ["NotThere"]}, [str(tmp_path / "gone")], condition=0)

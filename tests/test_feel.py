@@ -274,3 +274,23 @@ def test_eighth_pair_ratio_of_ticks():
     played = [10, 280, 490, 770, 970, 1210, 1330, 1450]
     ratios = eighth_pair_ratios(grid, played, 480)
     assert ratios == pytest.approx([270 / 210, 280 / 200])
+
+
+def test_the_swing_measure_piped_into_head_ends_quietly(tmp_path):
+    """A reader that stops early (`| head -1`) is no error: exit 0 and nothing on standard error."""
+    import os
+    import subprocess
+    import sys
+
+    tiny = tmp_path / "tiny.mid"
+    midi = mido.MidiFile()
+    midi.tracks.append(mido.MidiTrack([mido.MetaMessage("track_name", name="Solo")]))
+    for k in range(8):
+        midi.tracks[0] += [mido.Message("note_on", note=60 + k, velocity=80, time=240),
+                           mido.Message("note_off", note=60 + k, velocity=0, time=240)]
+    midi.save(tiny)
+    files = " ".join(["tiny.mid"] * 3000)
+    command = f"{sys.executable} -m jazz.measure.swing {files} | head -1; exit ${{PIPESTATUS[0]}}"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert done.returncode == 0 and done.stderr == "" and done.stdout.startswith("tiny.mid: 120 bpm")

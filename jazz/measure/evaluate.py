@@ -45,7 +45,7 @@ from jazz.measure.stats import compare, median, solo_stats
 from jazz.measure.twosample import TEST_BARS, two_sample_draws
 from jazz.midi.beat import off_beat_warning
 from jazz.midi.corpus import Corpus, find_midi_files, load_corpus
-from jazz.midi.labels import corpus_labels, labels_summary
+from jazz.midi.labels import LabelTable, corpus_labels, labels_summary
 from jazz.model.bundle import Bundle, load_bundle
 from jazz.model.sample import Sampler, sample
 from jazz.model.split import test_names
@@ -81,10 +81,11 @@ def split_files(paths: list, names: list[str]) -> list:
 
 
 def load_solos(paths: list, tokenizer: Tokenizer, progress: bool = False, labels_file: str | Path | None = None,
-               assumed: dict[str, str] | None = None) -> tuple[list[Solo], Corpus]:
+               assumed: dict[str, str] | None = None, found: list[str] | None = None) -> tuple[list[Solo], Corpus]:
     """The solos under ``paths`` (folders or files) that have notes and fit the tokenizer, with their labels
     (the labels.csv of their folders, then ``labels_file``; ``assumed`` gives any kind a solo's labels lack);
-    and the corpus report they come from."""
+    and the corpus report they come from. With ``progress`` the labels are summed up, rows naming none of the
+    solos ``found`` (default: those under ``paths``) counted as strays."""
     corpus = load_corpus(paths, grid=tokenizer.grid, progress=progress)
     table = corpus_labels(paths, labels_file)
     if not corpus.reports:
@@ -95,7 +96,8 @@ def load_solos(paths: list, tokenizer: Tokenizer, progress: bool = False, labels
         raise UsageError(f"none of the {len(corpus.reports)} MIDI files has a solo this model can read")
     if progress:
         heard = table | {s.name: s.labels for s in solos}  # with the assumed labels
-        print("\n".join(labels_summary(heard, [s.name for s in solos])), file=sys.stderr)
+        heard = LabelTable(heard, table.files, table.repeated)
+        print("\n".join(labels_summary(heard, [s.name for s in solos], found)), file=sys.stderr)
     return solos, corpus
 
 
@@ -120,18 +122,20 @@ def first_bars(solo: Solo, bars: int = MAX_BARS) -> Solo:
     return replace(solo, notes=notes, bars=solo.bars[:bars], chords=[c for c in solo.chords if c.onset < end])
 
 
-def training_solos(bundle: Bundle, solos: list[Solo], baseline: list | None = None,
-                   progress: bool = False) -> tuple[list[Solo], int]:
+def training_solos(bundle: Bundle, solos: list[Solo], baseline: list | None = None, progress: bool = False,
+                   given: list | None = None) -> tuple[list[Solo], int]:
     """The model's training solos found among ``solos``, in the ``baseline`` folders (else the training corpus
-    named in config.json, where it exists on this machine); and how many the model names."""
+    named in config.json, where it exists on this machine, then the folders ``given`` to evaluate, whose other
+    files a --split leaves out); and how many the model names."""
     names = list((bundle.config.get("split") or {}).get("train") or [])
     wanted = set(names)
     found = {s.name: s for s in solos if s.name in wanted}
-    missing = wanted - set(found)
     corpus = baseline or [p for p in (bundle.config.get("train") or {}).get("corpus") or [] if Path(p).exists()]
-    if missing and corpus:
-        for solo in load_corpus(corpus, grid=bundle.tokenizer.grid, progress=progress).solos:
-            if solo.name in missing and solo.notes and encodable(bundle.tokenizer, solo):
+    for source in [corpus] if baseline else [corpus, given or []]:
+        missing = wanted - set(found)
+        files = [f for f in find_midi_files(source) if f.stem in missing] if missing and source else []
+        for solo in load_corpus(files, grid=bundle.tokenizer.grid, progress=progress).solos if files else []:
+            if solo.notes and encodable(bundle.tokenizer, solo):
                 found.setdefault(solo.name, solo)
     return [found[name] for name in dict.fromkeys(names) if name in found], len(names)
 
@@ -227,14 +231,15 @@ def evaluate(bundle: Bundle, paths: list, n: int = 20, seed: int = 0, json_path:
     tok = bundle.tokenizer
     chosen = split_names(bundle, split) if split else None
     files = split_files(paths, chosen) if chosen else list(find_midi_files(paths)) or paths
-    solos, corpus = load_solos(files, tok, progress, labels_file, assumed)
+    solos, corpus = load_solos(files, tok, progress, labels_file, assumed,
+                               [f.stem for f in find_midi_files(paths)])  # a split's others are found, not strays
     tokens = sum(len(tok.encode(s)) - 1 for s in solos)
     notes = sum(len(s.notes) for s in solos)
     beats = sum(s.total_steps for s in solos) / tok.grid
     likelihood = model_likelihood(bundle, solos, progress, sampling.pitch_memory, sampling.motif_memory)
     model_bits = likelihood.nats / LN2
     parts = {key: nats / LN2 / notes for key, nats in likelihood.parts.items()}
-    train, named = training_solos(bundle, solos, baseline_paths, progress)
+    train, named = training_solos(bundle, solos, baseline_paths, progress, paths)
     baseline = ngram_baseline(tok, solos, train, named, seed)
     ngram_bits = None if baseline["nats"] is None else baseline["nats"] / LN2
     real = [first_bars(s) for s in solos]

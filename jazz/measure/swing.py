@@ -18,6 +18,7 @@ from pathlib import Path
 import mido
 import numpy as np
 
+from jazz.files import reader_gone
 from jazz.midi.timing import read_shifts
 from jazz.music.feel import band_of
 from jazz.music.feel import eighth_pair_ratios as feel_pair_ratios
@@ -76,10 +77,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="+", metavar="FILE.mid")
     parser.add_argument("--track", help=f"the solo's track by name (default: {' or '.join(SOLO_TRACKS)})")
     args = parser.parse_args(argv)
+    try:
+        return measure(args.paths, args.track)
+    except BrokenPipeError:
+        return reader_gone()
+
+
+def measure(paths: list[str], track: str | None) -> int:
+    """Print each file's eighth pairs and median ratio, then each tempo band's; 2 if no file could be measured."""
     bands: dict[str, list[np.ndarray]] = {}
-    for path in args.paths:
+    for path in paths:
         try:
-            ratios, tempo = file_ratios(path, args.track), file_tempo(path)
+            ratios, tempo = file_ratios(path, track), file_tempo(path)
         except (OSError, EOFError, ValueError, KeyError, IndexError) as error:  # what mido raises on broken files
             print(f"{path}: skipped: {error}", file=sys.stderr)
             continue
@@ -88,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path}: {tempo:.0f} bpm ({band_of(tempo)}), {len(ratios)} eighth pairs, median ratio {median}")
     for band, groups in bands.items():
         pooled = np.concatenate(groups)
-        if len(pooled):
-            print(f"{band}: {len(groups)} files, {len(pooled)} eighth pairs, median ratio {np.median(pooled):.3f}")
+        median = f"{np.median(pooled):.3f}" if len(pooled) else "-"
+        print(f"{band}: {len(groups)} files, {len(pooled)} eighth pairs, median ratio {median}")
     return 0 if bands else 2
 
 

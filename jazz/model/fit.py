@@ -12,7 +12,7 @@ from pathlib import Path
 
 from jazz.files import DiskFull, UsageError, check_writable, output_lock
 from jazz.midi.beat import off_beat_warning
-from jazz.midi.corpus import load_corpus, scan_corpus
+from jazz.midi.corpus import find_midi_files, load_corpus, scan_corpus
 from jazz.model.bundle import Bundle, load_bundle
 from jazz.model.checkpoints import last_epoch
 from jazz.model.context import context_size
@@ -102,7 +102,8 @@ def _fit(paths: list, out: Path, layout: dict, cfg: TrainConfig, track: str | No
     data = leave_out_test_split(data)
     table = corpus_labels(cfg.corpus, labels)
     labelled = data.label(table)
-    print("\n".join(labels_summary(table, list(data.names))), file=sys.stderr)
+    found = [path.stem for path in find_midi_files(cfg.corpus)]  # the test split's solos are found, not strays
+    print("\n".join(labels_summary(table, list(data.names), found)), file=sys.stderr)
     heard = {"labelled_solos": labelled, "vocabularies": {k: list(v) for k, v in VOCABULARIES.items()},
              "test_split_left_out": before - len(data)}
     solos_by = performer_solos(data.players, cfg.performers)
