@@ -119,7 +119,7 @@ def run_corpus(args) -> int:
     print("\n".join(format_labels(labels)))
     if args.json:
         labels["heard"] = {name: heard(table.get(name, {})) for name in names}
-        atomic_write_text(args.json, json.dumps(json.loads(corpus.to_json()) | {"labels": labels}, indent=1))
+        atomic_write_text(args.json, json.dumps(corpus.to_dict() | {"labels": labels}, indent=1))
     if not corpus.solos:
         raise UsageError("no usable MIDI file found")
     return 0

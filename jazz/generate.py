@@ -147,8 +147,12 @@ def write_solo(path: Path, solo: Solo, opts: GenerateOptions, seed: int,
 
         plot_piano_roll(solo, path.with_suffix(".png"), title=" · ".join(filter(None, (path.stem, opts.title))))
     rendered = renderer is not None and render_wav(renderer, path, path.with_suffix(".wav"))
-    made = [path.with_suffix(s) for s in (".mid", *files_beside(opts)) if s != ".wav" or rendered]
-    made = [page for p in made for page in (pages if p.name.endswith(f".sheet.{opts.score}") else [p])]  # PNG: pages
+    made = []
+    for suffix in (".mid", *files_beside(opts)):
+        if suffix.startswith(".sheet."):
+            made += pages  # MuseScore numbers PNG pages (solo_001.sheet-1.png ...)
+        elif suffix != ".wav" or rendered:
+            made.append(path.with_suffix(suffix))
     return [p for p in made if p.exists()]  # an engraving MuseScore could not make is not listed
 
 

@@ -78,6 +78,19 @@ def checked_label(kind: str, value: str | None, extra: tuple[str, ...] = ()) -> 
         raise UsageError(str(error)) from None
 
 
+def checked_feel(feel: str | None) -> str:
+    """A --feel the user typed (generate's and live's): one of the model's feels, or ``none`` (swing's notes on
+    the grid); swing when not given; one sentence if it is neither."""
+    if feel == "none":
+        return feel
+    return checked_label("feel", feel, ("none (on the grid)",)) or "swing"
+
+
+def heard_feel(feel: str) -> str:
+    """The feel the model is told for a --feel: ``none`` writes swing's notes on the grid, so it hears swing."""
+    return "swing" if feel == "none" else feel
+
+
 def checked_program(program: int) -> int:
     """A --program the user typed; one sentence if it is no General MIDI program."""
     if not 0 <= program <= 127:
@@ -256,7 +269,7 @@ class GenerateOptions:
     def heard(self) -> dict[str, str]:
         """The labels the model hears: the style and feel asked for (``none``: swing, whose notes it writes on the
         grid), and the instrument of ``program``."""
-        labels = {"style": self.style, "feel": "swing" if self.feel == "none" else self.feel,
+        labels = {"style": self.style, "feel": heard_feel(self.feel),
                   "instrument": instrument_of_program(self.program), "performer": self.like}
         return {kind: value for kind, value in labels.items() if value}
 
@@ -278,7 +291,6 @@ class GenerateOptions:
         if self.score:
             self.musicxml = True
         self.style = checked_label("style", self.style)
-        if self.feel != "none":
-            self.feel = checked_label("feel", self.feel, ("none (on the grid)",)) or "swing"
+        self.feel = checked_feel(self.feel)
         if self.soundfont is not None and not Path(self.soundfont).is_file():
             raise UsageError(f"--soundfont {self.soundfont} is not a file")

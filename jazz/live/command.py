@@ -13,7 +13,8 @@ from jazz.files import UsageError, check_writable, output_lock
 from jazz.music.labels import FEELS, STYLES
 from jazz.music.notes import DEFAULT_GRID
 from jazz.progress import import_keras_quietly
-from jazz.settings import TEMPERATURE, Sampling, checked_label, checked_program, checked_strength
+from jazz.settings import (TEMPERATURE, Sampling, checked_feel, checked_label, checked_program, checked_strength,
+                           heard_feel)
 
 DEFAULT_TUNE = "blues-bb"
 DEFAULT_TEMPO = 160.0
@@ -171,8 +172,7 @@ def _check(args) -> None:
     if args.tempo is not None and not 20 <= args.tempo <= 400:
         raise UsageError("--tempo must be between 20 and 400 beats per minute")
     checked_label("style", args.style)  # before the model loads
-    if args.feel != "none":
-        args.feel = checked_label("feel", args.feel, ("none (on the grid)",)) or "swing"
+    args.feel = checked_feel(args.feel)
     from jazz.model.bundle import checked_performer
 
     args.like = checked_performer(args.model, args.like)
@@ -295,7 +295,7 @@ class Setup:
         self.args, self.timeline, self.tempo, self.performance, self.ports = args, timeline, tempo, performance, ports
         self.trading = Trading(args.trade, args.solo)
         sampler = Sampler(bundle.model, bundle.tokenizer)
-        heard = {"style": checked_label("style", args.style), "feel": "swing" if args.feel == "none" else args.feel,
+        heard = {"style": checked_label("style", args.style), "feel": heard_feel(args.feel),
                  "instrument": instrument_of_program(args.program), "performer": args.like}
         context = performance_context(tempo, {k: v for k, v in heard.items() if v}, bundle.model_config.performers,
                                       checked_strength(args.like_strength, args.like))

@@ -95,8 +95,7 @@ def load_solos(paths: list, tokenizer: Tokenizer, progress: bool = False, labels
     if not solos:
         raise UsageError(f"none of the {len(corpus.reports)} MIDI files has a solo this model can read")
     if progress:
-        heard = table | {s.name: s.labels for s in solos}  # with the assumed labels
-        heard = LabelTable(heard, table.files, table.repeated)
+        heard = LabelTable(table | {s.name: s.labels for s in solos}, table.files, table.repeated)  # + assumed
         print("\n".join(labels_summary(heard, [s.name for s in solos], found)), file=sys.stderr)
     return solos, corpus
 

@@ -3,8 +3,8 @@
     python -m jazz.measure.swing FILE.mid ... [--track NAME]
 
 The played onsets are the note-on ticks of the solo's track ("Solo", as `jazz generate` and `jazz import-weimar`
-name it, or "jazz" in a `jazz live` recording; ``--track`` names another); the grid they were played from comes from the
-track's timing event (jazz.midi.timing), or is the played ticks themselves for a file without one. An eighth
+name it, or "jazz" in a `jazz live` recording; ``--track`` names another); the grid they were played from comes
+from the track's timing event (jazz.midi.timing), or is the played ticks themselves for a file without one. An eighth
 pair is three notes in a row, on a beat, on its "and" and on the next beat (by the grid); its ratio is the first
 played gap over the second (:func:`jazz.music.feel.eighth_pair_ratios`, as the fit measures real solos).
 """

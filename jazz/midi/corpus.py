@@ -79,8 +79,11 @@ class Corpus:
         """The used files whose notes do not follow their beat."""
         return [r for r in self.used if r.on_beat is False]
 
+    def to_dict(self) -> dict:
+        return {"files": [asdict(r) for r in self.reports], "summary": self.summary()}
+
     def to_json(self) -> str:
-        return json.dumps({"files": [asdict(r) for r in self.reports], "summary": self.summary()}, indent=1)
+        return json.dumps(self.to_dict(), indent=1)
 
     def table(self) -> str:
         """The per-file status table printed by ``jazz corpus``."""
